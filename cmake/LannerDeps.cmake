@@ -1,0 +1,16 @@
+# Third-party libraries, found through pkg-config (installed by scripts/deps.sh).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
+# Debian's libnng-dev ships no pkg-config file: find it by hand.
+find_path(NNG_INCLUDE_DIR nng/nng.h REQUIRED)
+find_library(NNG_LIBRARY nng REQUIRED)
+add_library(lanner_nng INTERFACE)
+target_include_directories(lanner_nng INTERFACE ${NNG_INCLUDE_DIR})
+target_link_libraries(lanner_nng INTERFACE ${NNG_LIBRARY} Threads::Threads)
