@@ -26,13 +26,24 @@
 static char name_buf[64];
 static char err[256];
 
+/* Every name handed out, so a failed test leaves nothing in /dev/shm. */
+static char used_names[64][64];
+static unsigned n_used;
+
 /* A ring name of our own: ctest runs tests in parallel. */
 static const char *uniq(const char *what)
 {
-	static unsigned n;
-
-	snprintf(name_buf, sizeof(name_buf), "test-%s-%d-%u", what, (int)getpid(), n++);
+	snprintf(name_buf, sizeof(name_buf), "test-%s-%d-%u", what, (int)getpid(), n_used);
+	if (n_used < 64)
+		snprintf(used_names[n_used++], sizeof(used_names[0]), "%s", name_buf);
 	return name_buf;
+}
+
+static int unlink_all(void **state)
+{
+	for (unsigned i = 0; i < n_used; i++)
+		ring_unlink(used_names[i]);
+	return 0;
 }
 
 static void fill(unsigned char *p, size_t len, unsigned seed)
@@ -644,5 +655,5 @@ int main(void)
 		cmocka_unit_test(test_attach_corrupt_header_fuzz),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, unlink_all);
 }
