@@ -47,7 +47,7 @@ struct rules_diag {
 	enum rules_sev sev;
 	enum rules_code code;
 	struct rules_pos pos;
-	char *msg; /* owned */
+	char *msg;  /* owned */
 	char *item; /* owned, may be NULL: "rule 'x'", "macro 'y'", ... */
 };
 

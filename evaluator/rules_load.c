@@ -15,16 +15,16 @@
 
 /* Messages Falco prints (rule_loading_messages.h): tests match them as substrings. */
 #define WARNING_APPEND                                                                             \
-	"'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under "     \
+	"'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under "      \
 	"'override' instead."
 #define WARNING_ENABLED                                                                            \
-	"The standalone 'enabled' key usage is deprecated. The correct approach requires also a " \
+	"The standalone 'enabled' key usage is deprecated. The correct approach requires also a "  \
 	"'replace' entry under the 'override' key (i.e. 'enabled: replace')."
 #define ERROR_OVERRIDE_APPEND                                                                      \
 	"Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. " \
 	"'condition: append') under 'override' instead."
 #define ERROR_NO_PREVIOUS_MACRO                                                                    \
-	"Macro uses 'append' or 'override.condition: append' but no macro by that name already "  \
+	"Macro uses 'append' or 'override.condition: append' but no macro by that name already "   \
 	"exists"
 #define ERROR_NO_PREVIOUS_LIST                                                                     \
 	"List uses 'append' or 'override.items: append' but no list by that name already exists"
@@ -72,10 +72,10 @@ static int err_at(struct rd *r, const struct rules_ynode *n, enum rules_code cod
 	return rc < 0 ? rc : FAIL;
 }
 
-static int warn_at(struct rd *r, const struct rules_ynode *n, enum rules_code code,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int warn_at(struct rd *r, const struct rules_ynode *n, enum rules_code code,
-		   const char *fmt, ...)
+static int warn_at(struct rd *r, const struct rules_ynode *n, enum rules_code code, const char *fmt,
+		   ...) __attribute__((format(printf, 4, 5)));
+static int warn_at(struct rd *r, const struct rules_ynode *n, enum rules_code code, const char *fmt,
+		   ...)
 {
 	char *msg = NULL;
 	va_list ap;
@@ -166,8 +166,8 @@ static void tags_normalize(char **v, size_t *n)
 
 int rules_prio_parse(const char *s, enum rules_prio *out)
 {
-	static const char *const names[] = {"emergency", "alert",  "critical",      "error",
-					    "warning",   "notice", "informational", "debug"};
+	static const char *const names[] = {"emergency", "alert",  "critical",	    "error",
+					    "warning",	 "notice", "informational", "debug"};
 
 	for (int i = 0; i < 8; i++) {
 		if (strcasecmp(s, names[i]) == 0) {
@@ -184,21 +184,21 @@ int rules_prio_parse(const char *s, enum rules_prio *out)
 
 const char *rules_prio_name(enum rules_prio p)
 {
-	static const char *const names[] = {"Emergency", "Alert",  "Critical",      "Error",
-					    "Warning",   "Notice", "Informational", "Debug"};
+	static const char *const names[] = {"Emergency", "Alert",  "Critical",	    "Error",
+					    "Warning",	 "Notice", "Informational", "Debug"};
 
 	return (unsigned)p < 8 ? names[p] : "Unknown";
 }
 
-static const char *const mod_ops[] = {"=",	 "==",	       "!=",	   "contains",
-				      "icontains", "bcontains",  "startswith", "bstartswith",
-				      "endswith",  "glob",	 "iglob",      "regex",
-				      NULL};
-static const char *const plain_ops[] = {"=",	      "==",	     "!=",   "<",	 "<=",
-					">",	      ">=",	     "contains", "icontains",
-					"bcontains",  "startswith", "bstartswith", "endswith",
-					"glob",	      "iglob",	     "regex",	   "exists",
-					"in",	      "intersects", "pmatch",	   NULL};
+static const char *const mod_ops[] = {
+	"=",	       "==",	   "!=",   "contains", "icontains", "bcontains", "startswith",
+	"bstartswith", "endswith", "glob", "iglob",    "regex",	    NULL};
+static const char *const plain_ops[] = {"=",	     "==",	  "!=",		"<",
+					"<=",	     ">",	  ">=",		"contains",
+					"icontains", "bcontains", "startswith", "bstartswith",
+					"endswith",  "glob",	  "iglob",	"regex",
+					"exists",    "in",	  "intersects", "pmatch",
+					NULL};
 
 static bool in_set(const char *s, size_t len, const char *const *set)
 {
@@ -354,7 +354,7 @@ static void textpos_of(struct rd *r, const struct rules_ynode *n, struct rules_t
 	({                                                                                         \
 		int _rc = 0;                                                                       \
 		if ((n) == (cap)) {                                                                \
-			size_t _c = (cap) ? (cap) * 2 : 16;                                        \
+			size_t _c = (cap) ? (cap)*2 : 16;                                          \
 			void *_p = realloc((arr), _c * sizeof(*(arr)));                            \
 			if (!_p)                                                                   \
 				_rc = -ENOMEM;                                                     \
@@ -516,9 +516,10 @@ static int read_exceptions(struct rd *r, const struct rules_ynode *item, bool ap
 			return rc;
 		for (size_t j = 0; j < *nout; j++) {
 			if (strcmp((*out)[j].name, name) == 0) {
-				rc = warn_at(r, ex, RULES_WARN_EXCEPTION_NAME_NOT_UNIQUE,
-					     "Multiple definitions of exception '%s' in the same rule",
-					     name);
+				rc = warn_at(
+					r, ex, RULES_WARN_EXCEPTION_NAME_NOT_UNIQUE,
+					"Multiple definitions of exception '%s' in the same rule",
+					name);
 				if (rc < 0)
 					return rc;
 				break;
@@ -629,9 +630,10 @@ static int validate_exception(struct rd *r, struct rules_exception *ex)
 		normalize_op(ex->comps.item);
 		if (strcmp(ex->comps.item, "in") && strcmp(ex->comps.item, "pmatch") &&
 		    strcmp(ex->comps.item, "intersects") && !is_modifier_op(ex->comps.item))
-			return CERR(r, &at,
-				    "When fields is a single value, comps must be one of (in, pmatch, "
-				    "intersects) or an operator with a modifier (oneof, anyof, allof)");
+			return CERR(
+				r, &at,
+				"When fields is a single value, comps must be one of (in, pmatch, "
+				"intersects) or an operator with a modifier (oneof, anyof, allof)");
 	}
 	return 0;
 }
@@ -694,7 +696,8 @@ static int read_engine_version(struct rd *r, const struct rules_ynode *item)
 			    s);
 	}
 	if (req[0] != eng[0] || semver_cmp(eng, req) < 0)
-		return CERR(r, item, "Rules require engine version %u.%u.%u, but engine version is %s",
+		return CERR(r, item,
+			    "Rules require engine version %u.%u.%u, but engine version is %s",
 			    req[0], req[1], req[2], RULES_ENGINE_VERSION);
 	if (r->l->coll.req_engine[0])
 		semver_parse(r->l->coll.req_engine, cur);
@@ -748,8 +751,9 @@ static int read_plugin_versions(struct rd *r, const struct rules_ynode *item)
 		alts = rules_yaml_get(p, "alternatives");
 		if (alts) {
 			if (alts->kind != RULES_Y_SEQ)
-				return VERR(r, alts,
-					    "Value of plugin version alternatives must be a sequence");
+				return VERR(
+					r, alts,
+					"Value of plugin version alternatives must be a sequence");
 			for (size_t k = 0; k < alts->nkids; k++) {
 				const struct rules_ynode *a = alts->kids[k];
 
@@ -821,7 +825,8 @@ static int read_overrides(struct rd *r, const struct rules_ynode *item, const ch
 
 		if (vn->kind == RULES_Y_SCALAR && strcmp(vn->str, "append") == 0) {
 			if (!can_app)
-				return VERR(r, kn, "Key '%s' cannot be appended to, use 'replace' instead",
+				return VERR(r, kn,
+					    "Key '%s' cannot be appended to, use 'replace' instead",
 					    key);
 			if (strv_push(app, napp, key) < 0)
 				return -ENOMEM;
@@ -834,8 +839,8 @@ static int read_overrides(struct rd *r, const struct rules_ynode *item, const ch
 			return VERR(r, vn,
 				    "Invalid override operation for key '%s': '%s'. Allowed values "
 				    "are: %s%s",
-				    key, vn->kind == RULES_Y_SCALAR ? vn->str : "", can_app ? "append " : "",
-				    can_rep ? "replace " : "");
+				    key, vn->kind == RULES_Y_SCALAR ? vn->str : "",
+				    can_app ? "append " : "", can_rep ? "replace " : "");
 		}
 	}
 	return 0;
@@ -1012,14 +1017,20 @@ out:
 }
 
 /* Rule keys that `override:` may name. */
-static const char *const rule_app_ok[] = {"condition", "output", "desc", "tags", "exceptions",
+static const char *const rule_app_ok[] = {"condition", "output",     "desc",
+					  "tags",      "exceptions", NULL};
+static const char *const rule_rep_ok[] = {"condition",
+					  "output",
+					  "desc",
+					  "priority",
+					  "tags",
+					  "exceptions",
+					  "enabled",
+					  "warn_evttypes",
+					  "skip-if-unknown-filter",
+					  "capture",
+					  "capture_duration",
 					  NULL};
-static const char *const rule_rep_ok[] = {"condition",	   "output",
-					  "desc",	   "priority",
-					  "tags",	   "exceptions",
-					  "enabled",	   "warn_evttypes",
-					  "skip-if-unknown-filter", "capture",
-					  "capture_duration", NULL};
 
 /* A different, explicit source on an append/override of an existing rule is an error. */
 static int check_update_source(struct rd *r, const struct rules_ynode *item,
@@ -1052,13 +1063,15 @@ static int append_exceptions(struct rd *r, struct rules_rule *prev, struct rules
 			struct rules_exception *v;
 
 			if (!ex->fields.valid)
-				return CERR(r, &at,
-					    "Rule exception must have fields property with a list of "
-					    "fields");
+				return CERR(
+					r, &at,
+					"Rule exception must have fields property with a list of "
+					"fields");
 			if (ex->nvalues == 0)
-				return CERR(r, &at,
-					    "Rule exception must have values property with a list of "
-					    "values");
+				return CERR(
+					r, &at,
+					"Rule exception must have values property with a list of "
+					"values");
 			if ((rc = validate_exception(r, ex)) < 0)
 				return rc;
 			v = realloc(prev->exceptions, (prev->nexceptions + 1) * sizeof(*v));
@@ -1071,9 +1084,10 @@ static int append_exceptions(struct rd *r, struct rules_rule *prev, struct rules
 			struct rules_exc_entry *v;
 
 			if (ex->fields.valid)
-				return CERR(r, &at,
-					    "Can not append exception fields to existing exception, "
-					    "only values");
+				return CERR(
+					r, &at,
+					"Can not append exception fields to existing exception, "
+					"only values");
 			if (ex->comps.valid)
 				return CERR(r, &at,
 					    "Can not append exception comps to existing exception, "
@@ -1131,7 +1145,8 @@ static int read_rule_update(struct rd *r, const struct rules_ynode *item, const 
 		bool listed = strv_has(app, napp, *k) || strv_has(rep, nrep, *k);
 
 		if (listed && !present)
-			return VERR(r, item, "An %s override for '%s' was specified but '%s' is not defined",
+			return VERR(r, item,
+				    "An %s override for '%s' was specified but '%s' is not defined",
 				    strv_has(app, napp, *k) ? "append" : "replace", *k, *k);
 	}
 	for (const char *const *k = rule_rep_ok; *k; k++) {
@@ -1141,10 +1156,11 @@ static int read_rule_update(struct rd *r, const struct rules_ynode *item, const 
 			if (strcmp(item->kids[i]->str, *k) == 0)
 				kn = item->kids[i];
 		if (kn && !strv_has(app, napp, *k) && !strv_has(rep, nrep, *k))
-			return VERR(r, kn,
-				    "Unexpected key '%s': no corresponding entry under 'override' is "
-				    "defined.",
-				    *k);
+			return VERR(
+				r, kn,
+				"Unexpected key '%s': no corresponding entry under 'override' is "
+				"defined.",
+				*k);
 	}
 	if (napp) {
 		if (!prev)
@@ -1288,8 +1304,9 @@ static int read_rule_define(struct rd *r, const struct rules_ynode *item, const 
 		if ((rc = warn_at(r, item, RULES_WARN_DEPRECATED_ITEM, WARNING_ENABLED)) < 0)
 			return rc;
 		if (!prev)
-			return CERR(r, item,
-				    "Rule has 'enabled' key but no rule by that name already exists");
+			return CERR(
+				r, item,
+				"Rule has 'enabled' key but no rule by that name already exists");
 		prev->enabled = v.enabled;
 		return 0;
 	}
@@ -1396,10 +1413,21 @@ fail:
 
 static int read_rule(struct rd *r, const struct rules_ynode *item)
 {
-	static const char *const known[] = {"rule",	     "desc",	  "condition", "output",
-					    "priority",	     "tags",	  "enabled",   "source",
-					    "exceptions",    "append",	  "override",  "warn_evttypes",
-					    "skip-if-unknown-filter", "capture", "capture_duration",
+	static const char *const known[] = {"rule",
+					    "desc",
+					    "condition",
+					    "output",
+					    "priority",
+					    "tags",
+					    "enabled",
+					    "source",
+					    "exceptions",
+					    "append",
+					    "override",
+					    "warn_evttypes",
+					    "skip-if-unknown-filter",
+					    "capture",
+					    "capture_duration",
 					    NULL};
 	char **app = NULL, **rep = NULL;
 	size_t napp = 0, nrep = 0;
@@ -1542,8 +1570,9 @@ int rules_loader_load_buf(struct rules_loader *l, const char *name, const char *
 			continue;
 		if (doc->kind != RULES_Y_SEQ) {
 			rc = VERR(&r, doc,
-				  doc->kind == RULES_Y_MAP ? "Rules content is not yaml array of objects"
-							   : "Rules content is not yaml");
+				  doc->kind == RULES_Y_MAP
+					  ? "Rules content is not yaml array of objects"
+					  : "Rules content is not yaml");
 			break;
 		}
 		for (size_t i = 0; i < doc->nkids && rc == 0; i++) {
@@ -1601,7 +1630,7 @@ int rules_loader_load_file(struct rules_loader *l, const char *path)
 	rc = rules_loader_load_buf(l, path, buf, len);
 	free(buf);
 	return rc;
-fail: {
+fail : {
 	struct rules_file *f = add_file(l, path, "", 0);
 
 	if (!f)

@@ -48,8 +48,8 @@ struct rules_loader;
 /* Position of a condition/output scalar, to map an offset in its text back to the file. */
 struct rules_textpos {
 	struct rules_pos pos; /* start of the scalar node */
-	size_t off; /* byte offset of the scalar node in its file */
-	int style; /* enum rules_yscalar_style */
+	size_t off;	      /* byte offset of the scalar node in its file */
+	int style;	      /* enum rules_yscalar_style */
 	bool valid;
 };
 
@@ -70,7 +70,7 @@ struct rules_macro {
 struct rules_exc_entry {
 	bool valid; /* present in the file */
 	bool is_list;
-	char *item; /* scalar form */
+	char *item;		       /* scalar form */
 	struct rules_exc_entry *items; /* list form */
 	size_t nitems;
 };

@@ -176,7 +176,8 @@ static int check_dup_keys(struct builder *b, struct frame *f)
 		const struct rules_ynode *p = keys[i - 1], *k = keys[i];
 
 		if (p->len == k->len && memcmp(p->str, k->str, k->len) == 0) {
-			set_err(b->err, k->line, k->col, "duplicate key '%.*s' (first defined at line %u)",
+			set_err(b->err, k->line, k->col,
+				"duplicate key '%.*s' (first defined at line %u)",
 				(int)(k->len > 64 ? 64 : k->len), k->str, p->line);
 			rc = -EINVAL;
 			break;
@@ -289,7 +290,8 @@ static int on_start(struct builder *b, const yaml_event_t *ev, enum rules_ynode_
 
 		if (p->node->kind == RULES_Y_MAP && p->n % 2 == 0) {
 			set_err(b->err, (uint32_t)ev->start_mark.line + 1,
-				(uint32_t)ev->start_mark.column + 1, "mapping keys must be scalars");
+				(uint32_t)ev->start_mark.column + 1,
+				"mapping keys must be scalars");
 			return -EINVAL;
 		}
 	}
@@ -508,9 +510,9 @@ static bool word_in(const char *s, const char *const *words)
 
 bool rules_yaml_bool(const struct rules_ynode *n, bool *out)
 {
-	static const char *const t[] = {"y",   "Y",    "yes", "Yes", "YES", "true",
+	static const char *const t[] = {"y",	"Y",	"yes", "Yes", "YES", "true",
 					"True", "TRUE", "on",  "On",  "ON",  NULL};
-	static const char *const f[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+	static const char *const f[] = {"n",	 "N",	  "no",	 "No",	"NO",  "false",
 					"False", "FALSE", "off", "Off", "OFF", NULL};
 
 	if (!n || n->kind != RULES_Y_SCALAR || strlen(n->str) != n->len)

@@ -37,9 +37,9 @@ enum rules_yscalar_style {
 struct rules_ynode {
 	enum rules_ynode_kind kind;
 	enum rules_yscalar_style style; /* scalars only */
-	uint32_t line, col; /* 1-based start of the node in the file */
-	uint32_t end_line, end_col; /* 1-based, just past the end */
-	size_t off, end_off; /* byte offsets of the node in the file */
+	uint32_t line, col;		/* 1-based start of the node in the file */
+	uint32_t end_line, end_col;	/* 1-based, just past the end */
+	size_t off, end_off;		/* byte offsets of the node in the file */
 	uint64_t weight; /* nodes below and including this one, aliases expanded (saturates) */
 	/* Scalar value (NUL-terminated, may contain NUL bytes: len is authoritative). */
 	char *str;
