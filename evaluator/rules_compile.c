@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "rules_yaml.h"
 
 /*
@@ -743,16 +744,13 @@ static int looks_like_field(const char *v)
 	return v[i] == '\0' ? 1 : 0;
 }
 
-/*
- * Field classes of libsinsp and of the container plugin: a field-looking
- * value warns only when its class exists (as libsinsp warns only for values
- * that name a real field). The cond field catalogue refines this when present.
- */
-static bool field_class_known(const char *v)
+/* Whether a field-looking value names a real field (libsinsp warns only then). */
+static bool field_known(const char *v)
 {
-	static const char *const classes[] = {
-		"evt.", "proc.", "thread.", "fd.",   "fdlist.", "user.",    "group.", "container.",
-		"k8s.", "fs.",	 "syslog.", "span.", "mesos.",	"k8smeta.", NULL};
+	char name[128], msg[128];
+	const char *arg = NULL;
+	size_t n, arg_len = 0;
+	struct fld_ref ref;
 
 	while (*v == ' ' || *v == '\t')
 		v++;
@@ -766,10 +764,20 @@ static bool field_class_known(const char *v)
 			break;
 		}
 	}
-	for (const char *const *c = classes; *c; c++)
-		if (strncmp(v, *c, strlen(*c)) == 0)
-			return true;
-	return false;
+	n = field_name_len(v);
+	if (!n || n >= sizeof(name))
+		return false;
+	memcpy(name, v, n);
+	name[n] = '\0';
+	if (v[n] == '[') {
+		const char *e = strchr(v + n, ']');
+
+		if (e) {
+			arg = v + n + 1;
+			arg_len = (size_t)(e - arg);
+		}
+	}
+	return fld_resolve(name, arg, arg_len, &ref, msg, sizeof(msg)) == 0;
 }
 
 struct wctx {
@@ -797,13 +805,59 @@ static int warn_cb(struct cond_node **slot, int in_tr, void *ud)
 	    strlen(n->kids[1]->str) == n->kids[1]->len) {
 		int k = looks_like_field(n->kids[1]->str);
 
-		if (k && field_class_known(n->kids[1]->str))
+		if (k && field_known(n->kids[1]->str))
 			w->rc = diag(w->c, RULES_WARNING, RULES_WARN_COMPILE_CONDITION,
 				     w->r->cond_pos.pos,
 				     "'%s' may be a valid field%s misused as a const string value",
 				     n->kids[1]->str, k == 2 ? " transformer" : "");
 	}
 	return w->rc < 0 ? w->rc : 0;
+}
+
+/* Every field of the condition must exist (libsinsp's filtercheck factory). */
+struct fctx {
+	char msg[256];
+	bool unknown; /* a nonexistent field (skip-if-unknown-filter applies) */
+	bool bad;
+	struct cond_pos pos; /* of the offending field node */
+};
+
+static int field_cb(struct cond_node **slot, int in_tr, void *ud)
+{
+	struct fctx *f = ud;
+	const struct cond_node *n = *slot;
+	struct fld_ref ref;
+	char msg[200];
+	int rc;
+
+	if (n->kind != COND_FIELD || f->bad)
+		return 0;
+	rc = fld_resolve(n->str, n->arg, n->arg ? n->arg_len : 0, &ref, msg, sizeof(msg));
+	if (rc == -ENOENT) {
+		snprintf(f->msg, sizeof(f->msg),
+			 "filter_check called with nonexistent field %.200s", n->str);
+		f->unknown = f->bad = true;
+		f->pos = n->pos;
+	} else if (rc < 0) {
+		snprintf(f->msg, sizeof(f->msg), "%s", msg);
+		f->bad = true;
+		f->pos = n->pos;
+	}
+	return 0;
+}
+
+int rules_check_fields(struct cond_node *ast, char *msg, size_t msgsz, struct cond_pos *pos)
+{
+	struct fctx f;
+
+	memset(&f, 0, sizeof(f));
+	cond_walk(&ast, field_cb, &f);
+	if (!f.bad)
+		return 0;
+	snprintf(msg, msgsz, "%s", f.msg);
+	if (pos)
+		*pos = f.pos;
+	return f.unknown ? -ENOENT : -EINVAL;
 }
 
 /* Output tokens: %field, %field[arg], %transformer(...). Calls fn for each field name. */
@@ -881,6 +935,8 @@ static char *build_output(struct cctx *c, const struct rules_rule *r)
 	return b.buf;
 }
 
+static void crule_fini(struct rules_crule *r);
+
 /* ---- rules -------------------------------------------------------------------------------- */
 
 static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules_crule *out)
@@ -941,6 +997,20 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 	out->condition = cond_to_string(out->ast);
 	if (!out->condition)
 		return -ENOMEM;
+	{
+		struct fctx f;
+
+		memset(&f, 0, sizeof(f));
+		cond_walk(&out->ast, field_cb, &f);
+		if (f.bad && f.unknown && r->skip_if_unknown_filter) {
+			rc = diag(c, RULES_WARNING, RULES_WARN_UNKNOWN_FILTER, r->cond_pos.pos,
+				  "%s", f.msg);
+			return rc < 0 ? rc : 1; /* skipped */
+		}
+		if (f.bad)
+			return diag(c, RULES_ERROR, RULES_ERR_COMPILE_CONDITION, r->cond_pos.pos,
+				    "%s", f.msg);
+	}
 	{
 		struct wctx w = {c, r, false, 0};
 
@@ -1105,6 +1175,12 @@ struct rules_ruleset *rules_compile(struct rules_loader *l, const struct rules_o
 		if (r->priority > c.opts->min_priority || r->unknown_source)
 			continue;
 		rc = compile_rule(&c, r, &rs->rules[rs->nrules]);
+		if (rc == 1) { /* skipped (skip-if-unknown-filter) */
+			crule_fini(&rs->rules[rs->nrules]);
+			memset(&rs->rules[rs->nrules], 0, sizeof(rs->rules[0]));
+			rc = 0;
+			continue;
+		}
 		rs->nrules++;
 	}
 	if (rc == 0) {

@@ -79,6 +79,13 @@ struct cond_node *rules_expand(struct rules_ruleset *rs, const char *text, char 
 			       struct cond_pos *pos);
 
 /*
+ * Checks that every field of ast exists and takes its argument as written.
+ * 0, or -ENOENT (unknown field) / -EINVAL with msg (libsinsp's wording) and
+ * *pos (may be NULL) the offending node's position.
+ */
+int rules_check_fields(struct cond_node *ast, char *msg, size_t msgsz, struct cond_pos *pos);
+
+/*
  * Config `rules:` selection (Falco): enable or disable rules by name (glob
  * with '*') or by tag, applied in order. Returns the number of rules matched.
  */
