@@ -108,16 +108,23 @@ const char *rules_code_name(enum rules_code c)
 	return "LOAD_UNKNOWN";
 }
 
-/* Prints bytes, replacing control characters so a hostile line cannot drive the terminal. */
+static size_t utf8_len(const unsigned char *s, size_t n);
+
+/* Prints bytes, replacing control characters and invalid UTF-8 so a hostile line cannot drive the terminal. */
 static void print_clean(FILE *out, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	const unsigned char *p = (const unsigned char *)s;
 
-		if (c == '\t' || c >= 0x20)
-			fputc(c == 0x7f ? '?' : c, out);
-		else
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(p + i, len - i);
+
+		if (n == 0 || (n == 1 && ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f))) {
 			fputc('?', out);
+			i++;
+			continue;
+		}
+		fwrite(p + i, 1, n, out);
+		i += n;
 	}
 }
 

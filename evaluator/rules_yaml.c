@@ -406,8 +406,23 @@ struct rules_ytree *rules_yaml_parse(const char *buf, size_t len, struct rules_y
 		if (!yaml_parser_parse(&p, &ev)) {
 			const char *ctx = p.context ? p.context : "";
 
-			set_err(err, (uint32_t)p.problem_mark.line + 1,
-				(uint32_t)p.problem_mark.column + 1, "YAML parse error: %s%s%s",
+			uint32_t line = (uint32_t)p.problem_mark.line + 1;
+			uint32_t col = (uint32_t)p.problem_mark.column + 1;
+
+			if (p.error == YAML_READER_ERROR) {
+				/* Reader errors (bad UTF-8, control characters) give a byte offset. */
+				line = 1;
+				col = 1;
+				for (size_t i = 0; i < p.problem_offset && i < len; i++) {
+					if (buf[i] == '\n') {
+						line++;
+						col = 1;
+					} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+						col++;
+					}
+				}
+			}
+			set_err(err, line, col, "YAML parse error: %s%s%s",
 				p.problem ? p.problem : "unknown error", *ctx ? " " : "", ctx);
 			rc = p.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
 			break;
