@@ -195,6 +195,25 @@ static int ptype_string(enum lnr_ptype t)
 	return t == LNR_PT_CHARBUF || t == LNR_PT_FSPATH || t == LNR_PT_FSRELPATH;
 }
 
+/* Append len bytes at v and a NUL (through the scratch buffer). */
+static void put_with_nul(struct scap_conv *c, struct lnr_evt_builder *b, const uint8_t *v,
+			 uint32_t len)
+{
+	if (c->tmpcap < (size_t)len + 1) {
+		char *t = realloc(c->tmp, (size_t)len + 1);
+
+		if (!t) {
+			lnr_evb_absent(b);
+			return;
+		}
+		c->tmp = t;
+		c->tmpcap = (size_t)len + 1;
+	}
+	memcpy(c->tmp, v, len);
+	c->tmp[len] = 0;
+	lnr_evb_bytes(b, c->tmp, (size_t)len + 1, 0);
+}
+
 /* Append one value (scap type st, len bytes at v; len 0: absent) as Lanner type lt. */
 static void put_value(struct scap_conv *c, struct lnr_evt_builder *b, enum lnr_ptype lt, uint8_t st,
 		      const uint8_t *v, uint32_t len)
@@ -240,21 +259,32 @@ static void put_value(struct scap_conv *c, struct lnr_evt_builder *b, enum lnr_p
 			lnr_evb_u64(b, u);
 		return;
 	}
-	if (ptype_string(lt) && v[len - 1] != 0) {
-		/* Strings in the record carry their NUL; some writers omit it. */
-		if (c->tmpcap < (size_t)len + 1) {
-			char *t = realloc(c->tmp, (size_t)len + 1);
-			if (!t) {
-				lnr_evb_absent(b);
-				return;
-			}
-			c->tmp = t;
-			c->tmpcap = (size_t)len + 1;
+	if (ptype_string(lt)) {
+		/* A record string is one C string with its NUL: cut at the first
+		 * NUL (hostile files embed them), add one when the writer omitted it. */
+		const uint8_t *nul = memchr(v, 0, len);
+
+		if (nul) {
+			lnr_evb_bytes(b, v, (size_t)(nul - v) + 1, 0);
+			return;
 		}
-		memcpy(c->tmp, v, len);
-		c->tmp[len] = 0;
-		lnr_evb_bytes(b, c->tmp, (size_t)len + 1, 0);
+		put_with_nul(c, b, v, len);
 		return;
+	}
+	if (lt == LNR_PT_CHARBUFARRAY && v[len - 1] != 0) {
+		put_with_nul(c, b, v, len);
+		return;
+	}
+	if (lt == LNR_PT_FDLIST) {
+		uint16_t cnt = 0;
+
+		if (len >= 2)
+			memcpy(&cnt, v, 2);
+		if (len < 2 || len != 2 + (uint32_t)cnt * LNR_FDLIST_ENTRY_LEN) {
+			c->st->bad_params++;
+			lnr_evb_absent(b);
+			return;
+		}
 	}
 	lnr_evb_bytes(b, v, len, 0);
 }
