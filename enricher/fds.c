@@ -8,7 +8,7 @@
 #include "i64map.h"
 
 /* Falco's PPM_O_CLOEXEC bit in the open flags its events carry. */
-#define PPM_O_CLOEXEC (1u << 11)
+#define PPM_O_CLOEXEC (1u << 12)
 
 struct fdtable {
 	struct i64map *map; /* fd -> struct enr_fd */
