@@ -390,6 +390,114 @@ static int fd_field(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *
 	}
 }
 
+#include <fnmatch.h>
+
+/* container.* metadata and k8s.* from the runtime's answer (none for the host). */
+static int container_field(struct ext_ctx *x, const struct fld_ref *f, const struct enr_proc *p,
+			   struct fld_val *out, uint32_t max)
+{
+	const struct rt_container *ct;
+
+	if (!p->container_id[0]) {
+		if (f->id == FLD_CONTAINER_PRIVILEGED)
+			return put_u64(out, 0, LNR_PT_BOOL);
+		return 0;
+	}
+	if (!x->rt)
+		return 0;
+	ct = rt_lookup(x->rt, p->container_id);
+	if (!ct || ct->state != RT_DONE)
+		return 0; /* not known yet: never wait for the runtime */
+	switch (f->id) {
+	case FLD_CONTAINER_NAME:
+		return put_str(out, ct->name);
+	case FLD_CONTAINER_IMAGE:
+		return put_str(out, ct->image);
+	case FLD_CONTAINER_IMAGE_ID:
+		return put_str(out, ct->image_id);
+	case FLD_CONTAINER_IMAGE_REPOSITORY:
+		return put_str(out, ct->image_repository);
+	case FLD_CONTAINER_IMAGE_TAG:
+		return put_str(out, ct->image_tag);
+	case FLD_CONTAINER_IMAGE_DIGEST:
+		return put_str(out, ct->image_digest);
+	case FLD_CONTAINER_PRIVILEGED:
+		return ct->privileged < 0 ? 0 : put_u64(out, (uint64_t)ct->privileged, LNR_PT_BOOL);
+	case FLD_CONTAINER_MOUNTS:
+		return put_str(out, ct->mounts);
+	case FLD_CONTAINER_MOUNT_DEST:
+	case FLD_CONTAINER_MOUNT_SOURCE:
+	case FLD_CONTAINER_MOUNT_MODE:
+	case FLD_CONTAINER_MOUNT_RDWR:
+	case FLD_CONTAINER_MOUNT_PROPAGATION:
+		/* [N] selects by index, [glob] the first mount whose source or
+		 * destination matches. */
+		for (size_t i = 0; f->arg && i < ct->nmounts; i++) {
+			const struct rt_mount *m = &ct->mount_list[i];
+			int hit = f->index >= 0
+					  ? (int64_t)i == f->index
+					  : ((m->dest && fnmatch(f->arg, m->dest, 0) == 0) ||
+					     (m->source && fnmatch(f->arg, m->source, 0) == 0));
+
+			if (!hit)
+				continue;
+			switch (f->id) {
+			case FLD_CONTAINER_MOUNT_DEST:
+				return put_str(out, m->dest);
+			case FLD_CONTAINER_MOUNT_SOURCE:
+				return put_str(out, m->source);
+			case FLD_CONTAINER_MOUNT_MODE:
+				return put_str(out, m->mode);
+			case FLD_CONTAINER_MOUNT_RDWR:
+				return put_str(out, m->rw ? "true" : "false");
+			default:
+				return put_str(out, m->propagation);
+			}
+		}
+		return 0;
+	case FLD_CONTAINER_START_TS:
+		return ct->start_ts ? put_u64(out, ct->start_ts, LNR_PT_ABSTIME) : 0;
+	case FLD_CONTAINER_DURATION:
+		return ct->start_ts && x->now_ns >= ct->start_ts
+			       ? put_u64(out, x->now_ns - ct->start_ts, LNR_PT_RELTIME)
+			       : 0;
+	case FLD_CONTAINER_LABEL:
+		for (size_t i = 0; f->arg && i < ct->nlabels; i++) {
+			const char *l = ct->labels[i];
+
+			if (strncmp(l, f->arg, f->arg_len) == 0 && l[f->arg_len] == ':')
+				return put_str(out, l + f->arg_len + 1);
+		}
+		return 0;
+	case FLD_CONTAINER_LABELS: {
+		size_t tl = 1;
+		char *b;
+
+		for (size_t i = 0; i < ct->nlabels; i++)
+			tl += strlen(ct->labels[i]) + 2;
+		b = scratch(x, tl);
+		if (!b)
+			return -ENOMEM;
+		b[0] = '\0';
+		for (size_t i = 0; i < ct->nlabels; i++) {
+			if (i)
+				strcat(b, ", ");
+			strcat(b, ct->labels[i]);
+		}
+		return put_str(out, b);
+	}
+	case FLD_K8S_POD_NAME:
+		return put_str(out, ct->k8s_pod_name);
+	case FLD_K8S_NS_NAME:
+		return put_str(out, ct->k8s_ns_name);
+	case FLD_K8S_POD_UID:
+		return put_str(out, ct->k8s_pod_uid);
+	default:
+		(void)max;
+		return 0;
+	}
+}
+
 int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uint32_t max)
 {
 	const struct st_ctx *c = x->c;
@@ -648,10 +756,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return put_str(out,
 			       ctr_runtime_name(ctr_id_from_cgroups(&p->cgroups, id, sizeof(id))));
 	}
-	case FLD_CONTAINER_PRIVILEGED:
-		return p->container_id[0] ? 0 : put_u64(out, 0, LNR_PT_BOOL);
 	default:
-		/* Container metadata from the runtime API and k8s.*: not yet (docs). */
-		return 0;
+		return container_field(x, f, p, out, max);
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "accessor.h"
+#include "runtime.h"
 #include "state.h"
 
 /* Per-event scratch space for values built on the fly (cmdline, joined lists). */
@@ -15,6 +16,7 @@ struct ext_ctx {
 	struct st_state *st;
 	const struct st_ctx *c; /* The event being enriched, after st_apply(). */
 	uint64_t now_ns;	/* Clock for durations (the event time). */
+	struct rt_cache *rt;	/* Container runtime metadata, or NULL (then only ids). */
 	size_t used;		/* Bytes of scratch in use; reset per event. */
 	char scratch[EXT_SCRATCH_SIZE];
 };
