@@ -274,6 +274,5 @@
 	X(K8S_POD_LABEL, "k8s.pod.label", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "Kubernetes pod label, by key") \
 	X(K8S_POD_LABELS, "k8s.pod.labels", LNR_PT_CHARBUF, 0, "all Kubernetes pod labels") \
 	X(K8S_POD_IP, "k8s.pod.ip", LNR_PT_CHARBUF, 0, "Kubernetes pod IP") \
-	X(K8S_POD_CNI_JSON, "k8s.pod.cni.json", LNR_PT_CHARBUF, 0, "pod CNI result as JSON") \
-
+	X(K8S_POD_CNI_JSON, "k8s.pod.cni.json", LNR_PT_CHARBUF, 0, "pod CNI result as JSON")
 /* clang-format on */

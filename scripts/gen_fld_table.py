@@ -202,7 +202,7 @@ print(" * container plugin; the order is the enum order (append only). */")
 print("/* One field per line, however long: */")
 print("/* clang-format off */")
 print("#define FLD_TABLE(X) \\")
-for name, t, f, d in rows:
-    print('\tX(%s, "%s", LNR_%s, %s, "%s") \\' % (ident(name), name, t, f, d.replace('"', '\\"')))
-print("")
+for i, (name, t, f, d) in enumerate(rows):
+    cont = " \\" if i + 1 < len(rows) else ""
+    print('\tX(%s, "%s", LNR_%s, %s, "%s")%s' % (ident(name), name, t, f, d.replace('"', '\\"'), cont))
 print("/* clang-format on */")
