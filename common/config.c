@@ -1535,6 +1535,93 @@ static void node_make(struct cfg_node *node, enum cfg_node_kind kind)
 	node->entries = NULL;
 }
 
+/*
+ * Checks that key can be set in the tree as it is, without changing it: so
+ * that a bad override leaves no half-created keys behind. Returns the number
+ * of steps (>= 1), or -EINVAL (reported).
+ */
+static int override_check(struct cfg *cfg, const char *name, const char *key)
+{
+	const struct cfg_node *node = cfg->root;
+	const char *p = key;
+	char tmp[64], pos[PATH_MAX + 64];
+	bool fresh = false; /* below a node the override will create (or a null) */
+	struct step st;
+	int r, steps = 0;
+
+	while ((r = next_step(&p, steps == 0, &st)) > 0) {
+		steps++;
+		if (!fresh && node->kind == CFG_NODE_NULL)
+			fresh = true;
+		if (fresh) {
+			/* a new list is empty: only [] or [0] can go into it */
+			if (!st.key && st.idx != SIZE_MAX && st.idx > 0) {
+				diag(cfg, CFG_DIAG_ERROR,
+				     "%s: error: index %zu out of range (the list has 0 items)",
+				     name, st.idx);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (st.key) {
+			const struct cfg_entry *e;
+
+			if (node->kind != CFG_NODE_MAP) {
+				diag(cfg, CFG_DIAG_ERROR,
+				     "%s: error: cannot set key '%.*s' inside %s (defined at %s)",
+				     name, (int)st.klen, st.key, describe(node, tmp, sizeof(tmp)),
+				     where(node->file, node->line, node->col, pos, sizeof(pos)));
+				return -EINVAL;
+			}
+			e = map_findn(node, st.key, st.klen);
+			if (e)
+				node = e->val;
+			else
+				fresh = true;
+		} else {
+			if (node->kind != CFG_NODE_SEQ) {
+				diag(cfg, CFG_DIAG_ERROR,
+				     "%s: error: cannot index %s (defined at %s) as a list", name,
+				     describe(node, tmp, sizeof(tmp)),
+				     where(node->file, node->line, node->col, pos, sizeof(pos)));
+				return -EINVAL;
+			}
+			if (st.idx != SIZE_MAX && st.idx > node->n) {
+				diag(cfg, CFG_DIAG_ERROR,
+				     "%s: error: index %zu out of range (the list has %zu items)",
+				     name, st.idx, node->n);
+				return -EINVAL;
+			}
+			if (st.idx == SIZE_MAX || st.idx == node->n)
+				fresh = true;
+			else
+				node = node->items[st.idx];
+		}
+	}
+	if (r < 0 || steps == 0) {
+		diag(cfg, CFG_DIAG_ERROR,
+		     "%s: error: malformed key (expected key.subkey, key[N] or key[])", name);
+		return -EINVAL;
+	}
+	return steps;
+}
+
+/* Levels of lists/mappings in a value: 0 for a scalar. */
+static unsigned node_height(const struct cfg_node *node)
+{
+	unsigned h = 0, c;
+	size_t i;
+
+	if (node->kind != CFG_NODE_MAP && node->kind != CFG_NODE_SEQ)
+		return 0;
+	for (i = 0; i < node->n; i++) {
+		c = node_height(cfg_node_at(node, i));
+		if (c > h)
+			h = c;
+	}
+	return h + 1;
+}
+
 int cfg_apply_override(struct cfg *cfg, const char *spec)
 {
 	const char *eq = strchr(spec, '='), *p, *value;
@@ -1544,7 +1631,7 @@ int cfg_apply_override(struct cfg *cfg, const char *spec)
 	struct step st;
 	bool first = true;
 	size_t vlen;
-	int r, err = 0;
+	int r, steps, err = 0;
 
 	snprintf(name, sizeof(name), "-o %s", printable(spec, tmp, sizeof(tmp)));
 	if (!eq || eq == spec) {
@@ -1570,6 +1657,10 @@ int cfg_apply_override(struct cfg *cfg, const char *spec)
 			return -ENOMEM;
 	}
 
+	steps = override_check(cfg, name, kbuf);
+	if (steps < 0)
+		return steps;
+
 	/* the value: a flow mapping/sequence is YAML, anything else one verbatim scalar */
 	value = eq + 1;
 	vlen = strlen(value);
@@ -1585,6 +1676,14 @@ int cfg_apply_override(struct cfg *cfg, const char *spec)
 			node_free(val);
 			return -ENOMEM;
 		}
+	}
+
+	/* the tree's depth limit holds with the key's levels added */
+	if ((unsigned)steps + node_height(val) > CFG_MAX_DEPTH) {
+		diag(cfg, CFG_DIAG_ERROR, "%s: error: nesting deeper than %u levels", name,
+		     CFG_MAX_DEPTH);
+		node_free(val);
+		return -EINVAL;
 	}
 
 	/* walk (creating) to the slot the value goes into */
@@ -1752,9 +1851,10 @@ static int include_dir(struct cfg *cfg, const char *dir, enum merge_strategy how
 	int rc = 0;
 
 	if (!d) {
+		rc = -errno;
 		diag(cfg, CFG_DIAG_ERROR, "%s: error: cannot read directory: %s", dir,
-		     strerror(errno));
-		return -errno;
+		     strerror(-rc));
+		return rc;
 	}
 	while ((de = readdir(d))) {
 		struct stat st;
