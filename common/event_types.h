@@ -112,11 +112,14 @@
 	X(CONTAINER, "container")                                                                  \
 	X(ASYNCEVENT, "asyncevent")
 
+/* It would indent LNR_EVT_MAX as a continuation of the macro call. */
+// clang-format off
 enum lnr_evt_type {
 #define LNR_EVT_ENUM(id, name) LNR_EVT_##id,
 	LNR_EVT_LIST(LNR_EVT_ENUM)
 #undef LNR_EVT_ENUM
 	LNR_EVT_MAX
 };
+// clang-format on
 
 #endif
