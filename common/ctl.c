@@ -444,3 +444,14 @@ int ctl_serve_one(struct ctl_sock *s, ctl_handler_fn fn, void *ctx, uint16_t *ty
 	json_decref(reply);
 	return rc;
 }
+
+int ctl_recv_fd(struct ctl_sock *s)
+{
+	int fd, e = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &fd);
+
+	if (e) {
+		log_errorf("ctl: %s: no pollable descriptor: %s", s->url, nng_strerror(e));
+		return ctl_errno(e);
+	}
+	return fd;
+}

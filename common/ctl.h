@@ -131,6 +131,14 @@ typedef uint16_t (*ctl_handler_fn)(void *ctx, uint16_t type, const json_t *req, 
 int ctl_serve_one(struct ctl_sock *s, ctl_handler_fn fn, void *ctx, uint16_t *type_out,
 		  int timeout_ms);
 
+/*
+ * A file descriptor that polls readable when a message can be received
+ * (nng's NNG_OPT_RECVFD), for stages that multiplex ctl with their own
+ * event loop: poll it, then ctl_recv/ctl_serve_one with timeout 0. Owned by
+ * the socket (do not read or close it). Returns the fd or -errno.
+ */
+int ctl_recv_fd(struct ctl_sock *s);
+
 /* nng error code -> negative errno. */
 int ctl_errno(int nng_err);
 

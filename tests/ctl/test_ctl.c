@@ -1,5 +1,6 @@
 /* test_ctl.c: common/ctl.c: req/rep and push/pull over ipc, framing, timeouts, peer gone. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -296,6 +297,29 @@ static void test_empty_and_big_payloads(void **state)
 	ctl_close(pull);
 }
 
+static void test_recv_fd(void **state)
+{
+	struct ctl_sock *pull = ctl_listen(CTL_PULL, run_dir, "polled");
+	struct ctl_sock *push = ctl_dial(CTL_PUSH, run_dir, "polled");
+	struct pollfd pfd = {.events = POLLIN};
+	uint16_t type;
+	void *payload;
+	size_t len;
+
+	assert_non_null(pull);
+	assert_non_null(push);
+	pfd.fd = ctl_recv_fd(pull);
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(poll(&pfd, 1, 50), 0); /* nothing yet */
+	assert_int_equal(ctl_send(push, CTL_MSG_ALERT, "p", 1, 5000), 0);
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(ctl_recv(pull, &type, &payload, &len, 0), 0);
+	assert_string_equal(payload, "p");
+	free(payload);
+	ctl_close(push);
+	ctl_close(pull);
+}
+
 /* ---- timeouts, peer gone ---- */
 
 static void test_timeouts(void **state)
@@ -468,6 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hello_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_pull, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_big_payloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
