@@ -157,9 +157,10 @@ static const struct sym file_flags[] = {
 	{0, NULL},
 };
 
-/* libscap's PPM_AF_* socket families (an enum: exact match). */
+/* libscap's PPM_AF_* socket families (an enum: exact match). Where libs has
+ * two names for one value the first in its table wins (AF_LOCAL before AF_UNIX). */
 static const struct sym socket_families[] = {
-	{0, "AF_UNSPEC"},   {1, "AF_UNIX"},	 {2, "AF_INET"},      {3, "AF_AX25"},
+	{0, "AF_UNSPEC"},   {1, "AF_LOCAL"},	 {2, "AF_INET"},      {3, "AF_AX25"},
 	{4, "AF_IPX"},	    {5, "AF_APPLETALK"}, {6, "AF_NETROM"},    {7, "AF_BRIDGE"},
 	{8, "AF_ATMPVC"},   {9, "AF_X25"},	 {10, "AF_INET6"},    {11, "AF_ROSE"},
 	{12, "AF_DECnet"},  {13, "AF_NETBEUI"},	 {14, "AF_SECURITY"}, {15, "AF_KEY"},
@@ -256,6 +257,11 @@ static void out_num(struct out *o, const struct lnr_evt_view *v, unsigned i)
 	switch (pi->type) {
 	case LNR_PT_ERRNO:
 	case LNR_PT_FD:
+		if (pi->fmt == LNR_PF_HEX && s >= 0) {
+			/* mmap's res is an address: sysdig prints it in hex. */
+			out_printf(o, "%" PRIX64, u);
+			return;
+		}
 		out_printf(o, "%" PRId64, s);
 		if (s >= 0 || s < -4095)
 			return;
