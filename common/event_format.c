@@ -167,6 +167,30 @@ static const struct sym socket_families[] = {
 	{16, "AF_NETLINK"}, {17, "AF_PACKET"},	 {0, NULL},
 };
 
+/* libscap's prot_flags and mmap_flags (PPM_PROT_*, PPM_MAP_*), libs' order. */
+static const struct sym prot_flags[] = {
+	{1u << 0, "PROT_READ"},
+	{1u << 1, "PROT_WRITE"},
+	{1u << 2, "PROT_EXEC"},
+	{1u << 3, "PROT_SEM"},
+	{1u << 4, "PROT_GROWSDOWN"},
+	{1u << 5, "PROT_GROWSUP"},
+	{1u << 6, "PROT_SAO"},
+	{0, "PROT_NONE"},
+	{0, NULL},
+};
+
+static const struct sym mmap_flags[] = {
+	{1u << 0, "MAP_SHARED"},     {1u << 1, "MAP_PRIVATE"},
+	{1u << 2, "MAP_FIXED"},	     {1u << 3, "MAP_ANONYMOUS"},
+	{1u << 4, "MAP_32BIT"},	     {1u << 5, "MAP_RENAME"},
+	{1u << 6, "MAP_NORESERVE"},  {1u << 7, "MAP_POPULATE"},
+	{1u << 8, "MAP_NONBLOCK"},   {1u << 9, "MAP_GROWSDOWN"},
+	{1u << 10, "MAP_DENYWRITE"}, {1u << 11, "MAP_EXECUTABLE"},
+	{1u << 12, "MAP_INHERIT"},   {1u << 13, "MAP_FILE"},
+	{1u << 14, "MAP_LOCKED"},    {0, NULL},
+};
+
 static const char *signal_name(unsigned s)
 {
 	static const char *const names[] = {
@@ -190,6 +214,10 @@ static const struct sym *flag_table(const struct lnr_evt_info *info, unsigned i)
 
 	if (strcmp(pi->name, "domain") == 0)
 		return socket_families;
+	if (strcmp(pi->name, "prot") == 0)
+		return prot_flags;
+	if (strcmp(info->name, "mmap") == 0 && strcmp(pi->name, "flags") == 0)
+		return mmap_flags;
 	if (strcmp(pi->name, "flags") != 0)
 		return NULL;
 	for (size_t k = 0; k < sizeof(file_flag_events) / sizeof(file_flag_events[0]); k++)
