@@ -8,6 +8,8 @@
 
 #include "cond.h"
 #include "event_types.h"
+#include "evtset.h"
+#include "prog.h"
 #include "rules_load.h"
 
 struct rules_outfmt;
@@ -62,10 +64,12 @@ struct rules_opts {
 struct rules_crule {
 	const struct rules_rule *rule; /* in the loader's collection (not owned) */
 	struct cond_node *ast;	       /* lists, macros and exceptions expanded (owned) */
-	char *condition;	  /* canonical form of ast: Falco's compiled condition (owned) */
-	char *output;		  /* output format after substitutions (owned) */
-	struct rules_outfmt *fmt; /* compiled output (owned) */
-	struct rules_evtset types;
+	char *condition;	   /* canonical form of ast: Falco's compiled condition (owned) */
+	char *output;		   /* output format after substitutions (owned) */
+	struct rules_outfmt *fmt;  /* compiled output (owned) */
+	struct rules_evtset types; /* by Falco event name (drives the LOAD_NO_EVTTYPE warning) */
+	struct prog *prog;	   /* the compiled condition (owned) */
+	struct evtset lnr_types;   /* Lanner event types the rule can match (the index) */
 	bool enabled;
 };
 
