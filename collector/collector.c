@@ -412,6 +412,12 @@ int col_ignore_tgid(struct col *c, uint32_t tgid)
 	return 0;
 }
 
+void col_only_tgid(struct col *c, uint32_t tgid)
+{
+	if (c->skel && c->skel->bss)
+		__atomic_store_n(&c->skel->bss->lnr_only_tgid, tgid, __ATOMIC_RELEASE);
+}
+
 static int col_attach_one(struct col *c, struct bpf_program *p, char *err, size_t errlen)
 {
 	struct bpf_link *l = bpf_program__attach(p);

@@ -72,6 +72,9 @@ const char *const *col_supported_names(void);
 /* Do not report syscalls of thread group tgid (the pipeline's own processes). */
 int col_ignore_tgid(struct col *c, uint32_t tgid);
 
+/* Report only thread group tgid (0: everyone). Takes effect at once. */
+void col_only_tgid(struct col *c, uint32_t tgid);
+
 /* Attach the programs (tp_btf). Returns 0 or -errno with a message in err. */
 int col_attach(struct col *c, char *err, size_t errlen);
 

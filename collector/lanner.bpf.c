@@ -36,6 +36,8 @@ const volatile __u32 args_max = 4096;	      /* bytes of argv / env kept */
 __u16 lnr_sel[LNR_NR_SYSCALLS];
 __u8 lnr_sel_enter[LNR_NR_SYSCALLS];
 __u8 lnr_sel_procexit;
+/* When not 0, only this thread group is reported (tests, benchmarks, --pid). */
+__u32 lnr_only_tgid;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -185,8 +187,22 @@ static __always_inline void count_fault(void)
 		s->read_faults++;
 }
 
+/* Entry side of the filter: the same decision, counted once (at exit). */
+static __always_inline int skip_tgid(__u32 tgid)
+{
+	__u32 only = lnr_only_tgid;
+
+	if (only && only != tgid)
+		return 1;
+	return bpf_map_lookup_elem(&lnr_ignore, &tgid) != NULL;
+}
+
 static __always_inline int ignored_tgid(__u32 tgid)
 {
+	__u32 only = lnr_only_tgid;
+
+	if (only && only != tgid)
+		return 1;
 	if (bpf_map_lookup_elem(&lnr_ignore, &tgid)) {
 		struct lnr_cpu_stats *s = stats();
 
@@ -1010,7 +1026,7 @@ static long generic_param(__u64 i, void *unused)
 		return 1;
 	ps = sp->p[i];
 	v = src_val(c, ps.src);
-	if (ps.pad[0] && ps.src < 6)
+	if (ps.pad[0] && ps.src < 6 && ps.kind == LNR_PK_INT)
 		v = (__s64)(__s32)v; /* int argument: the upper register half is not ours */
 
 	switch (ps.kind) {
@@ -1902,7 +1918,7 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	how = lnr_sel_enter[id & (LNR_NR_SYSCALLS - 1)];
 	if (!how)
 		return 0;
-	if (bpf_map_lookup_elem(&lnr_ignore, &(__u32){bpf_get_current_pid_tgid() >> 32}))
+	if (skip_tgid(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	st = bpf_task_storage_get(&lnr_stash_map, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
