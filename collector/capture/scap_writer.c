@@ -474,12 +474,22 @@ static void write_scap_event(struct scap_writer *w, uint16_t code, const struct 
 			put_param(&vals, &lens, large, v, v->info->params[i].name,
 				  v->info->params[i].type);
 	} else {
-		np = d ? d->nparams : 0;
-		if (np > SCAP_EV_DEF_PARAMS)
-			np = SCAP_EV_DEF_PARAMS;
-		for (uint32_t i = 0; i < np; i++)
+		uint32_t n2022 = d ? d->nparams : 0;
+
+		if (n2022 > SCAP_EV_DEF_PARAMS)
+			n2022 = SCAP_EV_DEF_PARAMS;
+		for (uint32_t i = 0; i < n2022; i++)
 			put_param(&vals, &lens, large, v, d->params[i].name,
 				  (enum lnr_ptype)d->params[i].type);
+		np = n2022;
+		/* Newer libs appended parameters to this very code (Lanner's layout
+		 * is that newest one): append them, older readers ignore the rest. */
+		if (code == v->info->scap_code_x && v->nparams > n2022) {
+			for (uint32_t i = n2022; i < v->nparams; i++)
+				put_param(&vals, &lens, large, v, v->info->params[i].name,
+					  v->info->params[i].type);
+			np = v->nparams;
+		}
 	}
 	if (lens.oom || vals.oom) {
 		w->err = w->err ? w->err : -ENOMEM;
