@@ -50,7 +50,7 @@ struct ring_hdr {
 	uint32_t version;
 	uint32_t hdr_size;   /* bytes before the data area: one page */
 	uint64_t data_size;  /* bytes, a power of two */
-	uint64_t max_record; /* largest payload in bytes: data_size / 2 - 8 */
+	uint64_t max_record; /* largest payload in bytes: data_size / 2 */
 	uint32_t page_size;  /* bytes, of the creating machine */
 	uint32_t reserved0;
 
@@ -465,7 +465,7 @@ struct ring *ring_create(const char *name, size_t data_size, enum ring_role role
 	h->version = RING_VERSION;
 	h->hdr_size = (uint32_t)page;
 	h->data_size = data_size;
-	h->max_record = data_size / 2 - REC_HDR_SIZE;
+	h->max_record = data_size / 2;
 	h->page_size = (uint32_t)page;
 	/* release, partner: the acquire load of magic in ring_attach(): the geometry is visible */
 	atomic_store_explicit(&h->magic, RING_MAGIC, memory_order_release);
@@ -547,7 +547,7 @@ static int check_header(int fd, const char *name, size_t want, size_t *hdr_size,
 			name, h->page_size, h->hdr_size, page);
 		rc = -EINVAL;
 	} else if (ds < RING_MIN_DATA_SIZE || ds > RING_MAX_DATA_SIZE || (ds & (ds - 1)) ||
-		   ds < (uint64_t)page || h->max_record != ds / 2 - REC_HDR_SIZE) {
+		   ds < (uint64_t)page || h->max_record != ds / 2) {
 		set_err(err, errlen, "ring %s: corrupt header (data size %llu, max record %llu)",
 			name, (unsigned long long)ds, (unsigned long long)h->max_record);
 		rc = -EPROTO;

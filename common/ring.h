@@ -33,7 +33,8 @@
 #define RING_VERSION 1
 /* Smallest and largest data area, in bytes (always a power of two). */
 #define RING_MIN_DATA_SIZE 4096u
-#define RING_MAX_DATA_SIZE (1ull << 31)
+/* Largest: the record length field has 30 bits and a record is at most half the area. */
+#define RING_MAX_DATA_SIZE (1ull << 30)
 /* Longest ring name accepted (the shm object is "/lanner-" + name). */
 #define RING_NAME_MAX 200
 
@@ -111,7 +112,7 @@ void ring_close(struct ring *r);
 /* Remove the shm object "/lanner-<name>". Returns 0 or -errno (-ENOENT). */
 int ring_unlink(const char *name);
 
-/* Largest record payload this ring takes, in bytes (data size / 2 - 8). */
+/* Largest record payload this ring takes, in bytes: half the data area. */
 size_t ring_max_record(const struct ring *r);
 size_t ring_data_size(const struct ring *r);
 void ring_stats(const struct ring *r, struct ring_stats *st);
