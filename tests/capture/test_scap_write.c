@@ -34,9 +34,10 @@ struct recs {
 static int on_event(void *ctx, const void *rec, uint32_t len)
 {
 	struct recs *r = ctx;
+	size_t need = ((size_t)len + 7) & ~(size_t)7; /* records stay 8-byte aligned */
 
-	if (r->n + len > r->cap) {
-		r->cap = (r->cap + len) * 2;
+	if (r->n + need > r->cap) {
+		r->cap = (r->cap + need) * 2;
 		r->buf = realloc(r->buf, r->cap);
 		assert_non_null(r->buf);
 	}
@@ -47,9 +48,7 @@ static int on_event(void *ctx, const void *rec, uint32_t len)
 	}
 	memcpy(r->buf + r->n, rec, len);
 	r->off[r->count++] = r->n;
-	r->n += (len + 7) & ~7u;
-	if (r->n > r->cap)
-		r->n = r->cap;
+	r->n += need;
 	if (r->w)
 		assert_int_equal(scap_writer_event(r->w, rec, len), 0);
 	return 0;
@@ -261,7 +260,7 @@ static void test_empty_capture(void **state)
  * openat's "ino" appended to the 2022 code 307 after 2022. */
 static void test_newer_types(void **state)
 {
-	uint8_t buf[3][512];
+	_Alignas(8) uint8_t buf[3][512];
 	uint32_t lens[3];
 	struct lnr_evt_builder bd;
 	struct recs r = {0};
@@ -400,7 +399,8 @@ static struct row *sysdig_rows(const char *path, size_t *n)
 		json_decref(o);
 	}
 	assert_int_equal(pclose(p), 0);
-	qsort(rows, *n, sizeof(*rows), row_cmp);
+	if (*n)
+		qsort(rows, *n, sizeof(*rows), row_cmp);
 	return rows;
 }
 
@@ -463,21 +463,22 @@ static void test_sysdig_reads_ours(void **state)
 			json_decref(o);
 		}
 		gzclose(gz);
-		qsort(want, nwant, sizeof(*want), row_cmp);
+		if (nwant)
+			qsort(want, nwant, sizeof(*want), row_cmp);
 		for (size_t k = 0; k < b.count; k++) {
 			struct lnr_evt_view v = view(&b, k);
 			struct row key = {.ts = v.hdr->ts, .tid = v.hdr->tid};
 			struct row *w0, *got;
 
 			key.dir = v.info->scap_code_x ? '<' : '>';
-			w0 = bsearch(&key, want, nwant, sizeof(*want), row_cmp);
+			w0 = nwant ? bsearch(&key, want, nwant, sizeof(*want), row_cmp) : NULL;
 			if (!w0) {
 				/* Only the container events sysdig applies without showing. */
 				assert_int_equal(v.hdr->type, LNR_EVT_CONTAINER);
 				hidden++;
 				continue;
 			}
-			got = bsearch(&key, rows, nrows, sizeof(*rows), row_cmp);
+			got = nrows ? bsearch(&key, rows, nrows, sizeof(*rows), row_cmp) : NULL;
 			if (leading && v.hdr->type == LNR_EVT_CONTAINER && !got) {
 				/* sysdig applies container events that open a capture to its
 				 * state without printing them (the originals' hidden ones are
