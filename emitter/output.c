@@ -84,9 +84,10 @@ static void *worker(void *arg)
 	for (;;) {
 		if (atomic_load(&o->stop))
 			break; /* what is not delivered stays in the journal */
+		int n = journal_reader_next(o->rd, recs, max, MAX_BATCH_BYTES, READ_WAIT_MS);
+		/* after the wait: alerts that arrive after SIGUSR1 go to the reopened file */
 		if (atomic_exchange(&o->reopen, false) && o->ops->reopen)
 			o->ops->reopen(o->priv);
-		int n = journal_reader_next(o->rd, recs, max, MAX_BATCH_BYTES, READ_WAIT_MS);
 		if (n < 0) {
 			lg_err("output %s: journal read: %s", o->name, strerror(-n));
 			if (nap(o, 100))
