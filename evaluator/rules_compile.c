@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "rules_output.h"
 #include "rules_yaml.h"
 
 /*
@@ -922,9 +923,32 @@ static char *build_output(struct cctx *c, const struct rules_rule *r)
 		p = hit + sizeof(ci) - 1;
 	}
 	sb_add(&b, p);
-	if (c->opts && c->opts->append_output && *c->opts->append_output) {
-		sb_add(&b, " ");
-		sb_add(&b, c->opts->append_output);
+	for (size_t i = 0; c->opts && i < c->opts->nappend; i++) {
+		const struct rules_append_output *ap = &c->opts->append[i];
+		bool match = true;
+
+		if (ap->match_rule && *ap->match_rule && strcmp(ap->match_rule, r->name) != 0)
+			match = false;
+		if (ap->match_source && *ap->match_source &&
+		    strcmp(ap->match_source, r->source) != 0)
+			match = false;
+		for (size_t k = 0; match && k < ap->nmatch_tags; k++) {
+			bool has = false;
+
+			for (size_t j = 0; j < r->ntags && !has; j++)
+				has = strcmp(r->tags[j], ap->match_tags[k]) == 0;
+			match = has;
+		}
+		if (!match)
+			continue;
+		if (ap->extra_output && *ap->extra_output) {
+			sb_add(&b, " ");
+			sb_add(&b, ap->extra_output);
+		}
+		if (ap->suggested_output) {
+			sb_add(&b, " ");
+			sb_add(&b, RULES_SUGGESTED_OUTPUT);
+		}
 	}
 	if (!b.buf && !b.oom)
 		return strdup("");
@@ -1027,6 +1051,26 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 		       "removed from the output")) < 0)
 		return rc;
 	{
+		char omsg[256];
+		size_t off;
+
+		out->fmt = rules_outfmt_compile(out->output, omsg, sizeof(omsg), &off);
+		if (!out->fmt) {
+			if (errno == ENOMEM)
+				return -ENOMEM;
+			if (r->skip_if_unknown_filter && strstr(omsg, "invalid formatting token")) {
+				rc = diag(c, RULES_WARNING, RULES_WARN_UNKNOWN_FILTER,
+					  r->output_pos.pos, "%s", omsg);
+				return rc < 0 ? rc : 1;
+			}
+			return diag(c, RULES_ERROR, RULES_ERR_COMPILE_OUTPUT,
+				    strcmp(out->output, r->output) == 0
+					    ? rules_textpos_at(c->l, &r->output_pos, off)
+					    : r->output_pos.pos,
+				    "%s", omsg);
+		}
+	}
+	{
 		struct owarn o = {c, r};
 
 		if ((rc = output_fields(out->output, output_dep_cb, &o)) < 0)
@@ -1047,6 +1091,7 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 
 static void crule_fini(struct rules_crule *r)
 {
+	rules_outfmt_free(r->fmt);
 	cond_free(r->ast);
 	free(r->condition);
 	free(r->output);
@@ -1145,7 +1190,7 @@ static int check_plugins(struct cctx *c)
 
 struct rules_ruleset *rules_compile(struct rules_loader *l, const struct rules_opts *opts)
 {
-	struct rules_opts defopts = {RULES_PRIO_DEBUG, NULL};
+	struct rules_opts defopts = {RULES_PRIO_DEBUG, NULL, 0};
 	struct rules_coll *col = &l->coll;
 	struct cctx c;
 	struct rules_ruleset *rs;
