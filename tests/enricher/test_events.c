@@ -310,7 +310,8 @@ static void test_seeds(void **state)
 	apply(s, &c,
 	      EV(LNR_EVT_PROCINFO, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
 		 S("comm", "bash"), S("exe", "-bash"), S("cwd", "/home/alice/"),
-		 B("args", "-i\0", 3), I("uid", 1000), I("loginuid", 1000), I("sid", 20)));
+		 B("args", "-i\0", 3), I("uid", 1000), I("gid", 1000), I("loginuid", 1000),
+		 I("sid", 20)));
 	apply(s, &c,
 	      EV(LNR_EVT_FDINFO, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
 		 S("name", "/home/alice/notes.txt")));
