@@ -110,7 +110,10 @@
 	X(PRLIMIT, "prlimit")                                                                      \
 	X(DROP, "drop")                                                                            \
 	X(CONTAINER, "container")                                                                  \
-	X(ASYNCEVENT, "asyncevent")
+	X(ASYNCEVENT, "asyncevent")                                                                \
+	X(PROCINFO, "procinfo")                                                                    \
+	X(FDINFO, "fdinfo")                                                                        \
+	X(USERINFO, "userinfo")
 
 /* It would indent LNR_EVT_MAX as a continuation of the macro call. */
 // clang-format off
