@@ -87,6 +87,7 @@ FALCO_EXTRA = {
 LANNER = {
     "lanner": "map",
     "lanner.evaluators": "uint",
+    "lanner.instance": "string",
     "lanner.ring_size_mb": "uint",
     "lanner.run_dir": "string",
     "lanner.user": "string",
