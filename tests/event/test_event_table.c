@@ -350,8 +350,8 @@ static void test_summary_crosscheck(void **state)
 		if (in->scap_code_x)
 			assert_int_equal(in->scap_code_x, in->scap_code_e + 1);
 	}
-	/* Everything but pivot_root and Lanner's own state seeds (procinfo,
-	 * fdinfo, userinfo) has a libs counterpart. */
+	/* Everything but pivot_root and Lanner's own state seeds (seed.thread,
+	 * seed.fd, seed.user) has a libs counterpart. */
 	assert_int_equal(checked, LNR_EVT_MAX - 4);
 	json_decref(root);
 }
