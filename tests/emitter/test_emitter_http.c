@@ -222,7 +222,8 @@ static void env_down(struct env *e)
 
 static void send_alerts(struct env *e, unsigned n)
 {
-	struct alert_tx *tx = alert_tx_open(e->intake, NULL);
+	struct alert_tx_opts o = {.ack_timeout_ms = 20000};
+	struct alert_tx *tx = alert_tx_open(e->intake, &o);
 
 	assert_non_null(tx);
 	for (unsigned i = 0; i < n; i++) {
