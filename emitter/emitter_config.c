@@ -224,7 +224,7 @@ int ecfg_load(struct emitter_config *c, const char *path, char *const *overrides
 	TRY(get_bool(&s, "redis.falcosidekick.enabled", &r->sidekick));
 	TRY(get_str(&s, "redis.falcosidekick.storage_type", &r->sidekick_storage, compat_storage));
 	TRY(get_str(&s, "redis.falcosidekick.key", &r->sidekick_key, "falco"));
-	r->batch = 256;
+	r->batch = 512;
 	TRY(get_uint(&s, "redis.batch", &r->batch, 4096));
 	if (!r->batch)
 		r->batch = 1;
