@@ -431,6 +431,8 @@ static void out_param(struct out *o, const struct lnr_evt_view *v, unsigned i)
 	}
 	if (is_strlist(pi)) {
 		out_strlist(o, p, n);
+		if (v->pflags[i] & LNR_PARAM_TRUNC)
+			out_puts(o, "(truncated)");
 		return;
 	}
 	switch (pi->type) {
