@@ -35,6 +35,18 @@
  * -ECONNRESET when its connection dropped under it. Timeouts are in
  * milliseconds; CTL_FOREVER waits forever.
  *
+ * Delivery: PUSH/PULL is at most once. A frame that ctl_send accepted can
+ * still be lost if the receiving process dies before handling it (in flight
+ * in nng's and the kernel's buffers), and nng_close drops what is queued.
+ * Where a loss is not acceptable (alerts), send over REQ/REP instead: the
+ * receiver replies OK once the frame is safe (queued durably, spooled), the
+ * sender keeps it until then and resends after -ETIMEDOUT/-ECONNRESET (at
+ * least once; the receiver drops duplicates by a sequence number in the
+ * payload). Several REQ senders can share one REP receiver.
+ *
+ * nng is not fork-safe: a child must exec before using ctl (a forked child
+ * that touches an nng socket of its parent, or opens one, panics).
+ *
  * All functions return 0 or a negative errno (nng errors mapped, e.g.
  * NNG_ETIMEDOUT -> -ETIMEDOUT, NNG_ECONNREFUSED -> -ECONNREFUSED), and log
  * what failed with nng_strerror's text. A socket is used by one thread at a
