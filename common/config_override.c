@@ -322,10 +322,11 @@ static void check_value(struct cfg *cfg, const struct cfg_node *node, char *path
 			memcpy(path + plen, "[]", 3);
 			item = cfg_schema_find(path);
 			path[plen] = '\0';
-			if (!item || item->kind == CFG_K_MAP || item->kind == CFG_K_SEQ)
+			if (!item || item->kind == CFG_K_MAP || item->kind == CFG_K_SEQ) {
 				rc = -EINVAL;
-			else
-				check_value(cfg, node, path, plen, item->kind);
+				break;
+			}
+			check_value(cfg, node, path, plen, item->kind);
 			return;
 		}
 		if (node->kind != CFG_NODE_SEQ)
