@@ -103,7 +103,11 @@ int ctl_stage_sock_name(char *buf, size_t n, const char *stage);
 struct ctl_sock *ctl_listen(enum ctl_kind kind, const char *run_dir, const char *name);
 /* Opens a socket of kind and dials run_dir/name.sock (in the background). */
 struct ctl_sock *ctl_dial(enum ctl_kind kind, const char *run_dir, const char *name);
-/* Closes the socket (pending messages are dropped by nng). Accepts NULL. */
+/*
+ * Closes the socket. Accepts NULL. nng drops what is still queued or being
+ * written: a PUSH closed right after ctl_send can lose its last frames, so
+ * close it only once the peer is known to have them (or accept the loss).
+ */
 void ctl_close(struct ctl_sock *s);
 
 /* Sends one frame. Returns 0, -ETIMEDOUT, -EMSGSIZE, -EBADF (closed), ... */

@@ -108,6 +108,7 @@ static double ctl_stream(size_t size)
 		free(p);
 	}
 	t0 = (STREAM_N - 1) / (now_s() - t0);
+	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
 	ctl_close(pull);
 	free(buf);
@@ -164,7 +165,8 @@ static int child(const char *role, size_t size)
 		for (i = 0; push && i < STREAM_N; i++)
 			if (ctl_send(push, CTL_MSG_ALERT, buf, size, 10000))
 				return 1;
-		ctl_close(push);
+		/* closing now could drop frames still being written: the parent ends us */
+		pause();
 		return push ? 0 : 1;
 	}
 	struct ctl_sock *rep = ctl_listen(CTL_REP, run_dir, "bench-rr");

@@ -207,25 +207,25 @@ static void test_hello_refused(void **state)
 struct pusher {
 	int id;
 	int rc;
+	struct ctl_sock *s; /* closed by the test once everything arrived: closing drops */
 };
 
 static void *push_alerts(void *arg)
 {
 	struct pusher *p = arg;
-	struct ctl_sock *s = ctl_dial(CTL_PUSH, run_dir, CTL_SOCK_ALERTS);
 	char buf[64];
 	int i;
 
-	if (!s) {
+	p->s = ctl_dial(CTL_PUSH, run_dir, CTL_SOCK_ALERTS);
+	if (!p->s) {
 		p->rc = -errno;
 		return NULL;
 	}
 	for (i = 0; i < ALERTS && !p->rc; i++) {
 		int n = snprintf(buf, sizeof(buf), "alert %d %d", p->id, i);
 
-		p->rc = ctl_send(s, CTL_MSG_ALERT, buf, (size_t)n, 10000);
+		p->rc = ctl_send(p->s, CTL_MSG_ALERT, buf, (size_t)n, 10000);
 	}
-	ctl_close(s);
 	return NULL;
 }
 
@@ -241,6 +241,7 @@ static void test_push_pull(void **state)
 	for (i = 0; i < PUSHERS; i++) {
 		p[i].id = i;
 		p[i].rc = 0;
+		p[i].s = NULL;
 		assert_int_equal(pthread_create(&th[i], NULL, push_alerts, &p[i]), 0);
 	}
 	usleep(50000);
@@ -265,6 +266,7 @@ static void test_push_pull(void **state)
 	for (i = 0; i < PUSHERS; i++) {
 		pthread_join(th[i], NULL);
 		assert_int_equal(p[i].rc, 0);
+		ctl_close(p[i].s);
 	}
 	ctl_close(pull);
 }
