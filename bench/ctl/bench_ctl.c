@@ -132,12 +132,13 @@ static double ctl_pingpong(size_t size)
 	t0 = 0;
 	for (i = 0; i < PINGPONG_N + 1; i++) {
 		uint16_t type;
-		void *p;
+		void *p = NULL;
 		size_t len;
+		int rc;
 
 		if (i == 1)
 			t0 = now_s(); /* the first exchange waits for the connection */
-		int rc = ctl_send(req, CTL_MSG_HEALTH, buf, size, 10000);
+		rc = ctl_send(req, CTL_MSG_HEALTH, buf, size, 10000);
 
 		if (!rc)
 			rc = ctl_recv(req, &type, &p, &len, 10000);
