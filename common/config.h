@@ -169,6 +169,15 @@ const char *cfg_node_file(const struct cfg_node *node);
 unsigned cfg_node_line(const struct cfg_node *node);
 unsigned cfg_node_col(const struct cfg_node *node);
 
+/*
+ * The tree below node (NULL = root) as JSON, for printing the effective
+ * configuration: mappings -> objects, lists -> arrays, scalars -> strings (the
+ * text as written: types are the getters' business), null -> null. A new
+ * reference, or NULL on ENOMEM.
+ */
+struct json_t;
+struct json_t *cfg_to_json(const struct cfg *cfg, const struct cfg_node *node);
+
 /* The getters above, relative to a node (e.g. while iterating "plugins"). */
 bool cfg_node_get_bool(struct cfg *cfg, const struct cfg_node *base, const char *path, bool def);
 int64_t cfg_node_get_int(struct cfg *cfg, const struct cfg_node *base, const char *path,

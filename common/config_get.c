@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "config_int.h"
 
 /* ---- paths ---- */
@@ -544,4 +546,55 @@ unsigned cfg_node_line(const struct cfg_node *node)
 unsigned cfg_node_col(const struct cfg_node *node)
 {
 	return node ? node->col : 0;
+}
+
+struct json_t *cfg_to_json(const struct cfg *cfg, const struct cfg_node *node)
+{
+	json_t *j = NULL;
+	size_t i;
+
+	if (!node)
+		node = cfg->root;
+	if (!node)
+		return json_object();
+	switch (node->kind) {
+	case CFG_NODE_NULL:
+		return json_null();
+	case CFG_NODE_SCALAR:
+		j = json_string(node->text);
+		if (!j) {
+			/* invalid UTF-8 (possible in -o values only): non-ASCII bytes as '?' */
+			char *t = strdup(node->text);
+
+			for (i = 0; t && t[i]; i++)
+				if ((unsigned char)t[i] >= 0x80)
+					t[i] = '?';
+			j = t ? json_string(t) : NULL;
+			free(t);
+		}
+		return j;
+	case CFG_NODE_MAP:
+		j = json_object();
+		for (i = 0; j && i < node->n; i++) {
+			json_t *v = cfg_to_json(cfg, node->entries[i].val);
+
+			if (!v || json_object_set_new(j, node->entries[i].key, v)) {
+				json_decref(j);
+				return NULL;
+			}
+		}
+		return j;
+	case CFG_NODE_SEQ:
+		j = json_array();
+		for (i = 0; j && i < node->n; i++) {
+			json_t *v = cfg_to_json(cfg, node->items[i]);
+
+			if (!v || json_array_append_new(j, v)) {
+				json_decref(j);
+				return NULL;
+			}
+		}
+		return j;
+	}
+	return NULL;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "config.h"
 
 static void quiet(void *ctx, enum cfg_diag_level level, const char *msg)
@@ -57,8 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 	memcpy(spec, data, n);
 	spec[n] = '\0';
-	if (cfg_apply_override(cfg, spec) == 0)
+	if (cfg_apply_override(cfg, spec) == 0) {
+		json_t *j = cfg_to_json(cfg, NULL);
+
 		walk(cfg, cfg_root(cfg), 0);
+		if (!j)
+			abort(); /* every tree converts */
+		json_decref(j);
+	}
 	cfg_free(cfg);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "test_env.h"
@@ -1026,6 +1027,26 @@ static void test_more_errors(void **state)
 	expect_diag(fx, "got 'a\\x01\\x0ab\\x27'");
 }
 
+static void test_to_json(void **state)
+{
+	struct fx *fx = *state;
+	json_t *j;
+	char *text;
+
+	assert_int_equal(load_text(fx, "b: {x: 1, y: [a, ~, 'q']}\na: true\nc:\n"), 0);
+	assert_int_equal(cfg_apply_override(fx->cfg, "d=caf\xc3\x28"), 0);
+	j = cfg_to_json(fx->cfg, NULL);
+	assert_non_null(j);
+	text = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(text, "{\"b\":{\"x\":\"1\",\"y\":[\"a\",null,\"q\"]},\"a\":\"true\","
+				  "\"c\":null,\"d\":\"caf?(\"}");
+	free(text);
+	json_decref(j);
+	j = cfg_to_json(fx->cfg, cfg_node_get(fx->cfg, NULL, "b.y"));
+	assert_int_equal(json_array_size(j), 3);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1076,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_files_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_to_json, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
