@@ -1035,11 +1035,13 @@ static void test_to_json(void **state)
 
 	assert_int_equal(load_text(fx, "b: {x: 1, y: [a, ~, 'q']}\na: true\nc:\n"), 0);
 	assert_int_equal(cfg_apply_override(fx->cfg, "d=caf\xc3\x28"), 0);
+	assert_int_equal(cfg_apply_override(fx->cfg, "\xe0\x9d\xa4=\xc3\xa9"),
+			 0); /* overlong key */
 	j = cfg_to_json(fx->cfg, NULL);
 	assert_non_null(j);
 	text = json_dumps(j, JSON_COMPACT);
 	assert_string_equal(text, "{\"b\":{\"x\":\"1\",\"y\":[\"a\",null,\"q\"]},\"a\":\"true\","
-				  "\"c\":null,\"d\":\"caf?(\"}");
+				  "\"c\":null,\"d\":\"caf?(\",\"???\":\"\u00e9\"}");
 	free(text);
 	json_decref(j);
 	j = cfg_to_json(fx->cfg, cfg_node_get(fx->cfg, NULL, "b.y"));
