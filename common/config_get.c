@@ -549,7 +549,7 @@ unsigned cfg_node_col(const struct cfg_node *node)
 }
 
 /* True when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
-static bool utf8_valid(const unsigned char *s)
+bool cfgi_utf8_valid(const unsigned char *s)
 {
 	while (*s) {
 		unsigned n, cp;
@@ -592,7 +592,7 @@ static char *json_safe(const char *text)
 	char *t = strdup(text);
 	size_t i;
 
-	if (t && !utf8_valid((const unsigned char *)t))
+	if (t && !cfgi_utf8_valid((const unsigned char *)t))
 		for (i = 0; t[i]; i++)
 			if ((unsigned char)t[i] >= 0x80)
 				t[i] = '?';
