@@ -100,7 +100,9 @@ int cfg_include_config_files(struct cfg *cfg);
  *	key=[a.yaml, b]    flow mapping / sequence; anything else is one scalar,
  *	                   taken verbatim (its type is decided by the getter).
  * An empty value (key=) sets the key to null (= unset, getters give their
- * default). Intermediate mappings are created. Returns 0 or -EINVAL.
+ * default). Intermediate mappings are created. The spec must be valid UTF-8
+ * without control characters (as a file). Nothing changes when it fails.
+ * Returns 0 or -EINVAL (reported), -ENOMEM.
  */
 int cfg_apply_override(struct cfg *cfg, const char *spec);
 /*
