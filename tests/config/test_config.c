@@ -944,6 +944,11 @@ static void test_load_errors(void **state)
 	p = wr(fx, "ok.yaml", "json_output: false\n");
 	assert_int_equal(cfg_load(fx->cfg, p, ovr, 1), -EINVAL);
 	expect_diag(fx, "-o json_output=sometimes: error: json_output: expected a boolean");
+	/* an unknown key given with -o is warned at the override */
+	ovr[0] = "lanner.evaluatorz=4";
+	assert_int_equal(cfg_load(fx->cfg, p, ovr, 1), 0);
+	expect_diag(fx, "-o lanner.evaluatorz=4: warning: unknown configuration key "
+			"'lanner.evaluatorz'");
 	/* a bad override syntax stops the load */
 	ovr[0] = "nokey";
 	assert_int_equal(cfg_load(fx->cfg, p, ovr, 1), -EINVAL);
