@@ -200,8 +200,9 @@ struct lnr_evt_builder {
 	int err; /* First error (negative errno), sticky. */
 };
 
-/* Start a record of the given type at buf. Returns 0, or -EINVAL (unknown type)
- * or -ENOSPC (cap too small for the header and length table). */
+/* Start a record of the given type at buf (8-byte aligned, as ring slots are).
+ * Returns 0, or -EINVAL (unknown type) or -ENOSPC (cap too small for the
+ * header and length table). */
 int lnr_evb_init(struct lnr_evt_builder *b, void *buf, size_t cap, uint16_t type, uint64_t ts,
 		 int64_t tid, int64_t pid);
 /* Append a parameter. Integer appenders store the parameter's declared size;

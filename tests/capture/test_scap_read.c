@@ -252,7 +252,7 @@ static struct rec *rec_find(struct run *r, uint64_t ts, int64_t tid)
 {
 	struct rec key = {.ts = ts, .tid = tid};
 
-	return bsearch(&key, r->rec, r->nrec, sizeof(*r->rec), rec_cmp);
+	return r->nrec ? bsearch(&key, r->rec, r->nrec, sizeof(*r->rec), rec_cmp) : NULL;
 }
 
 static const char *const sysdig_files[] = {
