@@ -324,6 +324,17 @@ int main(int argc, char **argv)
 		       "ratio %.2f)\n",
 		       sizes[k], mc, 1e6 / mc, md, 1e6 / md, mc / md);
 	}
-	rmdir(run_dir);
+	{
+		static const char *const socks[] = {"bench-stream.sock", "bench-rr.sock",
+						    "raw-stream.sock", "raw-rr.sock"};
+		char path[128];
+
+		for (k = 0; k < sizeof(socks) / sizeof(socks[0]); k++) {
+			snprintf(path, sizeof(path), "%s/%s", run_dir, socks[k]);
+			unlink(path);
+		}
+	}
+	if (rmdir(run_dir) != 0)
+		fprintf(stderr, "bench_ctl: cannot remove %s: %s\n", run_dir, strerror(errno));
 	return 0;
 }
