@@ -17,8 +17,8 @@ int slots_field_is_state(enum fld_id id)
 	if (!fi)
 		return 0;
 	/* evt.abspath and fs.path.* resolve against cwd and dirfds: state. */
-	if (id == FLD_EVT_ABSPATH)
-		return 1;
+	if (id == FLD_EVT_ABSPATH || id == FLD_EVT_NUM)
+		return 1; /* evt.num: the enricher sees every event; evaluators see a shard */
 	return strncmp(fi->name, "evt.", 4) != 0 && strncmp(fi->name, "syscall.", 8) != 0;
 }
 
