@@ -41,6 +41,9 @@ struct emitter {
 	pthread_t intake;
 	atomic_bool stop;
 	struct ratelimit *rl;
+	/* Serialises journal appends and the rate limiter between the intake thread and the
+	 * main loop's periodic summary (once per batch / per 100 ms tick, never per alert). */
+	pthread_mutex_t jmu;
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
 };
@@ -138,10 +141,8 @@ static void *intake_main(void *arg)
 		nng_msg *m = NULL, *r = NULL;
 		struct alert *sum = NULL;
 		int rv = nng_recvmsg(e->sock, &m, 0);
-		if (ratelimit_summary(e->rl, mono_ns(), wall_ns(), e->cfg.hostname, &sum) == 1) {
-			append_internal(e, sum);
-			alert_free(sum);
-		}
+
+		(void)sum;
 		if (rv == NNG_ETIMEDOUT)
 			continue;
 		if (rv) {
@@ -151,7 +152,9 @@ static void *intake_main(void *arg)
 		}
 		uint64_t seq;
 		uint8_t ack[16];
+		pthread_mutex_lock(&e->jmu);
 		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
+		pthread_mutex_unlock(&e->jmu);
 		nng_msg_free(m);
 		alert_tx_ack_encode(ack, st, seq);
 		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
@@ -365,6 +368,7 @@ int main(int argc, char **argv)
 		lg_err("cannot open the spool %s: %s", e.cfg.spool_dir, strerror(errno));
 		goto out;
 	}
+	pthread_mutex_init(&e.jmu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -388,6 +392,16 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t now = mono_ns();
+		struct alert *sum = NULL;
+
+		/* The rate limiter's periodic summary, from here: the intake thread blocks in
+		 * its receive (no timeout, see listen_intake). */
+		pthread_mutex_lock(&e.jmu);
+		if (e.rl && ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum) == 1) {
+			append_internal(&e, sum);
+			alert_free(sum);
+		}
+		pthread_mutex_unlock(&e.jmu);
 		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
 		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
 			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */
