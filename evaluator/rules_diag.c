@@ -226,7 +226,8 @@ void rules_json_str(FILE *out, const char *s, size_t len)
 		}
 		n = utf8_len(p + i, len - i);
 		if (n == 0) {
-			fprintf(out, "\\u%04x", c);
+			/* invalid UTF-8: U+FFFD, as Falco's JSON does */
+			fputs("\\ufffd", out);
 			i++;
 			continue;
 		}

@@ -78,7 +78,7 @@ typedef const char *(*rules_line_fn)(void *ctx, const char *file, uint32_t line,
  */
 void rules_diag_print(FILE *out, const struct rules_diag *dg, rules_line_fn line_fn, void *ctx);
 
-/* Writes s as a JSON string (quoted, escaped; invalid UTF-8 bytes as \u00XX). */
+/* Writes s as a JSON string (quoted, escaped; invalid UTF-8 bytes as \ufffd). */
 void rules_json_str(FILE *out, const char *s, size_t len);
 
 #endif
