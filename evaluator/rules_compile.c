@@ -234,7 +234,8 @@ static int compile_lists(struct cctx *c)
 				struct sb q = {0};
 				char **v;
 
-				sb_add_quoted(&q, items[j]);
+				/* Raw: cond_resolve_list quotes items with blanks on substitution. */
+				sb_add(&q, items[j]);
 				if (q.oom || !q.buf) {
 					free(q.buf);
 					if (q.oom)

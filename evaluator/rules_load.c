@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rules_schema.h"
 #include "rules_yaml.h"
 
 /* Messages Falco prints (rule_loading_messages.h): tests match them as substrings. */
@@ -1523,6 +1524,7 @@ static struct rules_file *add_file(struct rules_loader *l, const char *name, con
 		memcpy(f->buf, buf, len);
 	f->buf[len] = '\0';
 	f->len = len;
+	snprintf(f->schema, sizeof(f->schema), "none");
 	l->nfiles++;
 	return f;
 }
@@ -1563,6 +1565,16 @@ int rules_loader_load_buf(struct rules_loader *l, const char *name, const char *
 		rc = rules_diag_add(&l->diags, RULES_ERROR, RULES_ERR_YAML_PARSE, p, NULL, "%s",
 				    yerr.msg);
 		return rc < 0 ? rc : -EINVAL;
+	}
+	snprintf(f->schema, sizeof(f->schema), "ok");
+	for (size_t d = 0; d < rules_yaml_ndocs(t); d++) {
+		char msg[128];
+
+		/* Falco reports the first document that fails. */
+		if (rules_schema_check(rules_yaml_doc(t, d), msg, sizeof(msg))) {
+			snprintf(f->schema, sizeof(f->schema), "%s", msg);
+			break;
+		}
 	}
 	for (size_t d = 0; d < rules_yaml_ndocs(t) && rc == 0; d++) {
 		const struct rules_ynode *doc = rules_yaml_doc(t, d);

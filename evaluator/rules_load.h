@@ -128,6 +128,8 @@ struct rules_file {
 	char *name;
 	char *buf;
 	size_t len;
+	/* Falco's schema_validation(): "none" (not parsed), "ok" or "failed for ...". */
+	char schema[160];
 };
 
 /* The loader: files read so far, what they defined, and the diagnostics. */
