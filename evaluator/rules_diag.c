@@ -133,8 +133,12 @@ void rules_diag_print(FILE *out, const struct rules_diag *dg, rules_line_fn line
 	const char *line = NULL;
 	size_t len = 0;
 
-	fprintf(out, "%s:%u:%u: %s: ", dg->pos.file ? dg->pos.file : "<input>", dg->pos.line,
-		dg->pos.col, dg->sev == RULES_ERROR ? "error" : "warning");
+	if (dg->pos.line)
+		fprintf(out, "%s:%u:%u: %s: ", dg->pos.file ? dg->pos.file : "<input>",
+			dg->pos.line, dg->pos.col, dg->sev == RULES_ERROR ? "error" : "warning");
+	else /* a whole file (unreadable, too large) */
+		fprintf(out, "%s: %s: ", dg->pos.file ? dg->pos.file : "<input>",
+			dg->sev == RULES_ERROR ? "error" : "warning");
 	print_clean(out, dg->msg, strlen(dg->msg));
 	if (dg->item)
 		fprintf(out, " (%s)", dg->item);

@@ -75,6 +75,8 @@ int cmd_validate(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--format=json") == 0) {
 			json = true;
+		} else if (cli_parse_config_opt(&files, argc, argv, &i) != 0) {
+			continue;
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "-r") == 0) {
 			continue; /* `lanner -V a -V b`, Falco style */
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -86,8 +88,9 @@ int cmd_validate(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (files.n == 0) {
-		fprintf(stderr, "usage: lanner validate [--format text|json] FILE...\n");
+	if (files.n == 0 && !files.config) {
+		fprintf(stderr, "usage: lanner validate [--format text|json] [-c CONFIG [-o "
+				"K=V]...] FILE...\n");
 		return 2;
 	}
 	rs = cli_load(&files, &l);
@@ -103,6 +106,8 @@ int cmd_validate(int argc, char **argv)
 		cli_print_diags(stdout, l, true);
 		for (size_t i = 0; i < files.n; i++)
 			printf("%s%s", i ? ", " : "", files.files[i]);
+		if (files.n == 0)
+			printf("rules_files of %s", files.config);
 		if (ok)
 			printf(": Ok (%zu rules, %zu warnings)\n", rs->nrules, l->diags.nwarnings);
 		else

@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include "config.h"
+#include "rules_cfg.h"
 #include "rules_compile.h"
+#include "rules_output.h"
 #include "rules_load.h"
 #include "rules_yaml.h"
 
@@ -360,6 +363,61 @@ static void test_no_evttype_index(void **state)
 	rules_loader_free(l);
 }
 
+static void quiet(void *ctx, enum cfg_diag_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	(void)msg;
+}
+
+/* falco.yaml's priority, rules: selection and append_output, through the config module. */
+static void test_config_keys(void **state)
+{
+	static const char conf[] = "priority: notice\n"
+				   "rules:\n  - disable:\n      rule: \"*\"\n"
+				   "  - enable:\n      tag: net\n"
+				   "  - enable:\n      rule: \"fi*\"\n"
+				   "append_output:\n  - match:\n      tags: [net]\n"
+				   "    extra_output: \"cpu=%evt.cpu\"\n"
+				   "  - match:\n      rule: file\n    suggested_output: true\n";
+	static const char y[] =
+		"- rule: net\n  desc: d\n  condition: evt.type = connect\n"
+		"  output: o\n  priority: WARNING\n  tags: [net]\n"
+		"- rule: file\n  desc: d\n  condition: evt.type = open\n  output: f\n"
+		"  priority: NOTICE\n"
+		"- rule: other\n  desc: d\n  condition: evt.type = close\n  output: x\n"
+		"  priority: CRITICAL\n"
+		"- rule: chatty\n  desc: d\n  condition: evt.type = close\n  output: x\n"
+		"  priority: INFO\n";
+	struct cfg *cfg = cfg_new();
+	struct rules_loader *l = rules_loader_new();
+	struct rules_cfg rc;
+	struct rules_ruleset *rs;
+
+	(void)state;
+	cfg_set_diag(cfg, quiet, NULL);
+	assert_int_equal(cfg_load_buffer(cfg, "falco.yaml", conf, sizeof(conf) - 1), 0);
+	assert_int_equal(rules_cfg_read(cfg, &rc), 0);
+	assert_int_equal(rc.opts.min_priority, RULES_PRIO_NOTICE);
+	assert_int_equal(rules_loader_load_buf(l, "r.yaml", y, sizeof(y) - 1), 0);
+	rs = rules_compile(l, &rc.opts);
+	assert_non_null(rs);
+	assert_int_equal(rs->nrules, 3); /* "chatty" (Informational) is below notice */
+	assert_int_equal(rules_cfg_select(&rc, rs), 0);
+	assert_true(rules_ruleset_find(rs, "net")->enabled);
+	assert_true(rules_ruleset_find(rs, "file")->enabled);
+	assert_false(rules_ruleset_find(rs, "other")->enabled);
+	assert_int_equal(rs->nby_type[LNR_EVT_CLOSE], 0);
+	assert_int_equal(rs->nby_type[LNR_EVT_CONNECT], 1);
+	assert_string_equal(rules_ruleset_find(rs, "net")->output, "o cpu=%evt.cpu");
+	assert_string_equal(rules_ruleset_find(rs, "file")->output, "f " RULES_SUGGESTED_OUTPUT);
+	assert_string_equal(rules_ruleset_find(rs, "other")->output, "x");
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
+	rules_cfg_fini(&rc);
+	cfg_free(cfg);
+}
+
 static void test_official_files(void **state)
 {
 	static const char *const files[] = {"falco_rules.yaml", "falco-incubating_rules.yaml",
@@ -407,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_unused_and_loop),
 		cmocka_unit_test(test_selection_and_priority),
 		cmocka_unit_test(test_no_evttype_index),
+		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_official_files),
 	};
 
