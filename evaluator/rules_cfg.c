@@ -11,7 +11,10 @@ void rules_cfg_fini(struct rules_cfg *rc)
 		return;
 	for (size_t i = 0; rc->append_tags && i < rc->nappend; i++)
 		free(rc->append_tags[i]);
+	for (size_t i = 0; rc->append_extra && i < rc->nappend; i++)
+		free(rc->append_extra[i]);
 	free(rc->append_tags);
+	free(rc->append_extra);
 	free(rc->append);
 	free(rc->sel);
 	free(rc->files);
@@ -60,17 +63,46 @@ static int read_append(struct cfg *cfg, struct rules_cfg *rc)
 	n = cfg_node_len(ao);
 	rc->append = calloc(n ? n : 1, sizeof(*rc->append));
 	rc->append_tags = calloc(n ? n : 1, sizeof(*rc->append_tags));
-	if (!rc->append || !rc->append_tags)
+	rc->append_extra = calloc(n ? n : 1, sizeof(*rc->append_extra));
+	if (!rc->append || !rc->append_tags || !rc->append_extra)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_node *e = cfg_node_at(ao, i);
 		struct rules_append_output *a = &rc->append[i];
-		const struct cfg_node *m = cfg_node_get(cfg, e, "match");
+		const struct cfg_node *m = cfg_node_get(cfg, e, "match"), *ef;
 		int rc2;
 
 		rc->nappend = i + 1;
 		a->extra_output = cfg_node_get_string(cfg, e, "extra_output", NULL);
 		a->suggested_output = cfg_node_get_bool(cfg, e, "suggested_output", false);
+		ef = cfg_node_get(cfg, e, "extra_fields");
+		if (ef && cfg_node_kind(ef) == CFG_NODE_SEQ && cfg_node_len(ef)) {
+			size_t ne = cfg_node_len(ef);
+
+			rc->append_extra[i] = calloc(ne, sizeof(**rc->append_extra));
+			if (!rc->append_extra[i])
+				return -ENOMEM;
+			for (size_t k = 0; k < ne; k++) {
+				const struct cfg_node *x = cfg_node_at(ef, k);
+				struct rules_extra_field *f =
+					&rc->append_extra[i][a->nextra_fields];
+
+				if (cfg_node_kind(x) == CFG_NODE_SCALAR) {
+					/* "- evt.hostname": a field, typed */
+					f->name = NULL;
+					f->format = cfg_node_scalar(x);
+				} else if (cfg_node_kind(x) == CFG_NODE_MAP &&
+					   cfg_node_len(x) == 1) {
+					/* "- home_directory: ${HOME}": a name and a format */
+					f->name = cfg_node_key_at(x, 0);
+					f->format = cfg_node_scalar(cfg_node_at(x, 0));
+				} else {
+					continue;
+				}
+				a->nextra_fields++;
+			}
+			a->extra_fields = rc->append_extra[i];
+		}
 		if (m) {
 			a->match_rule = cfg_node_get_string(cfg, m, "rule", NULL);
 			a->match_source = cfg_node_get_string(cfg, m, "source", NULL);

@@ -24,6 +24,7 @@ struct rules_cfg {
 	struct rules_append_output *append;
 	size_t nappend;
 	const char ***append_tags; /* per append entry, the match.tags array (freed in fini) */
+	struct rules_extra_field **append_extra; /* per append entry, its extra_fields */
 	struct rules_sel *sel;
 	size_t nsel;
 	const char **files; /* rules_files, in order */

@@ -820,6 +820,71 @@ static int output_dep_cb(const char *name, size_t len, void *ud)
 		    "usage of deprecated field '%s' has been detected in the rule output", buf);
 }
 
+/* Whether an append_output entry applies to rule r (all given match keys hold). */
+static bool append_matches(const struct rules_append_output *ap, const struct rules_rule *r)
+{
+	if (ap->match_rule && *ap->match_rule && strcmp(ap->match_rule, r->name) != 0)
+		return false;
+	if (ap->match_source && *ap->match_source && strcmp(ap->match_source, r->source) != 0)
+		return false;
+	for (size_t k = 0; k < ap->nmatch_tags; k++) {
+		bool has = false;
+
+		for (size_t j = 0; j < r->ntags && !has; j++)
+			has = strcmp(r->tags[j], ap->match_tags[k]) == 0;
+		if (!has)
+			return false;
+	}
+	return true;
+}
+
+/* Compiles the extra_fields of the matching append_output entries into out. */
+static int build_extra_fields(struct cctx *c, const struct rules_rule *r, struct rules_crule *out)
+{
+	for (size_t i = 0; c->opts && i < c->opts->nappend; i++) {
+		const struct rules_append_output *ap = &c->opts->append[i];
+
+		if (!append_matches(ap, r))
+			continue;
+		for (size_t k = 0; k < ap->nextra_fields; k++) {
+			const struct rules_extra_field *ef = &ap->extra_fields[k];
+			char msg[256], *fmt = NULL, **nn;
+			struct rules_outfmt **nf, *f;
+			size_t off;
+
+			if (!ef->format)
+				continue;
+			if (asprintf(&fmt, "%s%s", ef->name ? "" : "%", ef->format) < 0)
+				return -ENOMEM;
+			f = rules_outfmt_compile(fmt, msg, sizeof(msg), &off);
+			free(fmt);
+			if (!f) {
+				if (errno == ENOMEM)
+					return -ENOMEM;
+				return diag(c, RULES_ERROR, RULES_ERR_COMPILE_OUTPUT,
+					    r->output_pos.pos, "append_output extra field: %s",
+					    msg);
+			}
+			nn = realloc(out->extra_names, (out->nextra + 1) * sizeof(*nn));
+			if (nn)
+				out->extra_names = nn;
+			nf = realloc(out->extra_fmts, (out->nextra + 1) * sizeof(*nf));
+			if (nf)
+				out->extra_fmts = nf;
+			if (!nn || !nf) {
+				rules_outfmt_free(f);
+				return -ENOMEM;
+			}
+			nn[out->nextra] = ef->name ? strdup(ef->name) : NULL;
+			nf[out->nextra] = f;
+			out->nextra++;
+			if (ef->name && !nn[out->nextra - 1])
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Falco's output substitutions: %container.info dropped, append_output added. */
 static char *build_output(struct cctx *c, const struct rules_rule *r)
 {
@@ -834,21 +899,8 @@ static char *build_output(struct cctx *c, const struct rules_rule *r)
 	sb_add(&b, p);
 	for (size_t i = 0; c->opts && i < c->opts->nappend; i++) {
 		const struct rules_append_output *ap = &c->opts->append[i];
-		bool match = true;
 
-		if (ap->match_rule && *ap->match_rule && strcmp(ap->match_rule, r->name) != 0)
-			match = false;
-		if (ap->match_source && *ap->match_source &&
-		    strcmp(ap->match_source, r->source) != 0)
-			match = false;
-		for (size_t k = 0; match && k < ap->nmatch_tags; k++) {
-			bool has = false;
-
-			for (size_t j = 0; j < r->ntags && !has; j++)
-				has = strcmp(r->tags[j], ap->match_tags[k]) == 0;
-			match = has;
-		}
-		if (!match)
+		if (!append_matches(ap, r))
 			continue;
 		if (ap->extra_output && *ap->extra_output) {
 			sb_add(&b, " ");
@@ -1003,6 +1055,8 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 				    "%s", omsg);
 		}
 	}
+	if ((rc = build_extra_fields(c, r, out)) < 0)
+		return rc;
 	{
 		struct owarn o = {c, r};
 
@@ -1024,6 +1078,12 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 
 static void crule_fini(struct rules_crule *r)
 {
+	for (size_t i = 0; i < r->nextra; i++) {
+		free(r->extra_names[i]);
+		rules_outfmt_free(r->extra_fmts[i]);
+	}
+	free(r->extra_names);
+	free(r->extra_fmts);
 	prog_free(r->prog);
 	rules_outfmt_free(r->fmt);
 	cond_free(r->ast);

@@ -42,6 +42,11 @@ int rules_evtset_of(const struct cond_node *ast, struct rules_evtset *out);
 	"container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name "                     \
 	"k8s_ns_name=%k8s.ns.name"
 
+struct rules_extra_field {
+	const char *name;
+	const char *format;
+};
+
 /* One Falco `append_output` entry (falco.yaml). Match fields NULL/empty match everything. */
 struct rules_append_output {
 	const char *match_rule; /* exact rule name */
@@ -49,7 +54,14 @@ struct rules_append_output {
 	const char *const *match_tags; /* the rule must have all of them */
 	size_t nmatch_tags;
 	const char *extra_output; /* appended to the output text, or NULL */
-	bool suggested_output;	  /* append RULES_SUGGESTED_OUTPUT */
+	/*
+	 * extra_fields: added to the alert's output_fields only. name NULL: a
+	 * field (format is its name, "evt.hostname"), typed; otherwise a custom
+	 * name whose value is format rendered as text.
+	 */
+	const struct rules_extra_field *extra_fields;
+	size_t nextra_fields;
+	bool suggested_output; /* append RULES_SUGGESTED_OUTPUT */
 };
 
 struct rules_opts {
@@ -64,9 +76,13 @@ struct rules_opts {
 struct rules_crule {
 	const struct rules_rule *rule; /* in the loader's collection (not owned) */
 	struct cond_node *ast;	       /* lists, macros and exceptions expanded (owned) */
-	char *condition;	   /* canonical form of ast: Falco's compiled condition (owned) */
-	char *output;		   /* output format after substitutions (owned) */
-	struct rules_outfmt *fmt;  /* compiled output (owned) */
+	char *condition;	  /* canonical form of ast: Falco's compiled condition (owned) */
+	char *output;		  /* output format after substitutions (owned) */
+	struct rules_outfmt *fmt; /* compiled output (owned) */
+	/* append_output extra_fields for this rule: keys (NULL = typed field) and formats. */
+	char **extra_names;
+	struct rules_outfmt **extra_fmts;
+	size_t nextra;
 	struct rules_evtset types; /* by Falco event name (drives the LOAD_NO_EVTTYPE warning) */
 	struct prog *prog;	   /* the compiled condition (owned) */
 	struct evtset lnr_types;   /* Lanner event types the rule can match (the index) */

@@ -28,14 +28,21 @@ static void json_diag(FILE *out, struct rules_loader *l, const struct rules_diag
 	fputc('}', out);
 }
 
-static void print_json(FILE *out, struct rules_loader *l, const struct cli_rules *files, bool ok)
+static void print_json(FILE *out, struct rules_loader *l, bool ok)
 {
 	fprintf(out, "{\"successful\":%s,\"engine_version\":\"%s\",\"files\":[",
 		ok ? "true" : "false", RULES_ENGINE_VERSION);
-	for (size_t i = 0; i < files->n; i++) {
+	for (size_t i = 0; i < l->nfiles; i++) {
 		if (i)
 			fputc(',', out);
-		rules_json_str(out, files->files[i], strlen(files->files[i]));
+		rules_json_str(out, l->files[i].name, strlen(l->files[i].name));
+	}
+	/* Falco's schema_validation() per file: "ok", "failed for ...", "none" */
+	fputs("],\"schema_validation\":[", out);
+	for (size_t i = 0; i < l->nfiles; i++) {
+		if (i)
+			fputc(',', out);
+		rules_json_str(out, l->files[i].schema, strlen(l->files[i].schema));
 	}
 	for (int sev = RULES_ERROR; sev >= RULES_WARNING; sev--) {
 		bool first = true;
@@ -101,7 +108,7 @@ int cmd_validate(int argc, char **argv)
 	}
 	ok = rs != NULL && l->diags.nerrors == 0;
 	if (json) {
-		print_json(stdout, l, &files, ok);
+		print_json(stdout, l, ok);
 	} else {
 		cli_print_diags(stdout, l, true);
 		for (size_t i = 0; i < files.n; i++)

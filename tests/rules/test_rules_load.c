@@ -15,6 +15,7 @@
 #include "rules_cfg.h"
 #include "rules_compile.h"
 #include "rules_output.h"
+#include "testev.h"
 #include "rules_load.h"
 #include "rules_yaml.h"
 
@@ -373,13 +374,15 @@ static void quiet(void *ctx, enum cfg_diag_level level, const char *msg)
 /* falco.yaml's priority, rules: selection and append_output, through the config module. */
 static void test_config_keys(void **state)
 {
-	static const char conf[] = "priority: notice\n"
-				   "rules:\n  - disable:\n      rule: \"*\"\n"
-				   "  - enable:\n      tag: net\n"
-				   "  - enable:\n      rule: \"fi*\"\n"
-				   "append_output:\n  - match:\n      tags: [net]\n"
-				   "    extra_output: \"cpu=%evt.cpu\"\n"
-				   "  - match:\n      rule: file\n    suggested_output: true\n";
+	static const char conf[] =
+		"priority: notice\n"
+		"rules:\n  - disable:\n      rule: \"*\"\n"
+		"  - enable:\n      tag: net\n"
+		"  - enable:\n      rule: \"fi*\"\n"
+		"append_output:\n  - match:\n      tags: [net]\n"
+		"    extra_output: \"cpu=%evt.cpu\"\n"
+		"  - match:\n      rule: file\n    suggested_output: true\n"
+		"  - extra_fields:\n      - proc.pid\n      - home: \"dir=%proc.name\"\n";
 	static const char y[] =
 		"- rule: net\n  desc: d\n  condition: evt.type = connect\n"
 		"  output: o\n  priority: WARNING\n  tags: [net]\n"
@@ -412,6 +415,23 @@ static void test_config_keys(void **state)
 	assert_string_equal(rules_ruleset_find(rs, "net")->output, "o cpu=%evt.cpu");
 	assert_string_equal(rules_ruleset_find(rs, "file")->output, "f " RULES_SUGGESTED_OUTPUT);
 	assert_string_equal(rules_ruleset_find(rs, "other")->output, "x");
+	{
+		/* extra_fields: in output_fields, typed, not in the text */
+		struct testev *ev = testev_new();
+		struct fld_accessor acc = testev_accessor(ev);
+		struct alert *a = alert_new();
+		const struct rules_crule *c = rules_ruleset_find(rs, "other");
+
+		testev_sets(ev, "proc.pid", "42");
+		testev_sets(ev, "proc.name", "bash");
+		assert_int_equal(rules_alert_fill(a, c, c->fmt, &acc, 1, "h"), 0);
+		assert_string_equal(a->output, "x");
+		assert_int_equal(alert_find_field(a, "proc.pid")->type, ALERT_FT_INT64);
+		assert_int_equal(alert_find_field(a, "proc.pid")->v.i64, 42);
+		assert_string_equal(alert_find_field(a, "home")->v.s, "dir=bash");
+		alert_free(a);
+		testev_free(ev);
+	}
 	rules_ruleset_free(rs);
 	rules_loader_free(l);
 	rules_cfg_fini(&rc);
