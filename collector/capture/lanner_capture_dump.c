@@ -9,9 +9,11 @@
 #include "event.h"
 #include "scap_evtab.h"
 #include "scap_reader.h"
+#include "scap_writer.h"
 
 struct dump {
 	int raw, seeds;
+	struct scap_writer *w; /* -w: rewrite the capture through Lanner records */
 	uint64_t n;
 	char line[65536];
 };
@@ -22,9 +24,9 @@ static int on_raw(void *ctx, const struct scap_raw_evt *e)
 	const struct scap_ev_def *def = scap_ev_def(e->code);
 
 	d->n++;
-	printf("%" PRIu64 " %c %s %" PRId64 " %" PRIu64 " %u np=%u off=%" PRIu64 "\n", d->n,
-	       (e->code & 1) ? '<' : '>', def ? def->name : "?", e->tid, e->ts, e->cpu, e->nparams,
-	       e->offset);
+	printf("%" PRIu64 " %c %s %" PRId64 " %" PRIu64 " %u code=%u np=%u off=%" PRIu64 "\n", d->n,
+	       (e->code & 1) ? '<' : '>', def ? def->name : "?", e->tid, e->ts, e->cpu, e->code,
+	       e->nparams, e->offset);
 	return 0;
 }
 
@@ -38,9 +40,26 @@ static int on_event(void *ctx, const void *rec, uint32_t len)
 		fprintf(stderr, "lanner-capture-dump: invalid record: %s\n", why ? why : "?");
 		return -EBADMSG;
 	}
+	if (d->w)
+		return scap_writer_event(d->w, rec, len) == -EIO ? -EIO : 0;
 	lnr_evt_format(&v, d->line, sizeof(d->line));
 	puts(d->line);
 	return 0;
+}
+
+static int w_thread(void *ctx, const struct scap_thread_seed *t)
+{
+	return scap_writer_thread(((struct dump *)ctx)->w, t);
+}
+
+static int w_fd(void *ctx, const struct scap_fd_seed *f)
+{
+	return scap_writer_fd(((struct dump *)ctx)->w, f);
+}
+
+static int w_user(void *ctx, const struct scap_user_seed *u)
+{
+	return scap_writer_user(((struct dump *)ctx)->w, u);
 }
 
 static int on_thread(void *ctx, const struct scap_thread_seed *t)
@@ -69,11 +88,13 @@ static int on_user(void *ctx, const struct scap_user_seed *u)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lanner-capture-dump [-r] [-s] [-q] FILE.scap\n"
+	fprintf(stderr, "usage: lanner-capture-dump [-r] [-s] [-q] [-w OUT.scap [-z]] FILE.scap\n"
 			"  (default) converted Lanner events, one per line\n"
 			"  -r  raw scap events instead (num dir type tid ts cpu)\n"
 			"  -s  also the process/fd/user lists\n"
-			"  -q  print nothing but the statistics\n");
+			"  -q  print nothing but the statistics\n"
+			"  -w  write the converted events and lists to OUT.scap (scap 1.2)\n"
+			"  -z  gzip OUT.scap\n");
 }
 
 int main(int argc, char **argv)
@@ -82,10 +103,17 @@ int main(int argc, char **argv)
 	struct scap_reader_cbs cbs = {.ctx = &d};
 	struct scap_reader *r;
 	const struct scap_reader_stats *st;
-	int opt, quiet = 0, rc;
+	const char *wpath = NULL;
+	int opt, quiet = 0, gz = 0, rc;
 
-	while ((opt = getopt(argc, argv, "rsqh")) != -1) {
+	while ((opt = getopt(argc, argv, "rsqw:zh")) != -1) {
 		switch (opt) {
+		case 'w':
+			wpath = optarg;
+			break;
+		case 'z':
+			gz = 6;
+			break;
 		case 'r':
 			d.raw = 1;
 			break;
@@ -118,8 +146,20 @@ int main(int argc, char **argv)
 		cbs.event = on_event;
 		cbs.ctx = &d;
 	}
-	if (quiet)
-		freopen("/dev/null", "w", stdout);
+	if (wpath) {
+		d.w = scap_writer_open(wpath, gz, NULL);
+		if (!d.w) {
+			fprintf(stderr, "lanner-capture-dump: %s: %s\n", wpath, strerror(errno));
+			return 1;
+		}
+		cbs.raw = NULL;
+		cbs.event = on_event;
+		cbs.thread = w_thread;
+		cbs.fd = w_fd;
+		cbs.user = w_user;
+	}
+	if (quiet && !freopen("/dev/null", "w", stdout))
+		return 1;
 	r = scap_reader_open(argv[optind], &cbs);
 	if (!r) {
 		fprintf(stderr, "lanner-capture-dump: %s: %s\n", argv[optind], strerror(errno));
@@ -137,6 +177,19 @@ int main(int argc, char **argv)
 		st->major, st->minor, st->blocks, st->blocks_skipped, st->threads, st->fds,
 		st->users, st->groups, st->raw_events, st->raw_events_2022, st->events,
 		st->unmapped, st->unknown_codes, st->exit_without_enter, st->enter_without_exit);
+	if (d.w) {
+		int wrc;
+
+		fprintf(stderr,
+			"wrote %" PRIu64 " events (%" PRIu64 " scap events, %" PRIu64 " skipped)\n",
+			scap_writer_stats(d.w)->events, scap_writer_stats(d.w)->scap_events,
+			scap_writer_stats(d.w)->skipped);
+		wrc = scap_writer_close(d.w);
+		if (wrc) {
+			fprintf(stderr, "lanner-capture-dump: %s: %s\n", wpath, strerror(-wrc));
+			rc = rc ? rc : wrc;
+		}
+	}
 	if (rc != 0) {
 		fprintf(stderr, "lanner-capture-dump: %s: %s\n", argv[optind],
 			rc < 0 ? scap_reader_error(r) : "stopped");

@@ -297,10 +297,11 @@ static int build(struct scap_conv *c, int t, const struct scap_raw_evt *e,
 	const struct lnr_evt_info *info = lnr_evt_info((uint16_t)t);
 	const struct scap_ev_def *pdef = p ? scap_ev_def(p->code) : NULL;
 	struct lnr_evt_builder b;
-	int len;
+	int len, newest;
 
 	if (!info)
 		return 0;
+	newest = e->code == (info->scap_code_x ? info->scap_code_x : info->scap_code_e);
 	if (lnr_evb_init(&b, c->rec, LNR_EVT_MAX_LEN, (uint16_t)t, e->ts, e->tid,
 			 pid_of(c, e->tid)) < 0)
 		return -EINVAL;
@@ -316,6 +317,14 @@ static int build(struct scap_conv *c, int t, const struct scap_raw_evt *e,
 		if (j >= 0) {
 			put_value(c, &b, pi->type, pdef->params[j].type, p->data + p->poff[j],
 				  p->plen[j]);
+			continue;
+		}
+		/* The event is the newest version Lanner's table describes (newer
+		 * libs: codes whose names this table lacks, or parameters appended
+		 * after 2022): Lanner's parameter i is the event's parameter i. */
+		if (newest && i < e->nparams &&
+		    ((def->flags & SCAP_EVF_NOPARAMS) || i >= def->nparams)) {
+			put_value(c, &b, pi->type, (uint8_t)pi->type, e->pval[i], e->plen[i]);
 			continue;
 		}
 		lnr_evb_absent(&b);
@@ -368,7 +377,7 @@ int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const stru
 	int rc;
 
 	if (e->nparams > def->nparams && !(def->flags & SCAP_EVF_NOPARAMS))
-		c->st->extra_params += e->nparams - def->nparams;
+		c->st->extra_params += e->nparams - def->nparams; /* newer than the table */
 	if (!is_exit) {
 		if (enter_only(e->code, def)) {
 			/* Meta events (scheduler switch, procinfo, container, ...) come

@@ -252,7 +252,7 @@ static struct rec *rec_find(struct run *r, uint64_t ts, int64_t tid)
 {
 	struct rec key = {.ts = ts, .tid = tid};
 
-	return bsearch(&key, r->rec, r->nrec, sizeof(*r->rec), rec_cmp);
+	return r->nrec ? bsearch(&key, r->rec, r->nrec, sizeof(*r->rec), rec_cmp) : NULL;
 }
 
 static const char *const sysdig_files[] = {
@@ -313,7 +313,8 @@ static void check_against_sysdig(const char *name)
 	for (size_t i = 0; i < r.nraw; i++)
 		if (r.raw[i].code < SCAP_EV_CODES_2022)
 			num2raw[++nn] = i;
-	qsort(r.rec, r.nrec, sizeof(*r.rec), rec_cmp);
+	if (r.nrec)
+		qsort(r.rec, r.nrec, sizeof(*r.rec), rec_cmp);
 
 	snprintf(path, sizeof(path), "%s/%s.jsonl.gz", EXPECTED_DIR, name);
 	gz = gzopen(path, "rb");
