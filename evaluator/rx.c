@@ -398,11 +398,17 @@ static struct rnode *parse_repeat(struct rparse *p)
 				p->i++;
 				if (p->i < p->n && p->s[p->i] == '}')
 					max = -1;
-				else if (parse_int(p, &max) < 0)
-					return perr(p, "bad repetition");
+				else if (parse_int(p, &max) < 0) {
+					/* "{2,x": no valid repeat, a literal for RE2 too. */
+					p->i = save;
+					break;
+				}
 			}
-			if (p->i >= p->n || p->s[p->i] != '}')
-				return perr(p, "bad repetition");
+			if (p->i >= p->n || p->s[p->i] != '}') {
+				/* "{2" unclosed: RE2 reads it as a literal as well. */
+				p->i = save;
+				break;
+			}
 			p->i++;
 			if (max >= 0 && max < min)
 				return perr(p, "bad repetition range");
