@@ -686,6 +686,21 @@ static struct pcheck *compile_check(struct cc *c, const struct cond_node *n)
 	}
 	t = k->lhs->type;
 	list = k->lhs->multi && !k->lhs->ancestor;
+	k->single = !k->lhs->multi;
+	if (fld_type_is_string(t) || t == LNR_PT_BYTEBUF)
+		k->cls = PCLS_STR;
+	else if (t == LNR_PT_DYN)
+		k->cls = PCLS_DYN;
+	else if (t == LNR_PT_BOOL)
+		k->cls = PCLS_BOOL;
+	else if (is_ip_type(t))
+		k->cls = PCLS_IP;
+	else if (is_net_type(t))
+		k->cls = PCLS_NET;
+	else if (t == LNR_PT_DOUBLE)
+		k->cls = PCLS_DBL;
+	else
+		k->cls = fld_type_is_signed(t) ? PCLS_SINT : PCLS_UINT;
 	if (k->op == COND_OP_NONE) {
 		pcheck_free(k);
 		return cfail(c, n, "'%s' is not a supported comparison operator", n->str);
@@ -793,6 +808,10 @@ static struct pcheck *compile_check(struct cc *c, const struct cond_node *n)
 				return coom(c);
 			}
 	}
+	if ((fld_type_is_string(t) || t == LNR_PT_BYTEBUF) && !k->mod && !k->set &&
+	    (k->op == COND_OP_IN || k->op == COND_OP_INTERSECTS || k->op == COND_OP_EQ ||
+	     k->op == COND_OP_EQEQ))
+		k->str_in = 1;
 	/* evt.type = / != / in: answer from the numeric type when the accessor can. */
 	if (k->lhs->kind == VX_FIELD && k->lhs->ref.id == FLD_EVT_TYPE && !k->lhs->ref.arg &&
 	    !k->mod &&

@@ -56,8 +56,14 @@ struct rconst {
 	struct rx *rx;
 };
 
+/* Type classes of a left-hand side, fixed at compile time (hot-path dispatch). */
+enum pcls { PCLS_STR, PCLS_SINT, PCLS_UINT, PCLS_BOOL, PCLS_IP, PCLS_NET, PCLS_DBL, PCLS_DYN };
+
 struct pcheck {
 	struct vexpr *lhs;
+	uint8_t cls;	/* enum pcls of the LHS type */
+	uint8_t single; /* LHS yields at most one value */
+	uint8_t str_in; /* string in/intersects/= over constants, no set, no modifier */
 	enum cond_op op;
 	enum cond_mod mod;
 	struct rconst *rv; /* Constants (value or list). */
