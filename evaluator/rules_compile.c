@@ -1257,6 +1257,31 @@ struct rules_crule *rules_ruleset_find(struct rules_ruleset *rs, const char *nam
 	return NULL;
 }
 
+int rules_eval(struct rules_ruleset *rs, unsigned type, const struct fld_accessor *acc,
+	       int (*on_match)(const struct rules_crule *r, void *ud), void *ud)
+{
+	int n = 0;
+
+	if (type >= LNR_EVT_MAX)
+		return 0;
+	for (size_t i = 0; i < rs->nby_type[type]; i++) {
+		const struct rules_crule *r = &rs->rules[rs->by_type[type][i]];
+
+		if (prog_eval(r->prog, acc) != 1)
+			continue;
+		n++;
+		if (on_match) {
+			int rc = on_match(r, ud);
+
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				break;
+		}
+	}
+	return n;
+}
+
 struct cond_node *rules_expand(struct rules_ruleset *rs, const char *text, char *msg, size_t msgsz,
 			       struct cond_pos *pos)
 {

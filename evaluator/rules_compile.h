@@ -115,6 +115,17 @@ void rules_ruleset_free(struct rules_ruleset *rs);
 struct rules_crule *rules_ruleset_find(struct rules_ruleset *rs, const char *name);
 
 /*
+ * Evaluates the current event (of Lanner type `type`, read through acc)
+ * against the enabled rules indexed for that type, in definition order, and
+ * calls on_match for each rule that matches (on_match returning non-zero
+ * stops). Returns the number of matches, or a negative errno from on_match.
+ * Evaluation errors of one rule (libsinsp would throw) count as no match.
+ * One thread per ruleset at a time (programs own their scratch memory).
+ */
+int rules_eval(struct rules_ruleset *rs, unsigned type, const struct fld_accessor *acc,
+	       int (*on_match)(const struct rules_crule *r, void *ud), void *ud);
+
+/*
  * Expands an ad-hoc condition against the ruleset's lists and macros (all
  * visible), as `lanner explain` does. Returns the AST or NULL with msg/pos
  * filled (pos.idx is the byte offset in text).
