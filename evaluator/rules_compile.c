@@ -19,7 +19,13 @@
  * otherwise grow exponentially).
  */
 #define RULES_MAX_MACRO_DEPTH 1000u
-#define RULES_MAX_EXPANDED_NODES (1u << 20)
+#define RULES_MAX_EXPANDED_NODES (512u << 10)
+/*
+ * Nodes cloned by macro expansion over the whole ruleset (~100 bytes each):
+ * a chain of macros each using the previous one grows quadratically. The
+ * three official files together clone about 8,000.
+ */
+#define RULES_MAX_TOTAL_NODES (1u << 20)
 
 /* ---- growable string ---------------------------------------------------------------------- */
 
@@ -214,6 +220,14 @@ static int compile_lists(struct cctx *c)
 		struct rules_list *dst = &rs->lists[i];
 
 		rs->nlists = i + 1;
+		if (strpbrk(src->name, " \t\n\r(),=")) {
+			uint32_t *o = realloc(rs->odd_lists, (rs->nodd_lists + 1) * sizeof(*o));
+
+			if (!o)
+				return -ENOMEM;
+			rs->odd_lists = o;
+			o[rs->nodd_lists++] = (uint32_t)i;
+		}
 		dst->name = strdup(src->name);
 		dst->index = src->index;
 		dst->visibility = src->visibility;
@@ -257,27 +271,69 @@ static int compile_lists(struct cctx *c)
 	return 0;
 }
 
-/* Substitutes every list (in order) into the text, then parses it. */
+/*
+ * The first list, at or after position `from` in definition order, whose
+ * name occurs in text as a whole token (delimited by blanks, '(', ')', ','
+ * or '=', as resolve_list requires), or -1. Tokens are looked up in the
+ * collection's name index, so a condition costs O(its length), not O(lists).
+ */
+static ssize_t next_list_in(struct rules_ruleset *rs, const char *text, size_t from)
+{
+	static const char delims[] = " \t\n\r(),=";
+	struct rules_coll *col = &rs->loader->coll;
+	ssize_t best = -1;
+	char small[256];
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, delims);
+
+		if (n && n < sizeof(small)) {
+			struct rules_list *l;
+
+			memcpy(small, p, n);
+			small[n] = '\0';
+			l = rules_coll_list(col, small);
+			if (l) {
+				ssize_t i = l - col->lists;
+
+				if ((size_t)i >= from && (best < 0 || i < best))
+					best = i;
+			}
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	/* Names a token cannot hold ("test list"): Falco's substring search. */
+	for (size_t k = 0; k < rs->nodd_lists; k++) {
+		ssize_t i = rs->odd_lists[k];
+
+		if ((size_t)i >= from && (best < 0 || i < best) && strstr(text, rs->lists[i].name))
+			best = i;
+	}
+	return best;
+}
+
+/* Substitutes every list (in definition order, as Falco) into the text, then parses it. */
 static struct cond_node *parse_with_lists(struct rules_ruleset *rs, const char *text,
 					  struct cond_error *err, int *oom)
 {
 	char *cur = strdup(text);
 	struct cond_node *ast;
+	ssize_t i;
+	size_t from = 0;
 
 	*oom = 0;
 	if (!cur) {
 		*oom = 1;
 		return NULL;
 	}
-	for (size_t i = 0; i < rs->nlists; i++) {
+	while ((i = next_list_in(rs, cur, from)) >= 0 && (size_t)i < rs->nlists) {
 		struct rules_list *li = &rs->lists[i];
 		int changed = 0;
-		char *next;
+		char *next = cond_resolve_list(cur, li->name, (const char *const *)li->items,
+					       li->nitems, &changed);
 
-		if (!strstr(cur, li->name))
-			continue;
-		next = cond_resolve_list(cur, li->name, (const char *const *)li->items, li->nitems,
-					 &changed);
 		if (!next) {
 			free(cur);
 			*oom = 1;
@@ -287,6 +343,7 @@ static struct cond_node *parse_with_lists(struct rules_ruleset *rs, const char *
 		cur = next;
 		if (changed)
 			li->used = true;
+		from = (size_t)i + 1;
 	}
 	ast = cond_parse(cur, strlen(cur), COND_FALCO_MAX_DEPTH, err);
 	if (!ast && errno == ENOMEM)
@@ -338,12 +395,11 @@ static int resolve_cb(struct cond_node **slot, int in_tr, void *ud)
 
 	if (n->kind != COND_IDENT || in_tr)
 		return 0;
-	for (size_t i = 0; i < col->nmacros; i++) {
-		if (col->macros[i].index < m->visibility &&
-		    strcmp(col->macros[i].name, n->str) == 0 && m->rs->macro_asts[i]) {
-			idx = (ssize_t)i;
-			break;
-		}
+	{
+		struct rules_macro *mc = rules_coll_macro(col, n->str);
+
+		if (mc && mc->index < m->visibility && m->rs->macro_asts[mc - col->macros])
+			idx = mc - col->macros;
 	}
 	if (idx < 0) {
 		mres_fail(m, n, "Undefined macro '%s' used in filter.", n->str);
@@ -359,7 +415,16 @@ static int resolve_cb(struct cond_node **slot, int in_tr, void *ud)
 		mres_fail(m, n, "macro '%s' nested too deeply", n->str);
 		return 0;
 	}
-	m->nodes += count_nodes(m->rs->macro_asts[idx]);
+	{
+		uint64_t c = count_nodes(m->rs->macro_asts[idx]);
+
+		m->nodes += c;
+		m->rs->expanded_nodes += c;
+	}
+	if (m->rs->expanded_nodes > RULES_MAX_TOTAL_NODES) {
+		mres_fail(m, n, "rules too large after macro expansion (at macro '%s')", n->str);
+		return 0;
+	}
 	if (m->nodes > RULES_MAX_EXPANDED_NODES) {
 		mres_fail(m, n, "condition too large after expanding macro '%s'", n->str);
 		return 0;
@@ -1106,6 +1171,7 @@ void rules_ruleset_free(struct rules_ruleset *rs)
 		free(rs->lists[i].items);
 	}
 	free(rs->lists);
+	free(rs->odd_lists);
 	for (size_t i = 0; i < rs->nmacros; i++)
 		cond_free(rs->macro_asts[i]);
 	free(rs->macro_asts);

@@ -96,7 +96,10 @@ struct rules_ruleset {
 	/* Compiled lists (one level of list-in-list inlined, items quoted) and macro ASTs. */
 	struct rules_list *lists;
 	size_t nlists;
+	uint32_t *odd_lists; /* lists whose names hold a blank or delimiter (found by search) */
+	size_t nodd_lists;
 	struct cond_node **macro_asts; /* parallel to loader->coll.macros */
+	uint64_t expanded_nodes;       /* AST nodes cloned by macro expansion (bounded) */
 	size_t nmacros;
 	/* Per Lanner event type: indexes into rules[] of enabled rules that can match it. */
 	uint32_t *by_type[LNR_EVT_MAX];

@@ -13,6 +13,11 @@ int rules_diag_add(struct rules_diags *d, enum rules_sev sev, enum rules_code co
 	va_list ap;
 	int n;
 
+	if (sev == RULES_WARNING && d->nwarnings >= RULES_MAX_WARNINGS) {
+		d->nwarnings++;
+		d->suppressed++;
+		return 0;
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct rules_diag *v = realloc(d->v, cap * sizeof(*v));

@@ -154,4 +154,6 @@ void cli_print_diags(FILE *out, struct rules_loader *l, bool warnings)
 	for (size_t i = 0; i < l->diags.n; i++)
 		if (warnings || l->diags.v[i].sev == RULES_ERROR)
 			rules_diag_print(out, &l->diags.v[i], rules_loader_line, l);
+	if (warnings && l->diags.suppressed)
+		fprintf(out, "(%zu more warnings not shown)\n", l->diags.suppressed);
 }

@@ -438,6 +438,68 @@ static void test_config_keys(void **state)
 	cfg_free(cfg);
 }
 
+/* One warning per item of a huge file: kept warnings are bounded, the rest counted. */
+static void test_many_warnings(void **state)
+{
+	size_t n = 20000, k = 0;
+	char *y = malloc(n * 16 + 1);
+	struct rules_loader *l = rules_loader_new();
+
+	(void)state;
+	assert_non_null(y);
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(y + k, "- what: %05zu\n", i);
+	assert_int_equal(rules_loader_load_buf(l, "w.yaml", y, k), 0);
+	assert_int_equal(l->diags.nwarnings, n);
+	assert_int_equal(l->diags.n, RULES_MAX_WARNINGS);
+	assert_int_equal(l->diags.suppressed, n - RULES_MAX_WARNINGS);
+	rules_loader_free(l);
+	free(y);
+}
+
+/* 100k lists, 10k macros: name lookups and list substitution stay linear (ctest timeout). */
+static void test_many_items(void **state)
+{
+	size_t nl = 100000, nm = 10000, k = 0;
+	char *y = malloc(nl * 40 + nm * 60 + 256);
+	struct rules_loader *l = rules_loader_new();
+	struct rules_ruleset *rs;
+
+	(void)state;
+	assert_non_null(y);
+	for (size_t i = 0; i < nl; i++)
+		k += (size_t)sprintf(y + k, "- list: l%06zu\n  items: [a%zu]\n", i, i);
+	for (size_t i = 0; i < nm; i++)
+		k += (size_t)sprintf(y + k, "- macro: m%06zu\n  condition: proc.name in (l%06zu)\n",
+				     i, i * 7);
+	k += (size_t)sprintf(y + k, "- rule: r\n  desc: d\n  condition: evt.type = open and "
+				    "m000003\n  output: o\n  priority: INFO\n");
+	assert_int_equal(rules_loader_load_buf(l, "many.yaml", y, k), 0);
+	rs = rules_compile(l, NULL);
+	assert_non_null(rs);
+	assert_string_equal(rules_ruleset_find(rs, "r")->condition,
+			    "(evt.type = open and proc.name in (a21))");
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
+	free(y);
+}
+
+/* A chain of macros each using the previous: expansion is bounded, a clear error. */
+static void test_macro_chain(void **state)
+{
+	size_t n = 20000, k = 0;
+	char *y = malloc(n * 64 + 64);
+
+	(void)state;
+	assert_non_null(y);
+	k += (size_t)sprintf(y + k, "- macro: m0\n  condition: proc.name = a\n");
+	for (size_t i = 1; i < n; i++)
+		k += (size_t)sprintf(y + k, "- macro: m%zu\n  condition: m%zu or proc.name = x\n",
+				     i, i - 1);
+	expect_error(y, k, "too large after macro expansion", 0);
+	free(y);
+}
+
 static void test_official_files(void **state)
 {
 	static const char *const files[] = {"falco_rules.yaml", "falco-incubating_rules.yaml",
@@ -486,6 +548,9 @@ int main(void)
 		cmocka_unit_test(test_selection_and_priority),
 		cmocka_unit_test(test_no_evttype_index),
 		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_many_warnings),
+		cmocka_unit_test(test_many_items),
+		cmocka_unit_test(test_macro_chain),
 		cmocka_unit_test(test_official_files),
 	};
 
