@@ -298,9 +298,18 @@ static int eval_vexpr(struct ectx *e, const struct vexpr *v, struct fld_val *out
 	}
 	case VX_CONCAT: {
 		size_t total = 0;
-		struct fld_val parts[16];
-		size_t np = v->nargs < 16 ? v->nargs : 16;
+		struct fld_val small[16];
+		struct fld_val *parts = small;
+		size_t np = v->nargs;
 		char *s, *w;
+
+		if (np > 16) {
+			parts = (struct fld_val *)(void *)aalloc(e, np * sizeof(*parts) + 8);
+			if (!parts)
+				return 0;
+			/* Arena memory is byte-aligned: round up to the value alignment. */
+			parts = (struct fld_val *)(((uintptr_t)parts + 7) & ~(uintptr_t)7);
+		}
 
 		for (size_t i = 0; i < np; i++) {
 			n = eval_strings(e, v->args[i], &parts[i], 1);

@@ -383,6 +383,15 @@ static void test_program(void **state)
 	assert_int_equal(run("fd.name regex '/etc/(shadow|gshadow)'", ev), 1);
 	assert_int_equal(run("fd.name glob '/etc/*ad*'", ev), 1);
 	assert_int_equal(run("toupper(proc.name) = BASH", ev), 1);
+	/* More arguments than the evaluator's inline buffer. */
+	assert_int_equal(run("concat(\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\","
+			     "\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\",proc.name) = "
+			     "abcdefghijklmnopqbash",
+			     ev),
+			 1);
+	assert_int_equal(run("len(concat(proc.name, fd.name)) = 15", ev), 1);
+	assert_int_equal(run("basename(fd.name) in (shadow, passwd)", ev), 1);
+	assert_int_equal(run("fd.name = val(fd.name) and not proc.name = val(fd.name)", ev), 1);
 	/* A large list goes through the hash set. */
 	for (int i = 0; i < 500; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "p%d, ", i);
