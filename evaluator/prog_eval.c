@@ -573,6 +573,9 @@ static int eval_simple(struct ectx *e, const struct pcheck *k)
 		}
 		return 0;
 	}
+	if (k->cls == PCLS_STR && !k->mod && !k->set && !k->trie && k->nrv == 1 &&
+	    k->op != COND_OP_IN && k->op != COND_OP_INTERSECTS)
+		return cmp_str(k->op, v.str.p, v.str.len, &k->rv[0]);
 	v.type = (uint16_t)k->lhs->ref.type;
 	return match_value(e, k, k->lhs->ref.type, &v);
 }

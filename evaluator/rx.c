@@ -770,11 +770,12 @@ struct rx_dstate {
 	uint32_t *pcs;
 	uint32_t npcs;
 	int8_t accept; /* At end of text: -1 unknown, 0, 1. */
-	int32_t next[256];
 };
 
 struct rx_dfa {
 	struct rx_dstate *st[RX_DFA_MAX_STATES]; /* Allocated as states appear. */
+	int32_t (*next)[256]; /* Transitions, one row per state (one load per byte). */
+	uint32_t cap;	      /* Rows allocated in next. */
 	uint32_t nst;
 	int32_t start;
 	int disabled;
@@ -790,6 +791,7 @@ static void dfa_free(struct rx_dfa *d)
 		free(d->st[i]->pcs);
 		free(d->st[i]);
 	}
+	free(d->next);
 	free(d->mem);
 	free(d);
 }
@@ -813,6 +815,15 @@ static int32_t dfa_intern(struct rx_dfa *d, struct tlist *t)
 			return (int32_t)i;
 	if (d->nst == RX_DFA_MAX_STATES)
 		return -1;
+	if (d->nst == d->cap) {
+		uint32_t ncap = d->cap ? d->cap * 2 : 8;
+		int32_t(*nn)[256] = realloc(d->next, ncap * sizeof(*nn));
+
+		if (!nn)
+			return -1;
+		d->next = nn;
+		d->cap = ncap;
+	}
 	st = malloc(sizeof(*st));
 	if (!st)
 		return -1;
@@ -826,7 +837,7 @@ static int32_t dfa_intern(struct rx_dfa *d, struct tlist *t)
 	st->npcs = t->n;
 	st->accept = -1;
 	for (int c = 0; c < 256; c++)
-		st->next[c] = RX_UNKNOWN;
+		d->next[d->nst][c] = RX_UNKNOWN;
 	return (int32_t)d->nst++;
 }
 
@@ -880,7 +891,7 @@ static int32_t dfa_step(struct rx *rx, struct rx_dfa *d, int32_t s, unsigned cha
 		r = RX_DEAD;
 	else if ((r = dfa_intern(d, &t)) < 0)
 		return -1;
-	d->st[s]->next[c] = r;
+	d->next[s][c] = r;
 	return r;
 }
 
@@ -921,7 +932,7 @@ int rx_full_match(const struct rx *crx, const char *text, size_t len)
 		return rx_full_match_nfa(rx, text, len);
 	s = d->start;
 	for (size_t i = 0; i < len; i++) {
-		int32_t nx = d->st[s]->next[(unsigned char)text[i]];
+		int32_t nx = d->next[s][(unsigned char)text[i]];
 
 		if (nx == RX_UNKNOWN) {
 			nx = dfa_step(rx, d, s, (unsigned char)text[i]);
