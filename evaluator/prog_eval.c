@@ -187,7 +187,7 @@ static int eval_vexpr(struct ectx *e, const struct vexpr *v, struct fld_val *out
 
 	switch (v->kind) {
 	case VX_FIELD:
-		n = e->acc->get(e->acc->ctx, &v->ref, out, max);
+		n = e->acc->get(e->acc->ctx, &e->p->fields[v->fidx], out, max);
 		if (n < 0)
 			return 0;
 		if (v->ref.type != LNR_PT_DYN)
@@ -556,7 +556,7 @@ static int match_dynamic(struct ectx *e, const struct pcheck *k, enum lnr_ptype 
 static int eval_simple(struct ectx *e, const struct pcheck *k)
 {
 	struct fld_val v;
-	int n = e->acc->get(e->acc->ctx, &k->lhs->ref, &v, 1);
+	int n = e->acc->get(e->acc->ctx, &e->p->fields[k->lhs->fidx], &v, 1);
 
 	if (k->op == COND_OP_EXISTS)
 		return n > 0;
