@@ -97,20 +97,26 @@ void prog_vexpr_free(struct vexpr *v)
 	free(v);
 }
 
+/*
+ * Field uses, deduplicated by field and argument. The accessor always gets
+ * the entry of this table (prog_field()), so a caller may annotate it once
+ * (e.g. the enricher's slot number) and every use sees it. Returns the
+ * index, or -ENOMEM.
+ */
 static int record_field(struct cc *c, const struct fld_ref *r)
 {
 	struct fld_ref *f;
 
 	for (size_t i = 0; i < c->p->nfields; i++)
 		if (c->p->fields[i].id == r->id && c->p->fields[i].arg_len == r->arg_len &&
-		    (!r->arg || memcmp(c->p->fields[i].arg, r->arg, r->arg_len) == 0))
-			return 0;
+		    (!r->arg_len || memcmp(c->p->fields[i].arg, r->arg, r->arg_len) == 0))
+			return (int)i;
 	f = realloc(c->p->fields, (c->p->nfields + 1) * sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	c->p->fields = f;
-	f[c->p->nfields++] = *r;
-	return 0;
+	f[c->p->nfields] = *r;
+	return (int)c->p->nfields++;
 }
 
 static int is_transformer_name(const char *s)
@@ -155,9 +161,14 @@ static struct vexpr *compile_field(struct cc *c, const struct cond_node *n, int 
 	v->ancestor = (v->ref.flags & (FLD_F_ANCESTOR | FLD_F_EITHER)) != 0;
 	v->either = (v->ref.flags & FLD_F_EITHER) != 0;
 	v->multi = (v->ref.flags & (FLD_F_LIST | FLD_F_ANCESTOR | FLD_F_EITHER)) != 0;
-	if (record_field(c, &v->ref) < 0) {
-		prog_vexpr_free(v);
-		return coom(c);
+	{
+		int fi = record_field(c, &v->ref);
+
+		if (fi < 0) {
+			prog_vexpr_free(v);
+			return coom(c);
+		}
+		v->fidx = (uint32_t)fi;
 	}
 	return v;
 }

@@ -187,7 +187,7 @@ static int eval_vexpr(struct ectx *e, const struct vexpr *v, struct fld_val *out
 
 	switch (v->kind) {
 	case VX_FIELD:
-		n = e->acc->get(e->acc->ctx, &v->ref, out, max);
+		n = e->acc->get(e->acc->ctx, &e->p->fields[v->fidx], out, max);
 		if (n < 0)
 			return 0;
 		if (v->ref.type != LNR_PT_DYN)
@@ -298,9 +298,18 @@ static int eval_vexpr(struct ectx *e, const struct vexpr *v, struct fld_val *out
 	}
 	case VX_CONCAT: {
 		size_t total = 0;
-		struct fld_val parts[16];
-		size_t np = v->nargs < 16 ? v->nargs : 16;
+		struct fld_val small[16];
+		struct fld_val *parts = small;
+		size_t np = v->nargs;
 		char *s, *w;
+
+		if (np > 16) {
+			parts = (struct fld_val *)(void *)aalloc(e, np * sizeof(*parts) + 8);
+			if (!parts)
+				return 0;
+			/* Arena memory is byte-aligned: round up to the value alignment. */
+			parts = (struct fld_val *)(((uintptr_t)parts + 7) & ~(uintptr_t)7);
+		}
 
 		for (size_t i = 0; i < np; i++) {
 			n = eval_strings(e, v->args[i], &parts[i], 1);
@@ -547,7 +556,7 @@ static int match_dynamic(struct ectx *e, const struct pcheck *k, enum lnr_ptype 
 static int eval_simple(struct ectx *e, const struct pcheck *k)
 {
 	struct fld_val v;
-	int n = e->acc->get(e->acc->ctx, &k->lhs->ref, &v, 1);
+	int n = e->acc->get(e->acc->ctx, &e->p->fields[k->lhs->fidx], &v, 1);
 
 	if (k->op == COND_OP_EXISTS)
 		return n > 0;
@@ -564,6 +573,9 @@ static int eval_simple(struct ectx *e, const struct pcheck *k)
 		}
 		return 0;
 	}
+	if (k->cls == PCLS_STR && !k->mod && !k->set && !k->trie && k->nrv == 1 &&
+	    k->op != COND_OP_IN && k->op != COND_OP_INTERSECTS)
+		return cmp_str(k->op, v.str.p, v.str.len, &k->rv[0]);
 	v.type = (uint16_t)k->lhs->ref.type;
 	return match_value(e, k, k->lhs->ref.type, &v);
 }

@@ -33,6 +33,7 @@ struct vexpr {
 	int ancestor;	     /* Field without arg of an ancestor family: match any value. */
 	int either;	     /* fd.ip-like: == any side, != no side equal. */
 	struct fld_ref ref;  /* FIELD (ref.arg points into arg/name below). */
+	uint32_t fidx;	     /* FIELD: index in prog->fields, the ref handed to the accessor. */
 	char *name;
 	char *arg;
 	char *cstr; /* CONST */

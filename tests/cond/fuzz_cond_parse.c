@@ -6,6 +6,7 @@
 
 #include "cond.h"
 #include "prog.h"
+#include "rx.h"
 #include "testev.h"
 
 /*
@@ -24,10 +25,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* A copy of exactly size bytes so ASan catches any read past the end. */
 	char *buf = malloc(size ? size : 1);
+	struct rx *rx;
+	char msg[128];
 
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
+	/* The input as a regex: the DFA must agree with the Pike VM. */
+	rx = size < 512 ? rx_compile(buf, size, msg, sizeof(msg)) : NULL;
+	if (rx) {
+		static const char *const texts[] = {"", "a", "/etc/passwd", "aaaaaaaaab", "x\ny"};
+
+		for (size_t i = 0; i < sizeof(texts) / sizeof(*texts) + 1; i++) {
+			const char *t = i < 5 ? texts[i] : buf;
+			size_t tl = i < 5 ? strlen(t) : size;
+
+			if (rx_full_match(rx, t, tl) != rx_full_match_nfa(rx, t, tl))
+				abort();
+		}
+		rx_free(rx);
+	}
 	ast = cond_parse(buf, size, COND_FALCO_MAX_DEPTH, &err);
 	free(buf);
 	if (!ast)

@@ -286,6 +286,18 @@ static void test_regex(void **state)
 	assert_null(rx_compile("*a", 2, msg, sizeof(msg)));
 	assert_null(rx_compile("a{3,1}", 6, msg, sizeof(msg)));
 	assert_null(rx_compile("(x{1000}){1000}", 15, msg, sizeof(msg)));
+	/* A pattern whose DFA needs 2^9 states: the cache gives up, the Pike VM answers. */
+	rx = rx_compile("[ab]*a[ab]{8}", 13, msg, sizeof(msg));
+	assert_non_null(rx);
+	for (int i = 0; i < 3; i++) {
+		assert_true(rx_full_match(rx, "bbbabbbbbbbb", 12));
+		assert_true(rx_full_match(rx, "ababbbabababababbabab", 21) ==
+			    rx_full_match_nfa(rx, "ababbbabababababbabab", 21));
+		assert_false(rx_full_match(rx, "bbbbbbabbbbbbbbba", 17) !=
+			     rx_full_match_nfa(rx, "bbbbbbabbbbbbbbba", 17));
+		assert_false(rx_full_match(rx, "abbbbbbbbb", 10));
+	}
+	rx_free(rx);
 	/* The classic backtracking killer runs in linear time here. */
 	s = malloc(100001);
 	memset(s, 'a', 100000);
@@ -298,6 +310,71 @@ static void test_regex(void **state)
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 10.0);
 	rx_free(rx);
 	free(s);
+}
+
+/* The DFA and the Pike VM agree on random patterns and texts. */
+static void gen_pat(char *p, size_t *n, int depth, unsigned *seed)
+{
+	static const char *const atoms[] = {"a", "b", ".", "[ab]", "[^a]", "^", "$", "\\.", "c"};
+	int k = 1 + (int)(rand_r(seed) % 3);
+
+	for (int i = 0; i < k && *n < 60; i++) {
+		int r = (int)(rand_r(seed) % 12);
+
+		if (r < 8 || depth > 2) {
+			const char *a = atoms[rand_r(seed) % 9];
+
+			memcpy(p + *n, a, strlen(a));
+			*n += strlen(a);
+		} else {
+			p[(*n)++] = '(';
+			gen_pat(p, n, depth + 1, seed);
+			if (r == 9) {
+				p[(*n)++] = '|';
+				gen_pat(p, n, depth + 1, seed);
+			}
+			p[(*n)++] = ')';
+		}
+		r = (int)(rand_r(seed) % 8);
+		if (r < 4 && p[*n - 1] != '^' && p[*n - 1] != '$')
+			p[(*n)++] = "*+?*"[r];
+	}
+}
+
+static void test_regex_dfa_vs_nfa(void **state)
+{
+	unsigned seed = 12345;
+	int checked = 0;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		char pat[256], msg[128], text[16];
+		size_t n = 0;
+		struct rx *rx;
+
+		gen_pat(pat, &n, 0, &seed);
+		rx = rx_compile(pat, n, msg, sizeof(msg));
+		if (!rx)
+			continue;
+		for (int j = 0; j < 20; j++) {
+			size_t tl = rand_r(&seed) % 8;
+
+			for (size_t k = 0; k < tl; k++)
+				text[k] = "abc.\n"[rand_r(&seed) % 5];
+			/* Twice: the second run uses the cached transitions. */
+			for (int rep = 0; rep < 2; rep++) {
+				int d = rx_full_match(rx, text, tl),
+				    p = rx_full_match_nfa(rx, text, tl);
+
+				if (d != p)
+					fail_msg("pattern '%.*s' text '%.*s': dfa %d nfa %d",
+						 (int)n, pat, (int)tl, text, d, p);
+				checked++;
+			}
+		}
+		rx_free(rx);
+	}
+	assert_true(checked > 10000);
 }
 
 static void test_glob_pmatch(void **state)
@@ -383,6 +460,15 @@ static void test_program(void **state)
 	assert_int_equal(run("fd.name regex '/etc/(shadow|gshadow)'", ev), 1);
 	assert_int_equal(run("fd.name glob '/etc/*ad*'", ev), 1);
 	assert_int_equal(run("toupper(proc.name) = BASH", ev), 1);
+	/* More arguments than the evaluator's inline buffer. */
+	assert_int_equal(run("concat(\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\","
+			     "\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\",proc.name) = "
+			     "abcdefghijklmnopqbash",
+			     ev),
+			 1);
+	assert_int_equal(run("len(concat(proc.name, fd.name)) = 15", ev), 1);
+	assert_int_equal(run("basename(fd.name) in (shadow, passwd)", ev), 1);
+	assert_int_equal(run("fd.name = val(fd.name) and not proc.name = val(fd.name)", ev), 1);
 	/* A large list goes through the hash set. */
 	for (int i = 0; i < 500; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "p%d, ", i);
@@ -416,10 +502,11 @@ static void test_program(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_positions),    cmocka_unit_test(test_canonical),
-		cmocka_unit_test(test_resolve_list), cmocka_unit_test(test_walk_clone),
-		cmocka_unit_test(test_limits),	     cmocka_unit_test(test_regex),
-		cmocka_unit_test(test_glob_pmatch),  cmocka_unit_test(test_program),
+		cmocka_unit_test(test_positions),	 cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_resolve_list),	 cmocka_unit_test(test_walk_clone),
+		cmocka_unit_test(test_limits),		 cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_glob_pmatch),	 cmocka_unit_test(test_program),
+		cmocka_unit_test(test_regex_dfa_vs_nfa),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
