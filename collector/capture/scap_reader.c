@@ -509,7 +509,10 @@ static int parse_event(struct scap_reader *r, uint32_t bt, const uint8_t *b, siz
 	uint32_t lsz;
 	int rc;
 
-	memset(&e, 0, sizeof(e));
+	/* Only the header fields: pval/plen are set for the nparams given (a
+	 * full memset of the arrays was most of the per-event cost). */
+	e.dump_flags = 0;
+	e.nparams = 0;
 	e.offset = boff;
 	e.cpu = get16(&c);
 	if (scap_bt_is_evf(bt))
@@ -539,31 +542,32 @@ static int parse_event(struct scap_reader *r, uint32_t bt, const uint8_t *b, siz
 	lsz = (large || (def->flags & SCAP_EVF_LARGE)) ? 4 : 2;
 	if (!v2) {
 		/* v1 events have no parameter count: the largest count whose
-		 * lengths add up to the event length is the one. */
-		uint32_t k;
+		 * lengths add up to the event length is the one (one pass over
+		 * the running sums of the lengths). */
+		uint64_t sum = 0;
+		uint32_t k, max = def->nparams;
 		int found = 0;
 
-		for (k = def->nparams + 1; k-- > 0;) {
-			uint64_t sum = 0;
-			uint32_t i;
+		if (max > SCAP_MAX_PARAMS)
+			max = SCAP_MAX_PARAMS;
+		for (k = 0; k <= max; k++) {
+			uint32_t l = 0;
 
 			if ((uint64_t)hdr + (uint64_t)k * lsz > evlen)
-				continue;
-			for (i = 0; i < k; i++) {
-				uint32_t l = 0;
-				memcpy(&l, evstart + hdr + (size_t)i * lsz, lsz);
-				sum += l;
-			}
-			if (hdr + (uint64_t)k * lsz + sum == evlen) {
-				found = 1;
 				break;
+			if (hdr + (uint64_t)k * lsz + sum == evlen) {
+				np = k;
+				found = 1;
+			}
+			if (k < max && (uint64_t)hdr + (uint64_t)(k + 1) * lsz <= evlen) {
+				memcpy(&l, evstart + hdr + (size_t)k * lsz, lsz);
+				sum += l;
 			}
 		}
 		if (!found)
 			return fail(r, -EBADMSG, boff,
 				    "event code %u: parameter lengths do not add up to %u bytes",
 				    e.code, evlen);
-		np = k;
 	}
 	if (np > SCAP_MAX_PARAMS)
 		return fail(r, -EBADMSG, boff, "event code %u: %u parameters (at most %u)", e.code,
