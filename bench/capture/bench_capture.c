@@ -115,7 +115,7 @@ static int count_event(void *ctx, const void *rec, uint32_t len)
 static int read_file(const char *path)
 {
 	uint64_t recs = 0;
-	struct scap_reader_cbs cbs = { .ctx = &recs, .event = count_event };
+	struct scap_reader_cbs cbs = {.ctx = &recs, .event = count_event};
 	struct scap_reader *r = scap_reader_open(path, &cbs);
 	struct timespec t0, t1;
 	double s;

@@ -98,6 +98,15 @@ struct scap_user_seed {
 	const char *name, *homedir, *shell; /* homedir/shell: "" for groups */
 };
 
+/* A network interface address of the interface list (what sysdig uses to name
+ * the local end of sockets bound to 0.0.0.0). Addresses in network order. */
+struct scap_iface_seed {
+	uint16_t type; /* 1 IPv4, 2 IPv6 (3, 4: the same, written without link speed) */
+	uint8_t addr[16], netmask[16], bcast[16]; /* IPv4: first 4 bytes */
+	uint64_t linkspeed;			  /* 0 when absent */
+	const char *name;			  /* e.g. "eth0"; valid during the callback */
+};
+
 /* A raw scap event as stored in the file. Parameter pointers point into the
  * reader's buffer and are valid only during the callback. */
 struct scap_raw_evt {
@@ -119,6 +128,7 @@ struct scap_reader_cbs {
 	int (*thread)(void *ctx, const struct scap_thread_seed *t);
 	int (*fd)(void *ctx, const struct scap_fd_seed *f);
 	int (*user)(void *ctx, const struct scap_user_seed *u);
+	int (*iface)(void *ctx, const struct scap_iface_seed *i);
 	int (*raw)(void *ctx, const struct scap_raw_evt *e);
 	/* A Lanner event record (common/event.h) of len bytes, valid during the call. */
 	int (*event)(void *ctx, const void *rec, uint32_t len);

@@ -24,7 +24,7 @@ struct scap_writer {
 	int err; /* first error, sticky */
 	int header_done;
 	char hostname[128];
-	struct wbuf pl, ul, fdl, ev;
+	struct wbuf pl, ul, il, fdl, ev;
 	int64_t fdl_tid; /* thread of the fd list being filled */
 	int have_fdl;
 	struct wbuf fdls; /* complete FDL blocks, ready to write */
@@ -314,6 +314,32 @@ int scap_writer_user(struct scap_writer *w, const struct scap_user_seed *u)
 	return b->oom ? -ENOMEM : 0;
 }
 
+int scap_writer_iface(struct scap_writer *w, const struct scap_iface_seed *f)
+{
+	struct wbuf *b = &w->il;
+	int v6 = f->type == 2 || f->type == 4;
+	size_t alen = v6 ? 16 : 4, start;
+	size_t nlen = f->name ? strnlen(f->name, 255) : 0;
+
+	if (w->header_done) {
+		w->st.late_seeds++;
+		return 0;
+	}
+	if (f->type < 1 || f->type > 4)
+		return -EINVAL;
+	start = b->n;
+	wb_u32(b, 0);	       /* entry length, without these 4 bytes */
+	wb_u16(b, v6 ? 2 : 1); /* always with link speed */
+	wb_u16(b, (uint16_t)nlen);
+	wb_put(b, f->addr, alen);
+	wb_put(b, f->netmask, alen);
+	wb_put(b, f->bcast, alen);
+	wb_u64(b, f->linkspeed);
+	wb_put(b, f->name, nlen);
+	wb_set32(b, start, (uint32_t)(b->n - start - 4));
+	return b->oom ? -ENOMEM : 0;
+}
+
 /* Section header, machine info and the buffered lists, once. */
 static void write_header(struct scap_writer *w)
 {
@@ -347,8 +373,11 @@ static void write_header(struct scap_writer *w)
 	block(w, SCAP_BT_MI, mi.p, mi.n);
 	free(mi.p);
 
-	if (w->pl.oom || w->fdl.oom || w->fdls.oom || w->ul.oom)
+	if (w->pl.oom || w->fdl.oom || w->fdls.oom || w->ul.oom || w->il.oom)
 		w->err = w->err ? w->err : -ENOMEM;
+	/* No empty interface list: sysdig 0.29 fails to allocate a 0-byte one. */
+	if (w->il.n)
+		block(w, SCAP_BT_IL_V2, w->il.p, w->il.n);
 	block(w, SCAP_BT_PL_V9, w->pl.p, w->pl.n);
 	fdl_flush(w);
 	out(w, w->fdls.p, w->fdls.n);
@@ -357,14 +386,18 @@ static void write_header(struct scap_writer *w)
 	free(w->fdl.p);
 	free(w->fdls.p);
 	free(w->ul.p);
+	free(w->il.p);
+	memset(&w->il, 0, sizeof(w->il));
 	memset(&w->pl, 0, sizeof(w->pl));
 	memset(&w->fdl, 0, sizeof(w->fdl));
 	memset(&w->fdls, 0, sizeof(w->fdls));
 	memset(&w->ul, 0, sizeof(w->ul));
 }
 
-/* The newest exit code of sysdig 0.29's table for this Lanner type, or, for
- * types it lacks, Lanner's own newest code; UINT16_MAX when there is none. */
+/* The exit code to write for this Lanner type (the enter code for exit-less
+ * types): Lanner's own (newest) code when sysdig 0.29's table has it, else the
+ * newest code of that name in sysdig 0.29's table, else Lanner's own code
+ * (only newer libs read it); UINT16_MAX when there is none. */
 static uint16_t pick_exit_code(struct scap_writer *w, uint16_t type)
 {
 	const struct lnr_evt_info *info = lnr_evt_info(type);
@@ -374,7 +407,16 @@ static uint16_t pick_exit_code(struct scap_writer *w, uint16_t type)
 		return w->xcode[type];
 	if (info) {
 		int enter_only = info->scap_code_x == 0;
+		uint16_t own = enter_only ? info->scap_code_e : info->scap_code_x;
+		const struct scap_ev_def *od = scap_ev_def(own);
 
+		/* Lanner's own code, when sysdig 0.29 has it: the exact syscall (libs
+		 * 2022 also named accept4's events "accept"). */
+		if (own < SCAP_EV_CODES_2022 && od && strcmp(od->name, info->name) == 0 &&
+		    (own != 0 || !enter_only)) {
+			w->xcode[type] = own;
+			return own;
+		}
 		for (uint16_t code = 0; code < SCAP_EV_CODES_2022; code++) {
 			const struct scap_ev_def *d = scap_ev_def(code);
 
@@ -520,6 +562,26 @@ out:
 	free(vals.p);
 }
 
+/* False when the enter event would carry parameters and the record has none of
+ * them (an exit whose enter was never seen): an enter made of defaults (fd -1)
+ * would mislead sysdig more than no enter at all. */
+static int enter_known(const struct lnr_evt_view *v, uint16_t ecode)
+{
+	const struct scap_ev_def *d = scap_ev_def(ecode);
+	unsigned n;
+
+	if (!d || d->nparams == 0)
+		return 1;
+	n = d->nparams < SCAP_EV_DEF_PARAMS ? d->nparams : SCAP_EV_DEF_PARAMS;
+	for (unsigned i = 0; i < n; i++) {
+		int k = lnr_evt_param_index(v->info, d->params[i].name);
+
+		if (k >= 0 && v->plen[k] > 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int is_clone_child(const struct lnr_evt_view *v)
 {
 	uint16_t t = v->hdr->type;
@@ -558,7 +620,7 @@ int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len)
 		/* sysdig 0.29 pairs an exit with its enter: write both, same time;
 		 * except for the child's side of a clone, which never has an enter
 		 * (sysdig would make an empty thread of it and ignore the exit). */
-		if (!is_clone_child(&v))
+		if (!is_clone_child(&v) && enter_known(&v, (uint16_t)(code - 1)))
 			write_scap_event(w, (uint16_t)(code - 1), &v, 0);
 		write_scap_event(w, code, &v, 0);
 	}
@@ -580,6 +642,7 @@ int scap_writer_close(struct scap_writer *w)
 	free(w->fdl.p);
 	free(w->fdls.p);
 	free(w->ul.p);
+	free(w->il.p);
 	free(w->ev.p);
 	free(w);
 	return rc;

@@ -7,7 +7,8 @@
 #include "scap_reader.h"
 
 /*
- * Layout written: section header (1.2), machine info, one process list
+ * Layout written: section header (1.2), machine info, interface list (IL_V2,
+ * when interfaces were given), one process list
  * (PL_V9), fd lists (FDL_V2, one block per run of fds of the same thread),
  * user list (UL_V2), then events (EV_V2, EV_V2_LARGE for large-payload codes).
  * Seeds given before the first event are buffered and written ahead of it;
@@ -42,6 +43,7 @@ struct scap_writer *scap_writer_open(const char *path, int gzip_level, const cha
 int scap_writer_thread(struct scap_writer *w, const struct scap_thread_seed *t);
 int scap_writer_fd(struct scap_writer *w, const struct scap_fd_seed *f);
 int scap_writer_user(struct scap_writer *w, const struct scap_user_seed *u);
+int scap_writer_iface(struct scap_writer *w, const struct scap_iface_seed *i);
 /* One Lanner record (validated with lnr_evt_decode). Returns 0, -EINVAL for an
  * invalid record (skipped, counted), or -EIO. */
 int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len);
