@@ -44,7 +44,7 @@ struct run {
 	size_t nraw, capraw;
 	struct rec *rec;
 	size_t nrec, caprec;
-	uint64_t threads, fds, users, groups;
+	uint64_t threads, fds, users, groups, ifaces;
 	int bad_record;
 };
 
@@ -131,6 +131,14 @@ static int on_user(void *ctx, const struct scap_user_seed *u)
 	return 0;
 }
 
+static int on_iface(void *ctx, const struct scap_iface_seed *i)
+{
+	assert_non_null(i->name);
+	assert_true(i->type >= 1 && i->type <= 4);
+	((struct run *)ctx)->ifaces++;
+	return 0;
+}
+
 static void run_free(struct run *r)
 {
 	free(r->raw);
@@ -146,7 +154,8 @@ static int read_capture(const char *path, struct run *r, struct scap_reader_stat
 				      .event = on_event,
 				      .thread = on_thread,
 				      .fd = on_fd,
-				      .user = on_user};
+				      .user = on_user,
+				      .iface = on_iface};
 	struct scap_reader *rd = scap_reader_open(path, &cbs);
 	int rc;
 
@@ -211,6 +220,7 @@ static void test_inventory_counts(void **state)
 		assert_true(r.threads > 0 && r.threads == st.threads);
 		assert_true(r.fds > 0 && r.fds == st.fds);
 		assert_true(r.users > 0 && r.groups > 0);
+		assert_true(r.ifaces > 0 && r.ifaces == st.interfaces);
 		assert_int_equal(st.blocks, 1 + inv_blocks(blocks, "MI") +
 						    inv_blocks(blocks, "IL") +
 						    inv_blocks(blocks, "UL") + 1 +
