@@ -43,13 +43,18 @@ function(lanner_bpf_object name src)
 	add_custom_command(OUTPUT "${obj}"
 		COMMAND ${BPF_CLANG} -g -O2 -Wall -target bpf -D__TARGET_ARCH_${LANNER_BPF_ARCH}
 			-mcpu=v3 ${incs} -c ${src_abs} -o ${obj}
-		DEPENDS ${src_abs} ${B_DEPENDS} "${LANNER_BPF_GEN_DIR}/vmlinux.h"
+		DEPENDS ${src_abs} ${B_DEPENDS}
 		COMMENT "BPF ${name}.bpf.o" VERBATIM)
 	add_custom_command(OUTPUT "${skel}"
 		COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}.tmp
 		COMMAND ${CMAKE_COMMAND} -E rename ${skel}.tmp ${skel}
 		DEPENDS "${obj}" COMMENT "BPF skeleton ${name}.skel.h" VERBATIM)
 	add_custom_target(${name}_skel_gen DEPENDS "${skel}")
+	# vmlinux.h is made by a custom command of the top directory: with the
+	# Makefile generators a file produced in another directory cannot be a
+	# file-level dependency here ("No rule to make target"), so order the
+	# targets instead.
+	add_dependencies(${name}_skel_gen lanner_vmlinux_h)
 	add_library(${name}_skel INTERFACE)
 	target_include_directories(${name}_skel INTERFACE "${out_dir}")
 	add_dependencies(${name}_skel ${name}_skel_gen)

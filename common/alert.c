@@ -501,6 +501,34 @@ int alert_json_string(struct alert_buf *out, const char *str, size_t n)
 	return buf_putc(out, '"');
 }
 
+int alert_utf8_sanitize(struct alert_buf *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	if (buf_reserve(out, n))
+		return -ENOMEM;
+	while (i < n) {
+		size_t bad = 0, l = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i, &bad);
+		if (l) {
+			i += l;
+			run += l;
+			continue;
+		}
+		if (run && alert_buf_append(out, s + i - run, run))
+			return -ENOMEM;
+		run = 0;
+		if (alert_buf_append(out, "\xef\xbf\xbd", 3))
+			return -ENOMEM;
+		i += bad;
+	}
+	if (run && alert_buf_append(out, s + i - run, run))
+		return -ENOMEM;
+	if (!out->data)
+		return alert_buf_append(out, "", 0);
+	return 0;
+}
+
 /*
  * nlohmann::json writes doubles with the shortest digits that round-trip
  * (Grisu2), then: "d...d.0" when the decimal point falls inside [1, 15]
@@ -757,20 +785,30 @@ int alert_render_output(const struct alert *a, const struct alert_fmt *f, struct
 	if (!rc && a->output)
 		rc = buf_puts(out, a->output);
 	if (!rc && internal) {
-		/* Falco's text form of internal messages: " (k=v k=v)", values as JSON */
+		/* Falco's text form of internal messages: " (k=v k=v)", keys sorted (a JSON
+		 * object's order), values as JSON */
+		const struct alert_field **v = malloc((a->nfields ? a->nfields : 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < a->nfields; i++)
+			v[i] = &a->fields[i];
+		qsort(v, a->nfields, sizeof(*v), cmp_field_ptr);
 		rc = buf_puts(out, " (");
 		for (size_t i = 0; !rc && i < a->nfields; i++) {
-			if (i)
+			if (i + 1 < a->nfields && !strcmp(v[i]->name, v[i + 1]->name))
+				continue; /* the last value of a name wins */
+			if (out->data[out->len - 1] != '(')
 				rc = buf_putc(out, ' ');
 			if (!rc)
-				rc = buf_puts(out, a->fields[i].name);
+				rc = buf_puts(out, v[i]->name);
 			if (!rc)
 				rc = buf_putc(out, '=');
 			if (!rc)
-				rc = json_value(out, &a->fields[i]);
+				rc = json_value(out, v[i]);
 		}
 		if (!rc)
 			rc = buf_putc(out, ')');
+		free(v);
 	}
 	return rc;
 }

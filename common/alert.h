@@ -177,6 +177,9 @@ int alert_render_output(const struct alert *a, const struct alert_fmt *f, struct
 int alert_render_time_rfc3339(uint64_t time_ns, struct alert_buf *out);
 /* Appends s (n bytes) as a JSON string literal, quotes included, escaped as nlohmann does. */
 int alert_json_string(struct alert_buf *out, const char *s, size_t n);
+/* Appends s (n bytes) with invalid UTF-8 replaced by U+FFFD exactly as the JSON renderer
+ * replaces it (no escaping): the string a JSON consumer of Falco's output decodes. */
+int alert_utf8_sanitize(struct alert_buf *out, const char *s, size_t n);
 /* Appends a double as nlohmann::json dump() writes it (shortest round trip; 1.0, 1e+20, null). */
 int alert_json_double(struct alert_buf *out, double d);
 

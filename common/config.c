@@ -1,4 +1,4 @@
-/* config.c: YAML configuration tree (libyaml), Falco-style -o overrides, schema check, getters. */
+/* config.c: the configuration tree: libyaml parsing with positions, limits, loading, config_files. */
 #include "config.h"
 
 #include <ctype.h>
@@ -17,41 +17,8 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "config_int.h"
 #include "log.h"
-
-struct cfg_entry {
-	char *key;
-	unsigned line, col; /* of the key */
-	struct cfg_node *val;
-};
-
-struct cfg_node {
-	enum cfg_node_kind kind;
-	const char *file;   /* interned in cfg->files */
-	unsigned line, col; /* 1-based; 0 for -o scalars */
-	char *text;	    /* scalars: NUL-terminated text */
-	size_t n, cap;	    /* entries (map) or items (seq) */
-	union {
-		struct cfg_entry *entries;
-		struct cfg_node **items;
-	};
-};
-
-/* Names that nodes point to: file paths and "-o SPEC" strings, freed with cfg. */
-struct cfg_name {
-	struct cfg_name *next;
-	char name[];
-};
-
-struct cfg {
-	struct cfg_node *root;
-	struct cfg_name *names;
-	const char *main_file; /* path given to cfg_load_file, for config_files */
-	cfg_diag_fn diag;
-	void *diag_ctx;
-	unsigned errors, warnings;
-	char last_error[1024];
-};
 
 /* ---- diagnostics ---- */
 
@@ -64,8 +31,7 @@ static void default_diag(void *ctx, enum cfg_diag_level level, const char *msg)
 		log_warningf("%s", msg);
 }
 
-__attribute__((format(printf, 3, 4))) static void diag(struct cfg *cfg, enum cfg_diag_level level,
-						       const char *fmt, ...)
+void cfgi_diag(struct cfg *cfg, enum cfg_diag_level level, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -83,7 +49,7 @@ __attribute__((format(printf, 3, 4))) static void diag(struct cfg *cfg, enum cfg
 }
 
 /* "FILE:LINE:COL" of a node, or "FILE" for values given with -o. */
-static const char *where(const char *file, unsigned line, unsigned col, char *buf, size_t n)
+const char *cfgi_where(const char *file, unsigned line, unsigned col, char *buf, size_t n)
 {
 	if (line == 0)
 		snprintf(buf, n, "%s", file);
@@ -93,24 +59,23 @@ static const char *where(const char *file, unsigned line, unsigned col, char *bu
 }
 
 /* Node-located error: "FILE:LINE:COL: error: MSG". */
-__attribute__((format(printf, 3, 4))) static void
-node_error(struct cfg *cfg, const struct cfg_node *node, const char *fmt, ...)
+void cfgi_node_error(struct cfg *cfg, const struct cfg_node *node, const char *fmt, ...)
 {
-	char msg[768], pos[PATH_MAX + 64];
+	char msg[768], pos[CFGI_POS_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	diag(cfg, CFG_DIAG_ERROR, "%s: error: %s",
-	     where(node->file, node->line, node->col, pos, sizeof(pos)), msg);
+	cfgi_diag(cfg, CFG_DIAG_ERROR, "%s: error: %s",
+		  cfgi_where(node->file, node->line, node->col, pos, sizeof(pos)), msg);
 }
 
 /*
  * Makes untrusted text safe to print: at most ~120 bytes, non-printable bytes
  * as \xNN, so a hostile value cannot forge log lines or flood them.
  */
-static const char *printable(const char *s, char *buf, size_t n)
+const char *cfgi_printable(const char *s, char *buf, size_t n)
 {
 	size_t o = 0;
 
@@ -132,7 +97,7 @@ static const char *printable(const char *s, char *buf, size_t n)
 }
 
 /* What a node is, for "expected X, got Y" messages. */
-static const char *describe(const struct cfg_node *node, char *buf, size_t n)
+const char *cfgi_describe(const struct cfg_node *node, char *buf, size_t n)
 {
 	char tmp[160];
 
@@ -144,14 +109,14 @@ static const char *describe(const struct cfg_node *node, char *buf, size_t n)
 	case CFG_NODE_NULL:
 		return "null";
 	default:
-		snprintf(buf, n, "'%s'", printable(node->text, tmp, sizeof(tmp)));
+		snprintf(buf, n, "'%s'", cfgi_printable(node->text, tmp, sizeof(tmp)));
 		return buf;
 	}
 }
 
 /* ---- tree ---- */
 
-static const char *intern(struct cfg *cfg, const char *name)
+const char *cfgi_intern(struct cfg *cfg, const char *name)
 {
 	struct cfg_name *nm;
 	size_t len = strlen(name);
@@ -168,7 +133,7 @@ static const char *intern(struct cfg *cfg, const char *name)
 	return nm->name;
 }
 
-static void node_free(struct cfg_node *node)
+void cfgi_node_free(struct cfg_node *node)
 {
 	size_t i;
 
@@ -177,20 +142,20 @@ static void node_free(struct cfg_node *node)
 	if (node->kind == CFG_NODE_MAP) {
 		for (i = 0; i < node->n; i++) {
 			free(node->entries[i].key);
-			node_free(node->entries[i].val);
+			cfgi_node_free(node->entries[i].val);
 		}
 		free(node->entries);
 	} else if (node->kind == CFG_NODE_SEQ) {
 		for (i = 0; i < node->n; i++)
-			node_free(node->items[i]);
+			cfgi_node_free(node->items[i]);
 		free(node->items);
 	}
 	free(node->text);
 	free(node);
 }
 
-static struct cfg_node *node_new(enum cfg_node_kind kind, const char *file, unsigned line,
-				 unsigned col)
+struct cfg_node *cfgi_node_new(enum cfg_node_kind kind, const char *file, unsigned line,
+			       unsigned col)
 {
 	struct cfg_node *node = calloc(1, sizeof(*node));
 
@@ -224,7 +189,7 @@ static int grow(struct cfg_node *node)
 	return 0;
 }
 
-static int seq_push(struct cfg_node *seq, struct cfg_node *item)
+int cfgi_seq_push(struct cfg_node *seq, struct cfg_node *item)
 {
 	if (grow(seq))
 		return -ENOMEM;
@@ -233,8 +198,8 @@ static int seq_push(struct cfg_node *seq, struct cfg_node *item)
 }
 
 /* Takes ownership of key on success. */
-static int map_push(struct cfg_node *map, char *key, unsigned line, unsigned col,
-		    struct cfg_node *val)
+int cfgi_map_push(struct cfg_node *map, char *key, unsigned line, unsigned col,
+		  struct cfg_node *val)
 {
 	if (grow(map))
 		return -ENOMEM;
@@ -246,7 +211,7 @@ static int map_push(struct cfg_node *map, char *key, unsigned line, unsigned col
 	return 0;
 }
 
-static struct cfg_entry *map_find(const struct cfg_node *map, const char *key)
+struct cfg_entry *cfgi_map_find(const struct cfg_node *map, const char *key)
 {
 	size_t i;
 
@@ -265,7 +230,7 @@ static struct cfg_node *node_clone(const struct cfg_node *src, size_t *budget)
 	if (*budget == 0)
 		return NULL;
 	(*budget)--;
-	dst = node_new(src->kind, src->file, src->line, src->col);
+	dst = cfgi_node_new(src->kind, src->file, src->line, src->col);
 	if (!dst)
 		return NULL;
 	if (src->text && !(dst->text = strdup(src->text)))
@@ -276,23 +241,23 @@ static struct cfg_node *node_clone(const struct cfg_node *src, size_t *budget)
 			char *key = strdup(e->key);
 			struct cfg_node *v = key ? node_clone(e->val, budget) : NULL;
 
-			if (!v || map_push(dst, key, e->line, e->col, v)) {
+			if (!v || cfgi_map_push(dst, key, e->line, e->col, v)) {
 				free(key);
-				node_free(v);
+				cfgi_node_free(v);
 				goto fail;
 			}
 		} else {
 			struct cfg_node *v = node_clone(src->items[i], budget);
 
-			if (!v || seq_push(dst, v)) {
-				node_free(v);
+			if (!v || cfgi_seq_push(dst, v)) {
+				cfgi_node_free(v);
 				goto fail;
 			}
 		}
 	}
 	return dst;
 fail:
-	node_free(dst);
+	cfgi_node_free(dst);
 	return NULL;
 }
 
@@ -321,7 +286,7 @@ static void parse_error_at(struct parse *ps, unsigned line, unsigned col, const 
 
 static void parse_error_at(struct parse *ps, unsigned line, unsigned col, const char *fmt, ...)
 {
-	char msg[768], pos[PATH_MAX + 64];
+	char msg[768], pos[CFGI_POS_MAX];
 	va_list ap;
 
 	if (ps->err)
@@ -330,8 +295,8 @@ static void parse_error_at(struct parse *ps, unsigned line, unsigned col, const 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ps->err = -EINVAL;
-	diag(ps->cfg, CFG_DIAG_ERROR, "%s: error: %s", where(ps->file, line, col, pos, sizeof(pos)),
-	     msg);
+	cfgi_diag(ps->cfg, CFG_DIAG_ERROR, "%s: error: %s",
+		  cfgi_where(ps->file, line, col, pos, sizeof(pos)), msg);
 }
 
 static void parse_nomem(struct parse *ps)
@@ -339,7 +304,7 @@ static void parse_nomem(struct parse *ps)
 	if (ps->err)
 		return;
 	ps->err = -ENOMEM;
-	diag(ps->cfg, CFG_DIAG_ERROR, "%s: error: out of memory", ps->file);
+	cfgi_diag(ps->cfg, CFG_DIAG_ERROR, "%s: error: out of memory", ps->file);
 }
 
 /* Line and column (1-based, in characters) of a byte offset of the input. */
@@ -518,7 +483,7 @@ static void check_duplicates(struct parse *ps, const struct cfg_node *map)
 {
 	struct key_ref *refs;
 	size_t i, best = SIZE_MAX;
-	char tmp[160], pos[PATH_MAX + 64];
+	char tmp[160], pos[CFGI_POS_MAX];
 
 	if (map->n < 2)
 		return;
@@ -541,8 +506,8 @@ static void check_duplicates(struct parse *ps, const struct cfg_node *map)
 		const struct cfg_entry *first = refs[best - 1].e, *dup = refs[best].e;
 
 		parse_error_at(ps, dup->line, dup->col, "duplicate key '%s' (first defined at %s)",
-			       printable(dup->key, tmp, sizeof(tmp)),
-			       where(ps->file, first->line, first->col, pos, sizeof(pos)));
+			       cfgi_printable(dup->key, tmp, sizeof(tmp)),
+			       cfgi_where(ps->file, first->line, first->col, pos, sizeof(pos)));
 	}
 	free(refs);
 }
@@ -589,9 +554,9 @@ static struct cfg_node *parse_mapping(struct parse *ps, struct cfg_node *map, un
 			free(key);
 			goto fail;
 		}
-		if (map_push(map, key, kl, kc, val)) {
+		if (cfgi_map_push(map, key, kl, kc, val)) {
 			free(key);
-			node_free(val);
+			cfgi_node_free(val);
 			parse_nomem(ps);
 			goto fail;
 		}
@@ -601,7 +566,7 @@ static struct cfg_node *parse_mapping(struct parse *ps, struct cfg_node *map, un
 		goto fail;
 	return map;
 fail:
-	node_free(map);
+	cfgi_node_free(map);
 	return NULL;
 }
 
@@ -621,15 +586,15 @@ static struct cfg_node *parse_sequence(struct parse *ps, struct cfg_node *seq, u
 		item = parse_node(ps, &ev, depth + 1);
 		if (!item)
 			goto fail;
-		if (seq_push(seq, item)) {
-			node_free(item);
+		if (cfgi_seq_push(seq, item)) {
+			cfgi_node_free(item);
 			parse_nomem(ps);
 			goto fail;
 		}
 	}
 	return seq;
 fail:
-	node_free(seq);
+	cfgi_node_free(seq);
 	return NULL;
 }
 
@@ -654,14 +619,14 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, unsigned 
 			parse_error_at(ps, line, col, "NUL character in a value");
 			goto out;
 		}
-		node = node_new(plain && is_null_text(text) ? CFG_NODE_NULL : CFG_NODE_SCALAR,
-				ps->file, line, col);
+		node = cfgi_node_new(plain && is_null_text(text) ? CFG_NODE_NULL : CFG_NODE_SCALAR,
+				     ps->file, line, col);
 		if (!node)
 			break;
 		if (node->kind == CFG_NODE_SCALAR) {
 			node->text = ps->expand_env ? expand_env(text) : strdup(text);
 			if (!node->text) {
-				node_free(node);
+				cfgi_node_free(node);
 				node = NULL;
 			}
 		}
@@ -678,7 +643,7 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, unsigned 
 			char tmp[160];
 
 			parse_error_at(ps, line, col, "undefined alias '%s'",
-				       printable(name, tmp, sizeof(tmp)));
+				       cfgi_printable(name, tmp, sizeof(tmp)));
 			goto out;
 		}
 		ps->nodes--; /* the copy is counted below */
@@ -706,7 +671,7 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, unsigned 
 				       CFG_MAX_DEPTH);
 			goto out;
 		}
-		node = node_new(is_map ? CFG_NODE_MAP : CFG_NODE_SEQ, ps->file, line, col);
+		node = cfgi_node_new(is_map ? CFG_NODE_MAP : CFG_NODE_SEQ, ps->file, line, col);
 		if (!node)
 			break;
 		/* anchor name is owned by ev: register the anchor before freeing it */
@@ -716,7 +681,7 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, unsigned 
 			yaml_event_delete(ev);
 			ev->type = YAML_NO_EVENT;
 			if (!a) {
-				node_free(node);
+				cfgi_node_free(node);
 				node = NULL;
 				break;
 			}
@@ -724,7 +689,7 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, unsigned 
 				      : parse_sequence(ps, node, depth);
 			if (node && add_anchor(ps, a, node)) {
 				free(a);
-				node_free(node);
+				cfgi_node_free(node);
 				parse_nomem(ps);
 				return NULL;
 			}
@@ -745,7 +710,7 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, unsigned 
 	}
 	if (anchor && add_anchor(ps, anchor, node)) {
 		parse_nomem(ps);
-		node_free(node);
+		cfgi_node_free(node);
 		node = NULL;
 	}
 out:
@@ -757,15 +722,15 @@ out:
  * Parses one YAML document from buf. Returns the root (a CFG_NODE_NULL for an
  * empty document) or NULL (error reported, *err set).
  */
-static struct cfg_node *parse_buffer(struct cfg *cfg, const char *file, const void *buf, size_t len,
-				     bool expand, bool any_root, int *err)
+struct cfg_node *cfgi_parse_buffer(struct cfg *cfg, const char *file, const void *buf, size_t len,
+				   bool expand, bool any_root, int *err)
 {
 	struct parse ps = {.cfg = cfg, .buf = buf, .len = len, .expand_env = expand};
 	struct cfg_node *root = NULL;
 	yaml_event_t ev;
 	size_t i;
 
-	ps.file = intern(cfg, file);
+	ps.file = cfgi_intern(cfg, file);
 	if (!ps.file) {
 		*err = -ENOMEM;
 		return NULL;
@@ -782,7 +747,7 @@ static struct cfg_node *parse_buffer(struct cfg *cfg, const char *file, const vo
 		goto out;
 	if (ev.type == YAML_STREAM_END_EVENT) {
 		yaml_event_delete(&ev);
-		root = node_new(CFG_NODE_NULL, ps.file, 1, 1);
+		root = cfgi_node_new(CFG_NODE_NULL, ps.file, 1, 1);
 		if (!root)
 			parse_nomem(&ps);
 		goto out;
@@ -814,7 +779,7 @@ out:
 	free(ps.anchors);
 	yaml_parser_delete(&ps.parser);
 	if (ps.err) {
-		node_free(root);
+		cfgi_node_free(root);
 		*err = ps.err;
 		return NULL;
 	}
@@ -832,13 +797,13 @@ static int read_file(struct cfg *cfg, const char *path, char **out, size_t *len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		diag(cfg, CFG_DIAG_ERROR, "%s: error: cannot open configuration file: %s", path,
-		     strerror(errno));
+		cfgi_diag(cfg, CFG_DIAG_ERROR, "%s: error: cannot open configuration file: %s",
+			  path, strerror(errno));
 		return rc;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		diag(cfg, CFG_DIAG_ERROR, "%s: error: is a directory, not a configuration file",
-		     path);
+		cfgi_diag(cfg, CFG_DIAG_ERROR,
+			  "%s: error: is a directory, not a configuration file", path);
 		close(fd);
 		return -EISDIR;
 	}
@@ -852,9 +817,9 @@ static int read_file(struct cfg *cfg, const char *path, char **out, size_t *len)
 			if (cap > CFG_MAX_FILE_SIZE + 1)
 				cap = CFG_MAX_FILE_SIZE + 1;
 			if (n == cap) {
-				diag(cfg, CFG_DIAG_ERROR,
-				     "%s: error: configuration file larger than %u bytes", path,
-				     CFG_MAX_FILE_SIZE);
+				cfgi_diag(cfg, CFG_DIAG_ERROR,
+					  "%s: error: configuration file larger than %u bytes",
+					  path, CFG_MAX_FILE_SIZE);
 				rc = -EFBIG;
 				break;
 			}
@@ -870,8 +835,8 @@ static int read_file(struct cfg *cfg, const char *path, char **out, size_t *len)
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			diag(cfg, CFG_DIAG_ERROR, "%s: error: read failed: %s", path,
-			     strerror(errno));
+			cfgi_diag(cfg, CFG_DIAG_ERROR, "%s: error: read failed: %s", path,
+				  strerror(errno));
 			break;
 		}
 		if (r == 0)
@@ -897,7 +862,7 @@ static struct cfg_node *parse_file(struct cfg *cfg, const char *path, int *err)
 	*err = read_file(cfg, path, &buf, &len);
 	if (*err)
 		return NULL;
-	root = parse_buffer(cfg, path, buf ? buf : "", len, true, false, err);
+	root = cfgi_parse_buffer(cfg, path, buf ? buf : "", len, true, false, err);
 	free(buf);
 	return root;
 }
@@ -920,7 +885,7 @@ void cfg_free(struct cfg *cfg)
 
 	if (!cfg)
 		return;
-	node_free(cfg->root);
+	cfgi_node_free(cfg->root);
 	for (nm = cfg->names; nm; nm = next) {
 		next = nm->next;
 		free(nm);
@@ -951,7 +916,7 @@ const char *cfg_last_error(const struct cfg *cfg)
 
 static int set_root(struct cfg *cfg, struct cfg_node *root)
 {
-	node_free(cfg->root);
+	cfgi_node_free(cfg->root);
 	cfg->root = root;
 	if (root->kind == CFG_NODE_NULL) /* empty file: an empty mapping */
 		root->kind = CFG_NODE_MAP;
@@ -964,11 +929,11 @@ int cfg_load_buffer(struct cfg *cfg, const char *name, const void *buf, size_t l
 	int err = 0;
 
 	if (len > CFG_MAX_FILE_SIZE) {
-		diag(cfg, CFG_DIAG_ERROR, "%s: error: configuration larger than %u bytes", name,
-		     CFG_MAX_FILE_SIZE);
+		cfgi_diag(cfg, CFG_DIAG_ERROR, "%s: error: configuration larger than %u bytes",
+			  name, CFG_MAX_FILE_SIZE);
 		return -EFBIG;
 	}
-	root = parse_buffer(cfg, name, buf, len, true, false, &err);
+	root = cfgi_parse_buffer(cfg, name, buf, len, true, false, &err);
 	if (!root)
 		return err;
 	cfg->main_file = NULL;
@@ -983,684 +948,8 @@ int cfg_load_file(struct cfg *cfg, const char *path)
 	root = parse_file(cfg, path, &err);
 	if (!root)
 		return err;
-	cfg->main_file = intern(cfg, path);
+	cfg->main_file = cfgi_intern(cfg, path);
 	return set_root(cfg, root);
-}
-
-/* ---- paths ---- */
-
-/*
- * One step of a dotted path: a key (key != NULL, klen bytes) or an index
- * (idx; append when idx == SIZE_MAX, "[]"). Advances *p. Returns 1 for a
- * step, 0 at the end, -EINVAL on a malformed path.
- */
-struct step {
-	const char *key;
-	size_t klen;
-	size_t idx;
-};
-
-static int next_step(const char **p, bool first, struct step *st)
-{
-	const char *s = *p;
-
-	if (!*s)
-		return 0;
-	if (*s == '[') {
-		char *end;
-		unsigned long long v;
-
-		st->key = NULL;
-		if (s[1] == ']') {
-			st->idx = SIZE_MAX;
-			*p = s + 2;
-			return 1;
-		}
-		if (!isdigit((unsigned char)s[1]))
-			return -EINVAL;
-		errno = 0;
-		v = strtoull(s + 1, &end, 10);
-		if (errno || *end != ']' || v >= SIZE_MAX)
-			return -EINVAL;
-		st->idx = (size_t)v;
-		*p = end + 1;
-		return 1;
-	}
-	if (!first) {
-		if (*s != '.')
-			return -EINVAL;
-		s++;
-	}
-	st->key = s;
-	st->idx = 0;
-	while (*s && *s != '.' && *s != '[')
-		s++;
-	st->klen = (size_t)(s - st->key);
-	if (st->klen == 0)
-		return -EINVAL;
-	*p = s;
-	return 1;
-}
-
-static struct cfg_entry *map_findn(const struct cfg_node *map, const char *key, size_t klen)
-{
-	size_t i;
-
-	for (i = 0; i < map->n; i++)
-		if (strlen(map->entries[i].key) == klen && !memcmp(map->entries[i].key, key, klen))
-			return &map->entries[i];
-	return NULL;
-}
-
-/*
- * The node at path below base, NULL when absent. A step through a scalar or
- * a list/mapping mismatch is a type error (reported, *err = -EINVAL).
- */
-static const struct cfg_node *lookup(struct cfg *cfg, const struct cfg_node *base, const char *path,
-				     int *err)
-{
-	const struct cfg_node *node = base ? base : cfg->root;
-	const char *p = path;
-	struct step st;
-	bool first = true;
-	int r;
-	char tmp[64], ptmp[160];
-
-	*err = 0;
-	if (!node)
-		return NULL;
-	while ((r = next_step(&p, first, &st)) > 0) {
-		first = false;
-		if (node->kind == CFG_NODE_NULL)
-			return NULL;
-		if (st.key) {
-			const struct cfg_entry *e;
-
-			if (node->kind != CFG_NODE_MAP) {
-				node_error(cfg, node, "%s: expected a mapping above '%.*s', got %s",
-					   printable(path, ptmp, sizeof(ptmp)), (int)st.klen,
-					   st.key, describe(node, tmp, sizeof(tmp)));
-				*err = -EINVAL;
-				return NULL;
-			}
-			e = map_findn(node, st.key, st.klen);
-			if (!e)
-				return NULL;
-			node = e->val;
-		} else {
-			if (node->kind != CFG_NODE_SEQ || st.idx == SIZE_MAX) {
-				if (st.idx == SIZE_MAX)
-					break;
-				node_error(cfg, node, "%s: expected a list, got %s",
-					   printable(path, ptmp, sizeof(ptmp)),
-					   describe(node, tmp, sizeof(tmp)));
-				*err = -EINVAL;
-				return NULL;
-			}
-			if (st.idx >= node->n)
-				return NULL;
-			node = node->items[st.idx];
-		}
-	}
-	if (r < 0 || st.idx == SIZE_MAX) {
-		diag(cfg, CFG_DIAG_ERROR, "error: malformed configuration path '%s'",
-		     printable(path, ptmp, sizeof(ptmp)));
-		*err = -EINVAL;
-		return NULL;
-	}
-	return node;
-}
-
-/* ---- scalar conversions ---- */
-
-int cfg_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"y",	  "Y",	  "yes", "Yes", "YES", "true",
-					  "True", "TRUE", "on",	 "On",	"ON"};
-	static const char *const no[] = {"n",	  "N",	   "no",  "No",	 "NO", "false",
-					 "False", "FALSE", "off", "Off", "OFF"};
-	size_t i;
-
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcmp(s, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (!strcmp(s, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* Magnitude and sign of an integer literal: [+-] (digits | 0x hex | 0o octal). */
-static int parse_magnitude(const char *s, bool *neg, unsigned long long *mag)
-{
-	int base = 10;
-	char *end;
-
-	*neg = false;
-	if (*s == '+' || *s == '-') {
-		*neg = *s == '-';
-		s++;
-	}
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-		if (!isxdigit((unsigned char)*s))
-			return -EINVAL;
-	} else if (s[0] == '0' && s[1] == 'o') {
-		base = 8;
-		s += 2;
-		if (*s < '0' || *s > '7')
-			return -EINVAL;
-	} else if (!isdigit((unsigned char)*s)) {
-		return -EINVAL;
-	}
-	errno = 0;
-	*mag = strtoull(s, &end, base);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE)
-		return -ERANGE;
-	return 0;
-}
-
-int cfg_parse_int(const char *s, int64_t *out)
-{
-	unsigned long long mag;
-	bool neg;
-	int rc = parse_magnitude(s, &neg, &mag);
-
-	if (rc)
-		return rc;
-	if (neg) {
-		if (mag > (unsigned long long)INT64_MAX + 1)
-			return -ERANGE;
-		*out = mag == (unsigned long long)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
-	} else {
-		if (mag > INT64_MAX)
-			return -ERANGE;
-		*out = (int64_t)mag;
-	}
-	return 0;
-}
-
-int cfg_parse_uint(const char *s, uint64_t *out)
-{
-	unsigned long long mag;
-	bool neg;
-	int rc = parse_magnitude(s, &neg, &mag);
-
-	if (rc)
-		return rc;
-	if (neg && mag != 0)
-		return -ERANGE;
-	*out = mag;
-	return 0;
-}
-
-int cfg_parse_double(const char *s, double *out)
-{
-	const char *p = s;
-	char *end;
-	double v;
-
-	if (*p == '+' || *p == '-')
-		p++;
-	if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF")) {
-		*out = *s == '-' ? -INFINITY : INFINITY;
-		return 0;
-	}
-	if (p == s && (!strcmp(p, ".nan") || !strcmp(p, ".NaN") || !strcmp(p, ".NAN"))) {
-		*out = NAN;
-		return 0;
-	}
-	/* only decimal forms: strtod alone would also take "inf", "nan", hex floats */
-	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
-		return -EINVAL;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL))
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-/* ---- getters ---- */
-
-/* The scalar at path, NULL when absent/null or on a (reported) type error. */
-static const struct cfg_node *get_scalar(struct cfg *cfg, const struct cfg_node *base,
-					 const char *path, const char *what)
-{
-	char tmp[160], ptmp[160];
-	int err;
-	const struct cfg_node *node = lookup(cfg, base, path, &err);
-
-	if (!node || node->kind == CFG_NODE_NULL)
-		return NULL;
-	if (node->kind != CFG_NODE_SCALAR) {
-		node_error(cfg, node, "%s: expected %s, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), what,
-			   describe(node, tmp, sizeof(tmp)));
-		return NULL;
-	}
-	return node;
-}
-
-bool cfg_node_get_bool(struct cfg *cfg, const struct cfg_node *base, const char *path, bool def)
-{
-	static const char what[] = "a boolean (true/false, yes/no, on/off)";
-	const struct cfg_node *node = get_scalar(cfg, base, path, what);
-	char tmp[160], ptmp[160];
-	bool v;
-
-	if (!node)
-		return def;
-	if (cfg_parse_bool(node->text, &v)) {
-		node_error(cfg, node, "%s: expected %s, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), what,
-			   describe(node, tmp, sizeof(tmp)));
-		return def;
-	}
-	return v;
-}
-
-int64_t cfg_node_get_int(struct cfg *cfg, const struct cfg_node *base, const char *path,
-			 int64_t def)
-{
-	const struct cfg_node *node = get_scalar(cfg, base, path, "an integer");
-	char tmp[160], ptmp[160];
-	int64_t v;
-	int rc;
-
-	if (!node)
-		return def;
-	rc = cfg_parse_int(node->text, &v);
-	if (rc == -ERANGE) {
-		node_error(cfg, node, "%s: integer %s out of range (%" PRId64 "..%" PRId64 ")",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)),
-			   INT64_MIN, INT64_MAX);
-		return def;
-	}
-	if (rc) {
-		node_error(cfg, node, "%s: expected an integer, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return def;
-	}
-	return v;
-}
-
-uint64_t cfg_node_get_uint(struct cfg *cfg, const struct cfg_node *base, const char *path,
-			   uint64_t def)
-{
-	const struct cfg_node *node = get_scalar(cfg, base, path, "a non-negative integer");
-	char tmp[160], ptmp[160];
-	uint64_t v;
-	int rc;
-
-	if (!node)
-		return def;
-	rc = cfg_parse_uint(node->text, &v);
-	if (rc == -ERANGE && node->text[0] == '-') {
-		node_error(cfg, node, "%s: expected a non-negative integer, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return def;
-	}
-	if (rc == -ERANGE) {
-		node_error(cfg, node, "%s: integer %s out of range (0..%" PRIu64 ")",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)),
-			   UINT64_MAX);
-		return def;
-	}
-	if (rc) {
-		node_error(cfg, node, "%s: expected a non-negative integer, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return def;
-	}
-	return v;
-}
-
-double cfg_node_get_double(struct cfg *cfg, const struct cfg_node *base, const char *path,
-			   double def)
-{
-	const struct cfg_node *node = get_scalar(cfg, base, path, "a number");
-	char tmp[160], ptmp[160];
-	double v;
-	int rc;
-
-	if (!node)
-		return def;
-	rc = cfg_parse_double(node->text, &v);
-	if (rc == -ERANGE) {
-		node_error(cfg, node, "%s: number %s out of range",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return def;
-	}
-	if (rc) {
-		node_error(cfg, node, "%s: expected a number, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return def;
-	}
-	return v;
-}
-
-const char *cfg_node_get_string(struct cfg *cfg, const struct cfg_node *base, const char *path,
-				const char *def)
-{
-	const struct cfg_node *node = get_scalar(cfg, base, path, "a string");
-
-	return node ? node->text : def;
-}
-
-int cfg_node_get_strlist(struct cfg *cfg, const struct cfg_node *base, const char *path,
-			 const char ***out, size_t *n)
-{
-	char tmp[160], ptmp[160];
-	const struct cfg_node *node;
-	const char **v;
-	size_t i;
-	int err;
-
-	*out = NULL;
-	*n = 0;
-	node = lookup(cfg, base, path, &err);
-	if (err)
-		return err;
-	if (!node || node->kind == CFG_NODE_NULL)
-		return 0;
-	if (node->kind == CFG_NODE_SCALAR) {
-		v = malloc(sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		v[0] = node->text;
-		*out = v;
-		*n = 1;
-		return 0;
-	}
-	if (node->kind != CFG_NODE_SEQ) {
-		node_error(cfg, node, "%s: expected a list of strings, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return -EINVAL;
-	}
-	for (i = 0; i < node->n; i++) {
-		if (node->items[i]->kind != CFG_NODE_SCALAR) {
-			node_error(cfg, node->items[i], "%s[%zu]: expected a string, got %s",
-				   printable(path, ptmp, sizeof(ptmp)), i,
-				   describe(node->items[i], tmp, sizeof(tmp)));
-			return -EINVAL;
-		}
-	}
-	if (node->n == 0)
-		return 0;
-	v = malloc(node->n * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < node->n; i++)
-		v[i] = node->items[i]->text;
-	*out = v;
-	*n = node->n;
-	return 0;
-}
-
-bool cfg_get_bool(struct cfg *cfg, const char *path, bool def)
-{
-	return cfg_node_get_bool(cfg, NULL, path, def);
-}
-
-int64_t cfg_get_int(struct cfg *cfg, const char *path, int64_t def)
-{
-	return cfg_node_get_int(cfg, NULL, path, def);
-}
-
-uint64_t cfg_get_uint(struct cfg *cfg, const char *path, uint64_t def)
-{
-	return cfg_node_get_uint(cfg, NULL, path, def);
-}
-
-double cfg_get_double(struct cfg *cfg, const char *path, double def)
-{
-	return cfg_node_get_double(cfg, NULL, path, def);
-}
-
-const char *cfg_get_string(struct cfg *cfg, const char *path, const char *def)
-{
-	return cfg_node_get_string(cfg, NULL, path, def);
-}
-
-int cfg_get_strlist(struct cfg *cfg, const char *path, const char ***out, size_t *n)
-{
-	return cfg_node_get_strlist(cfg, NULL, path, out, n);
-}
-
-int cfg_get_enum(struct cfg *cfg, const char *path, const char *const *names, int def)
-{
-	const struct cfg_node *node = get_scalar(cfg, NULL, path, "a name");
-	char list[512], tmp[160], ptmp[160];
-	size_t o = 0;
-	int i;
-
-	if (!node)
-		return def;
-	for (i = 0; names[i]; i++)
-		if (!strcasecmp(node->text, names[i]))
-			return i;
-	list[0] = '\0';
-	for (i = 0; names[i] && o < sizeof(list); i++)
-		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", names[i]);
-	node_error(cfg, node, "%s: %s is not one of: %s", printable(path, ptmp, sizeof(ptmp)),
-		   describe(node, tmp, sizeof(tmp)), list);
-	return def;
-}
-
-bool cfg_has(struct cfg *cfg, const char *path)
-{
-	int err;
-
-	return lookup(cfg, NULL, path, &err) != NULL;
-}
-
-const struct cfg_node *cfg_root(const struct cfg *cfg)
-{
-	return cfg->root;
-}
-
-const struct cfg_node *cfg_node_get(struct cfg *cfg, const struct cfg_node *base, const char *path)
-{
-	int err;
-
-	if (!path || !*path)
-		return base ? base : cfg->root;
-	return lookup(cfg, base, path, &err);
-}
-
-enum cfg_node_kind cfg_node_kind(const struct cfg_node *node)
-{
-	return node ? node->kind : CFG_NODE_NULL;
-}
-
-size_t cfg_node_len(const struct cfg_node *node)
-{
-	return node && (node->kind == CFG_NODE_MAP || node->kind == CFG_NODE_SEQ) ? node->n : 0;
-}
-
-const struct cfg_node *cfg_node_at(const struct cfg_node *node, size_t i)
-{
-	if (!node || i >= cfg_node_len(node))
-		return NULL;
-	return node->kind == CFG_NODE_MAP ? node->entries[i].val : node->items[i];
-}
-
-const char *cfg_node_key_at(const struct cfg_node *node, size_t i)
-{
-	if (!node || node->kind != CFG_NODE_MAP || i >= node->n)
-		return NULL;
-	return node->entries[i].key;
-}
-
-const char *cfg_node_scalar(const struct cfg_node *node)
-{
-	return node && node->kind == CFG_NODE_SCALAR ? node->text : NULL;
-}
-
-const char *cfg_node_file(const struct cfg_node *node)
-{
-	return node ? node->file : NULL;
-}
-
-unsigned cfg_node_line(const struct cfg_node *node)
-{
-	return node ? node->line : 0;
-}
-
-unsigned cfg_node_col(const struct cfg_node *node)
-{
-	return node ? node->col : 0;
-}
-
-/* ---- overrides ---- */
-
-/* Empties node and makes it a mapping or a list (for a null being descended into). */
-static void node_make(struct cfg_node *node, enum cfg_node_kind kind)
-{
-	free(node->text);
-	node->text = NULL;
-	node->kind = kind;
-	node->n = node->cap = 0;
-	node->entries = NULL;
-}
-
-int cfg_apply_override(struct cfg *cfg, const char *spec)
-{
-	const char *eq = strchr(spec, '='), *p, *value;
-	char name[CFG_MAX_PATH + 64], tmp[160], kbuf[CFG_MAX_PATH + 1], pos[PATH_MAX + 64];
-	struct cfg_node *node, *val = NULL, **slot = NULL;
-	const char *file;
-	struct step st;
-	bool first = true;
-	size_t vlen;
-	int r, err = 0;
-
-	snprintf(name, sizeof(name), "-o %s", printable(spec, tmp, sizeof(tmp)));
-	if (!eq || eq == spec) {
-		diag(cfg, CFG_DIAG_ERROR,
-		     "%s: error: must be of the form key=value (key.subkey=value, key[N]=value, "
-		     "key[]=value)",
-		     name);
-		return -EINVAL;
-	}
-	if ((size_t)(eq - spec) > CFG_MAX_PATH) {
-		diag(cfg, CFG_DIAG_ERROR, "%s: error: key longer than %u bytes", name,
-		     CFG_MAX_PATH);
-		return -EINVAL;
-	}
-	memcpy(kbuf, spec, (size_t)(eq - spec));
-	kbuf[eq - spec] = '\0';
-	file = intern(cfg, name);
-	if (!file)
-		return -ENOMEM;
-	if (!cfg->root) {
-		cfg->root = node_new(CFG_NODE_MAP, file, 0, 0);
-		if (!cfg->root)
-			return -ENOMEM;
-	}
-
-	/* the value: a flow mapping/sequence is YAML, anything else one verbatim scalar */
-	value = eq + 1;
-	vlen = strlen(value);
-	if (vlen >= 2 && ((value[0] == '{' && value[vlen - 1] == '}') ||
-			  (value[0] == '[' && value[vlen - 1] == ']'))) {
-		/* positions in the value: line 1, column within VALUE */
-		val = parse_buffer(cfg, name, value, vlen, false, true, &err);
-		if (!val)
-			return err;
-	} else {
-		val = node_new(vlen ? CFG_NODE_SCALAR : CFG_NODE_NULL, file, 0, 0);
-		if (!val || (vlen && !(val->text = strdup(value)))) {
-			node_free(val);
-			return -ENOMEM;
-		}
-	}
-
-	/* walk (creating) to the slot the value goes into */
-	node = cfg->root;
-	p = kbuf;
-	while ((r = next_step(&p, first, &st)) > 0) {
-		first = false;
-		if (st.key) {
-			struct cfg_entry *e;
-			char *key;
-
-			if (node->kind == CFG_NODE_NULL)
-				node_make(node, CFG_NODE_MAP);
-			if (node->kind != CFG_NODE_MAP) {
-				diag(cfg, CFG_DIAG_ERROR,
-				     "%s: error: cannot set key '%.*s' inside %s (defined at %s)",
-				     name, (int)st.klen, st.key, describe(node, tmp, sizeof(tmp)),
-				     where(node->file, node->line, node->col, pos, sizeof(pos)));
-				goto fail;
-			}
-			e = map_findn(node, st.key, st.klen);
-			if (!e) {
-				struct cfg_node *child = node_new(CFG_NODE_NULL, file, 0, 0);
-
-				key = strndup(st.key, st.klen);
-				if (!child || !key || map_push(node, key, 0, 0, child)) {
-					free(key);
-					node_free(child);
-					err = -ENOMEM;
-					goto fail;
-				}
-				e = &node->entries[node->n - 1];
-			}
-			slot = &e->val;
-		} else {
-			if (node->kind == CFG_NODE_NULL)
-				node_make(node, CFG_NODE_SEQ);
-			if (node->kind != CFG_NODE_SEQ) {
-				diag(cfg, CFG_DIAG_ERROR,
-				     "%s: error: cannot index %s (defined at %s) as a list", name,
-				     describe(node, tmp, sizeof(tmp)),
-				     where(node->file, node->line, node->col, pos, sizeof(pos)));
-				goto fail;
-			}
-			if (st.idx == SIZE_MAX)
-				st.idx = node->n;
-			if (st.idx > node->n) {
-				diag(cfg, CFG_DIAG_ERROR,
-				     "%s: error: index %zu out of range (the list has %zu items)",
-				     name, st.idx, node->n);
-				goto fail;
-			}
-			if (st.idx == node->n) {
-				struct cfg_node *child = node_new(CFG_NODE_NULL, file, 0, 0);
-
-				if (!child || seq_push(node, child)) {
-					node_free(child);
-					err = -ENOMEM;
-					goto fail;
-				}
-			}
-			slot = &node->items[st.idx];
-		}
-		node = *slot;
-	}
-	if (r < 0 || !slot) {
-		diag(cfg, CFG_DIAG_ERROR,
-		     "%s: error: malformed key (expected key.subkey, key[N] or key[])", name);
-		goto fail;
-	}
-	node_free(*slot);
-	*slot = val;
-	return 0;
-fail:
-	node_free(val);
-	return err ? err : -EINVAL;
 }
 
 /* ---- config_files ---- */
@@ -1673,33 +962,33 @@ static int merge_root(struct cfg *cfg, struct cfg_node *inc, enum merge_strategy
 
 	for (i = 0; i < inc->n; i++) {
 		struct cfg_entry *src = &inc->entries[i];
-		struct cfg_entry *dst = map_find(cfg->root, src->key);
+		struct cfg_entry *dst = cfgi_map_find(cfg->root, src->key);
 
 		if (!strcmp(src->key, "config_files")) {
-			node_error(cfg, src->val,
-				   "'config_files' in an included configuration file "
-				   "(nested includes are not allowed)");
+			cfgi_node_error(cfg, src->val,
+					"'config_files' in an included configuration file "
+					"(nested includes are not allowed)");
 			return -EINVAL;
 		}
 		if (!dst) {
-			if (map_push(cfg->root, src->key, src->line, src->col, src->val))
+			if (cfgi_map_push(cfg->root, src->key, src->line, src->col, src->val))
 				return -ENOMEM;
 		} else if (how == MERGE_ADD_ONLY) {
 			free(src->key);
-			node_free(src->val);
+			cfgi_node_free(src->val);
 		} else if (how == MERGE_APPEND && src->val->kind == CFG_NODE_SEQ &&
 			   dst->val->kind == CFG_NODE_SEQ) {
 			size_t j;
 
 			for (j = 0; j < src->val->n; j++) {
-				if (seq_push(dst->val, src->val->items[j]))
+				if (cfgi_seq_push(dst->val, src->val->items[j]))
 					return -ENOMEM; /* items j.. still owned by src->val */
 				src->val->items[j] = NULL;
 			}
 			free(src->key);
-			node_free(src->val);
+			cfgi_node_free(src->val);
 		} else {
-			node_free(dst->val);
+			cfgi_node_free(dst->val);
 			dst->val = src->val;
 			free(src->key);
 		}
@@ -1716,25 +1005,26 @@ static int include_file(struct cfg *cfg, const char *path, enum merge_strategy h
 	int err = 0, rc;
 
 	if (++*count > CFG_MAX_INCLUDES) {
-		diag(cfg, CFG_DIAG_ERROR, "%s: error: more than %u included configuration files",
-		     path, CFG_MAX_INCLUDES);
+		cfgi_diag(cfg, CFG_DIAG_ERROR,
+			  "%s: error: more than %u included configuration files", path,
+			  CFG_MAX_INCLUDES);
 		return -EINVAL;
 	}
 	inc = parse_file(cfg, path, &err);
 	if (!inc)
 		return err;
 	if (inc->kind == CFG_NODE_NULL) {
-		node_free(inc);
+		cfgi_node_free(inc);
 		return 0;
 	}
 	rc = merge_root(cfg, inc, how);
 	/* entries moved out are NULL; free what is left (on error) */
 	for (i = 0; i < inc->n; i++) {
 		free(inc->entries[i].key);
-		node_free(inc->entries[i].val);
+		cfgi_node_free(inc->entries[i].val);
 	}
 	inc->n = 0;
-	node_free(inc);
+	cfgi_node_free(inc);
 	return rc;
 }
 
@@ -1752,9 +1042,10 @@ static int include_dir(struct cfg *cfg, const char *dir, enum merge_strategy how
 	int rc = 0;
 
 	if (!d) {
-		diag(cfg, CFG_DIAG_ERROR, "%s: error: cannot read directory: %s", dir,
-		     strerror(errno));
-		return -errno;
+		rc = -errno;
+		cfgi_diag(cfg, CFG_DIAG_ERROR, "%s: error: cannot read directory: %s", dir,
+			  strerror(-rc));
+		return rc;
 	}
 	while ((de = readdir(d))) {
 		struct stat st;
@@ -1806,7 +1097,7 @@ int cfg_include_config_files(struct cfg *cfg)
 
 	if (!cfg->root)
 		return 0;
-	list = lookup(cfg, NULL, "config_files", &err);
+	list = cfgi_lookup(cfg, NULL, "config_files", &err);
 	if (err)
 		return err;
 	if (!list || list->kind == CFG_NODE_NULL)
@@ -1814,7 +1105,7 @@ int cfg_include_config_files(struct cfg *cfg)
 	if (list->kind == CFG_NODE_SCALAR) {
 		/* one path, as get_sequence takes a scalar */
 	} else if (list->kind != CFG_NODE_SEQ) {
-		node_error(cfg, list, "config_files: expected a list of paths, got a mapping");
+		cfgi_node_error(cfg, list, "config_files: expected a list of paths, got a mapping");
 		return -EINVAL;
 	}
 	/* the root changes while merging: iterate over a copy of the list */
@@ -1830,8 +1121,8 @@ int cfg_include_config_files(struct cfg *cfg)
 		if (it->kind == CFG_NODE_SCALAR) {
 			path = it->text;
 		} else if (it->kind == CFG_NODE_MAP) {
-			const struct cfg_entry *pe = map_find(it, "path"),
-					       *se = map_find(it, "strategy");
+			const struct cfg_entry *pe = cfgi_map_find(it, "path"),
+					       *se = cfgi_map_find(it, "strategy");
 
 			if (pe && pe->val->kind == CFG_NODE_SCALAR)
 				path = pe->val->text;
@@ -1843,15 +1134,17 @@ int cfg_include_config_files(struct cfg *cfg)
 				} else if (!strcmp(se->val->text, "add-only")) {
 					how = MERGE_ADD_ONLY;
 				} else {
-					node_error(cfg, se->val,
-						   "config_files: unknown strategy '%s' (append, "
-						   "override, add-only)",
-						   se->val->text);
+					cfgi_node_error(
+						cfg, se->val,
+						"config_files: unknown strategy '%s' (append, "
+						"override, add-only)",
+						se->val->text);
 					rc = -EINVAL;
 					break;
 				}
 			} else if (se && se->val->kind != CFG_NODE_NULL) {
-				node_error(cfg, se->val, "config_files: strategy must be a string");
+				cfgi_node_error(cfg, se->val,
+						"config_files: strategy must be a string");
 				rc = -EINVAL;
 				break;
 			}
@@ -1859,15 +1152,16 @@ int cfg_include_config_files(struct cfg *cfg)
 		if (!path) {
 			if (it->kind == CFG_NODE_NULL)
 				continue;
-			node_error(
+			cfgi_node_error(
 				cfg, it,
 				"config_files: each item is a path or {path: ..., strategy: ...}");
 			rc = -EINVAL;
 			break;
 		}
 		if (cfg->main_file && !strcmp(path, cfg->main_file)) {
-			node_error(cfg, it, "config_files: includes the main configuration file %s",
-				   path);
+			cfgi_node_error(cfg, it,
+					"config_files: includes the main configuration file %s",
+					path);
 			rc = -EINVAL;
 			break;
 		}
@@ -1878,170 +1172,8 @@ int cfg_include_config_files(struct cfg *cfg)
 		else if (S_ISREG(st.st_mode))
 			rc = include_file(cfg, path, how, &count);
 	}
-	node_free(copy);
+	cfgi_node_free(copy);
 	return rc;
-}
-
-/* ---- schema validation ---- */
-
-static int schema_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct cfg_schema_key *)elem)->path);
-}
-
-const struct cfg_schema_key *cfg_schema_find(const char *path)
-{
-	return bsearch(path, cfg_schema, cfg_schema_len, sizeof(cfg_schema[0]), schema_cmp);
-}
-
-static const char *kind_name(enum cfg_kind k)
-{
-	switch (k) {
-	case CFG_K_BOOL:
-		return "a boolean (true/false, yes/no, on/off)";
-	case CFG_K_INT:
-		return "an integer";
-	case CFG_K_UINT:
-		return "a non-negative integer";
-	case CFG_K_DOUBLE:
-		return "a number";
-	case CFG_K_MAP:
-		return "a mapping";
-	case CFG_K_SEQ:
-		return "a list";
-	default:
-		return "a scalar";
-	}
-}
-
-static void validate(struct cfg *cfg, const struct cfg_node *node, char *path, size_t plen,
-		     enum cfg_kind kind);
-
-/* Checks one value against its schema kind; recurses into lists and mappings. */
-static void check_value(struct cfg *cfg, const struct cfg_node *node, char *path, size_t plen,
-			enum cfg_kind kind)
-{
-	char tmp[160], ptmp[160];
-	bool b;
-	int64_t i;
-	uint64_t u;
-	double d;
-	int rc = 0;
-
-	if (node->kind == CFG_NODE_NULL || kind == CFG_K_ANY)
-		return;
-	switch (kind) {
-	case CFG_K_MAP:
-		if (node->kind != CFG_NODE_MAP)
-			rc = -EINVAL;
-		break;
-	case CFG_K_SEQ:
-		if (node->kind == CFG_NODE_SCALAR) {
-			/* a scalar stands for a list of one, if the items are scalars */
-			const struct cfg_schema_key *item;
-
-			if (plen + 3 > CFG_MAX_PATH)
-				return;
-			memcpy(path + plen, "[]", 3);
-			item = cfg_schema_find(path);
-			path[plen] = '\0';
-			if (!item || item->kind == CFG_K_MAP || item->kind == CFG_K_SEQ)
-				rc = -EINVAL;
-			else
-				check_value(cfg, node, path, plen, item->kind);
-			return;
-		}
-		if (node->kind != CFG_NODE_SEQ)
-			rc = -EINVAL;
-		break;
-	default:
-		if (node->kind != CFG_NODE_SCALAR) {
-			rc = -EINVAL;
-			break;
-		}
-		if (kind == CFG_K_BOOL)
-			rc = cfg_parse_bool(node->text, &b);
-		else if (kind == CFG_K_INT)
-			rc = cfg_parse_int(node->text, &i);
-		else if (kind == CFG_K_UINT)
-			rc = cfg_parse_uint(node->text, &u);
-		else if (kind == CFG_K_DOUBLE)
-			rc = cfg_parse_double(node->text, &d);
-		break;
-	}
-	if (rc == -ERANGE && kind == CFG_K_UINT && node->text[0] == '-') {
-		node_error(cfg, node, "%s: expected a non-negative integer, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), describe(node, tmp, sizeof(tmp)));
-		return;
-	}
-	if (rc == -ERANGE) {
-		node_error(cfg, node, "%s: %s out of range", printable(path, ptmp, sizeof(ptmp)),
-			   describe(node, tmp, sizeof(tmp)));
-		return;
-	}
-	if (rc) {
-		node_error(cfg, node, "%s: expected %s, got %s",
-			   printable(path, ptmp, sizeof(ptmp)), kind_name(kind),
-			   describe(node, tmp, sizeof(tmp)));
-		return;
-	}
-	if (kind == CFG_K_MAP || kind == CFG_K_SEQ)
-		validate(cfg, node, path, plen, kind);
-}
-
-static void validate(struct cfg *cfg, const struct cfg_node *node, char *path, size_t plen,
-		     enum cfg_kind kind)
-{
-	const struct cfg_schema_key *sk;
-	char tmp[160], pos[PATH_MAX + 64];
-	size_t i;
-
-	if (kind == CFG_K_SEQ) {
-		if (plen + 3 > CFG_MAX_PATH)
-			return;
-		memcpy(path + plen, "[]", 3);
-		sk = cfg_schema_find(path);
-		if (sk)
-			for (i = 0; i < node->n; i++)
-				check_value(cfg, node->items[i], path, plen + 2, sk->kind);
-		path[plen] = '\0';
-		return;
-	}
-	for (i = 0; i < node->n; i++) {
-		const struct cfg_entry *e = &node->entries[i];
-		size_t klen = strlen(e->key), nlen = plen + (plen ? 1 : 0) + klen;
-
-		sk = NULL;
-		if (nlen < CFG_MAX_PATH && !strpbrk(e->key, ".[")) {
-			if (plen)
-				path[plen] = '.';
-			memcpy(path + plen + (plen ? 1 : 0), e->key, klen + 1);
-			sk = cfg_schema_find(path);
-		}
-		if (!sk) {
-			char full[CFG_MAX_PATH + 200];
-
-			path[plen] = '\0';
-			snprintf(full, sizeof(full), "%s%s%s", path, plen ? "." : "",
-				 printable(e->key, tmp, sizeof(tmp)));
-			diag(cfg, CFG_DIAG_WARNING, "%s: warning: unknown configuration key '%s'",
-			     where(e->val->file, e->line, e->col, pos, sizeof(pos)), full);
-			continue;
-		}
-		check_value(cfg, e->val, path, nlen, sk->kind);
-		path[plen] = '\0';
-	}
-}
-
-int cfg_validate(struct cfg *cfg)
-{
-	char path[CFG_MAX_PATH + 8] = "";
-	unsigned before = cfg->errors;
-
-	if (!cfg->root)
-		return 0;
-	validate(cfg, cfg->root, path, 0, CFG_K_MAP);
-	return cfg->errors == before ? 0 : -EINVAL;
 }
 
 /* ---- all together ---- */

@@ -163,7 +163,7 @@ const struct cfg_schema_key cfg_schema[] = {
 	{"syscall_event_drops", CFG_K_MAP},
 	{"syscall_event_drops.actions", CFG_K_SEQ},
 	{"syscall_event_drops.actions[]", CFG_K_STRING},
-	{"syscall_event_drops.max_burst", CFG_K_INT},
+	{"syscall_event_drops.max_burst", CFG_K_DOUBLE},
 	{"syscall_event_drops.rate", CFG_K_DOUBLE},
 	{"syscall_event_drops.simulate_drops", CFG_K_BOOL},
 	{"syscall_event_drops.threshold", CFG_K_DOUBLE},

@@ -213,9 +213,9 @@ static void evb_put(struct lnr_evt_builder *b, const void *p, uint32_t n, uint32
 	b->next++;
 }
 
-/* Store v in the declared size of an integer parameter. v must be
- * representable in that width as a signed or an unsigned number. */
-static void evb_int(struct lnr_evt_builder *b, uint64_t raw, int neg)
+/* Store the low bytes of v in the declared size of an integer parameter
+ * (event.h: narrowing, not an error; -1 into a UINT32 is 4294967295). */
+static void evb_int(struct lnr_evt_builder *b, uint64_t raw)
 {
 	const struct lnr_param_info *pi = evb_next(b);
 	size_t sz;
@@ -228,15 +228,6 @@ static void evb_int(struct lnr_evt_builder *b, uint64_t raw, int neg)
 		return;
 	}
 	sz = ptype_desc[pi->type].size;
-	if (sz < 8) {
-		uint64_t umax = (UINT64_C(1) << (sz * 8)) - 1;
-		int64_t smin = -(int64_t)(UINT64_C(1) << (sz * 8 - 1));
-
-		if (neg ? (int64_t)raw < smin : raw > umax) {
-			b->err = -ERANGE;
-			return;
-		}
-	}
 	if (b->cap - b->off < sz) {
 		b->err = -ENOSPC;
 		return;
@@ -266,12 +257,12 @@ static void evb_int(struct lnr_evt_builder *b, uint64_t raw, int neg)
 
 void lnr_evb_s64(struct lnr_evt_builder *b, int64_t v)
 {
-	evb_int(b, (uint64_t)v, v < 0);
+	evb_int(b, (uint64_t)v);
 }
 
 void lnr_evb_u64(struct lnr_evt_builder *b, uint64_t v)
 {
-	evb_int(b, v, 0);
+	evb_int(b, v);
 }
 
 void lnr_evb_absent(struct lnr_evt_builder *b)

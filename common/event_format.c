@@ -132,22 +132,24 @@ struct sym {
 	const char *name;
 };
 
-/* libscap's PPM_O_* encoding of open flags (file_flags), multi-bit first. */
+/* libscap's file_flags table (PPM_O_* encoding), in libs' order: the order
+ * decides how names print, and an entry equal to the whole value wins. */
 static const struct sym file_flags[] = {
-	{3u << 0, "O_RDWR"},
-	{1u << 0, "O_RDONLY"},
-	{1u << 1, "O_WRONLY"},
-	{1u << 2, "O_CREAT"},
-	{1u << 3, "O_APPEND"},
-	{1u << 4, "O_DSYNC"},
-	{1u << 5, "O_EXCL"},
-	{1u << 6, "O_NONBLOCK"},
-	{1u << 7, "O_SYNC"},
-	{1u << 8, "O_TRUNC"},
-	{1u << 9, "O_DIRECT"},
-	{1u << 10, "O_DIRECTORY"},
 	{1u << 11, "O_LARGEFILE"},
+	{1u << 10, "O_DIRECTORY"},
+	{1u << 9, "O_DIRECT"},
+	{1u << 8, "O_TRUNC"},
+	{1u << 7, "O_SYNC"},
+	{1u << 6, "O_NONBLOCK"},
+	{1u << 5, "O_EXCL"},
+	{1u << 4, "O_DSYNC"},
+	{1u << 3, "O_APPEND"},
+	{1u << 2, "O_CREAT"},
+	{3u, "O_RDWR"},
+	{1u << 1, "O_WRONLY"},
+	{1u << 0, "O_RDONLY"},
 	{1u << 12, "O_CLOEXEC"},
+	{0, "O_NONE"},
 	{1u << 13, "O_TMPFILE"},
 	{1u << 14, "O_F_CREATED"},
 	{1u << 15, "FD_UPPER_LAYER"},
@@ -155,10 +157,38 @@ static const struct sym file_flags[] = {
 	{0, NULL},
 };
 
-/* libscap's PPM_AF_* socket families (an enum, not a bit set). */
+/* libscap's PPM_AF_* socket families (an enum: exact match). Where libs has
+ * two names for one value the first in its table wins (AF_LOCAL before AF_UNIX). */
 static const struct sym socket_families[] = {
-	{0, "AF_UNSPEC"},   {1, "AF_UNIX"},    {2, "AF_INET"}, {10, "AF_INET6"},
-	{16, "AF_NETLINK"}, {17, "AF_PACKET"}, {0, NULL},
+	{0, "AF_UNSPEC"},   {1, "AF_LOCAL"},	 {2, "AF_INET"},      {3, "AF_AX25"},
+	{4, "AF_IPX"},	    {5, "AF_APPLETALK"}, {6, "AF_NETROM"},    {7, "AF_BRIDGE"},
+	{8, "AF_ATMPVC"},   {9, "AF_X25"},	 {10, "AF_INET6"},    {11, "AF_ROSE"},
+	{12, "AF_DECnet"},  {13, "AF_NETBEUI"},	 {14, "AF_SECURITY"}, {15, "AF_KEY"},
+	{16, "AF_NETLINK"}, {17, "AF_PACKET"},	 {0, NULL},
+};
+
+/* libscap's prot_flags and mmap_flags (PPM_PROT_*, PPM_MAP_*), libs' order. */
+static const struct sym prot_flags[] = {
+	{1u << 0, "PROT_READ"},
+	{1u << 1, "PROT_WRITE"},
+	{1u << 2, "PROT_EXEC"},
+	{1u << 3, "PROT_SEM"},
+	{1u << 4, "PROT_GROWSDOWN"},
+	{1u << 5, "PROT_GROWSUP"},
+	{1u << 6, "PROT_SAO"},
+	{0, "PROT_NONE"},
+	{0, NULL},
+};
+
+static const struct sym mmap_flags[] = {
+	{1u << 0, "MAP_SHARED"},     {1u << 1, "MAP_PRIVATE"},
+	{1u << 2, "MAP_FIXED"},	     {1u << 3, "MAP_ANONYMOUS"},
+	{1u << 4, "MAP_32BIT"},	     {1u << 5, "MAP_RENAME"},
+	{1u << 6, "MAP_NORESERVE"},  {1u << 7, "MAP_POPULATE"},
+	{1u << 8, "MAP_NONBLOCK"},   {1u << 9, "MAP_GROWSDOWN"},
+	{1u << 10, "MAP_DENYWRITE"}, {1u << 11, "MAP_EXECUTABLE"},
+	{1u << 12, "MAP_INHERIT"},   {1u << 13, "MAP_FILE"},
+	{1u << 14, "MAP_LOCKED"},    {0, NULL},
 };
 
 static const char *signal_name(unsigned s)
@@ -176,101 +206,156 @@ static const char *signal_name(unsigned s)
 
 static const struct sym *flag_table(const struct lnr_evt_info *info, unsigned i)
 {
+	static const char *const file_flag_events[] = {
+		"open",		 "openat",   "openat2",	  "dup3",	 "pipe2",
+		"inotify_init1", "eventfd2", "signalfd4", "userfaultfd",
+	};
 	const struct lnr_param_info *pi = &info->params[i];
 
 	if (strcmp(pi->name, "domain") == 0)
 		return socket_families;
+	if (strcmp(pi->name, "prot") == 0)
+		return prot_flags;
+	if (strcmp(info->name, "mmap") == 0 && strcmp(pi->name, "flags") == 0)
+		return mmap_flags;
 	if (strcmp(pi->name, "flags") != 0)
 		return NULL;
-	if (strcmp(info->name, "open") == 0 || strcmp(info->name, "openat") == 0 ||
-	    strcmp(info->name, "openat2") == 0 || strcmp(info->name, "dup3") == 0 ||
-	    strcmp(info->name, "pipe2") == 0 || strcmp(info->name, "inotify_init1") == 0 ||
-	    strcmp(info->name, "eventfd2") == 0 || strcmp(info->name, "signalfd4") == 0 ||
-	    strcmp(info->name, "userfaultfd") == 0)
-		return file_flags;
+	for (size_t k = 0; k < sizeof(file_flag_events) / sizeof(file_flag_events[0]); k++)
+		if (strcmp(info->name, file_flag_events[k]) == 0)
+			return file_flags;
 	return NULL;
 }
 
-static void out_syms(struct out *o, const struct sym *t, uint64_t v, int is_enum)
+/*
+ * Names of a flags value the way libsinsp resolves them: walk the table,
+ * take each entry whose bits are all set (clearing them), stop at an entry
+ * equal to the whole value and take it. Enums take their exact match only.
+ */
+static void out_syms(struct out *o, const struct sym *t, uint32_t v, int is_enum)
 {
-	int first = 1;
-	uint64_t left = v;
+	const char *sep = "(";
+	uint32_t left = v;
 
-	for (; t->name; t++) {
-		int hit = is_enum ? t->val == v : (t->val && (left & t->val) == t->val);
-
-		if (!hit)
-			continue;
-		out_puts(o, first ? "(" : "|");
-		out_puts(o, t->name);
-		first = 0;
-		if (is_enum)
-			break;
-		left &= ~(uint64_t)t->val;
+	if (is_enum) {
+		for (; t->name; t++) {
+			if (t->val == v) {
+				out_printf(o, "(%s)", t->name);
+				return;
+			}
+		}
+		return;
 	}
-	if (!first)
+	for (; t->name && t->val != v; t++) {
+		if (t->val != 0 && left != 0 && (left & t->val) == t->val) {
+			out_puts(o, sep);
+			out_puts(o, t->name);
+			sep = "|";
+			left &= ~t->val;
+		}
+	}
+	if (t->name) {
+		out_puts(o, sep);
+		out_puts(o, t->name);
+		sep = "|";
+	}
+	if (sep[0] == '|')
 		out_putc(o, ')');
 }
 
+static int ptype_is_signed(enum lnr_ptype t)
+{
+	return t == LNR_PT_INT8 || t == LNR_PT_INT16 || t == LNR_PT_INT32 || t == LNR_PT_INT64 ||
+	       t == LNR_PT_ERRNO || t == LNR_PT_FD || t == LNR_PT_PID;
+}
+
+/* Numbers as libsinsp prints them: ERRNO/FD/PID/SIGTYPE/UID/GID/flags by their
+ * own rules, the others by the table's print format. */
 static void out_num(struct out *o, const struct lnr_evt_view *v, unsigned i)
 {
 	const struct lnr_param_info *pi = &v->info->params[i];
+	size_t sz = lnr_ptype_size(pi->type);
+	uint64_t mask = sz >= 8 ? UINT64_MAX : (UINT64_C(1) << (sz * 8)) - 1;
 	int64_t s = 0;
 	uint64_t u = 0;
 	const struct sym *t;
+	const char *n;
 
 	lnr_evt_get_s64(v, i, &s);
 	lnr_evt_get_u64(v, i, &u);
 	switch (pi->type) {
 	case LNR_PT_ERRNO:
 	case LNR_PT_FD:
-		if (pi->fmt == LNR_PF_HEX && pi->type == LNR_PT_ERRNO && s >= 0) {
-			/* mmap's res is an address. */
+		if (pi->fmt == LNR_PF_HEX && s >= 0) {
+			/* mmap's res is an address: sysdig prints it in hex. */
 			out_printf(o, "%" PRIX64, u);
 			return;
 		}
 		out_printf(o, "%" PRId64, s);
-		if (s < 0 && s >= -4095) {
-			const char *n = lnr_errno_name((int)-s);
-
-			if (pi->type == LNR_PT_FD && s == -100 && strstr(pi->name, "dir"))
-				n = "AT_FDCWD";
-			if (n)
-				out_printf(o, "(%s)", n);
-		}
-		return;
-	case LNR_PT_SIGTYPE: {
-		const char *n = signal_name((unsigned)u);
-
-		out_printf(o, "%" PRIu64, u);
+		if (s >= 0 || s < -4095)
+			return;
+		n = lnr_errno_name((int)-s);
+		if (pi->type == LNR_PT_FD && s == -100 && strstr(pi->name, "dir"))
+			n = "AT_FDCWD";
 		if (n)
 			out_printf(o, "(%s)", n);
 		return;
-	}
+	case LNR_PT_PID:
+	case LNR_PT_SYSCALLID:
+		out_printf(o, "%" PRId64, s);
+		return;
+	case LNR_PT_SIGTYPE:
+		out_printf(o, "%" PRIu64, u);
+		n = signal_name((unsigned)u);
+		if (n)
+			out_printf(o, "(%s)", n);
+		return;
+	case LNR_PT_UID:
+	case LNR_PT_GID:
+		if (u == UINT32_MAX)
+			out_puts(o, "-1");
+		else
+			out_printf(o, "%" PRIu64, u);
+		return;
+	case LNR_PT_RELTIME:
+		if (u == UINT64_MAX)
+			out_puts(o, "none");
+		else
+			out_printf(o, "%" PRIu64, u);
+		return;
+	case LNR_PT_FLAGS8:
+	case LNR_PT_FLAGS16:
+	case LNR_PT_FLAGS32:
+	case LNR_PT_ENUMFLAGS8:
+	case LNR_PT_ENUMFLAGS16:
+	case LNR_PT_ENUMFLAGS32:
+		/* libsinsp prints flags in decimal whatever the format says. */
+		out_printf(o, "%" PRIu64, u);
+		t = flag_table(v->info, i);
+		if (t)
+			out_syms(o, t, (uint32_t)u,
+				 pi->type >= LNR_PT_ENUMFLAGS8 && pi->type <= LNR_PT_ENUMFLAGS32);
+		return;
 	default:
 		break;
 	}
 	switch (pi->fmt) {
 	case LNR_PF_HEX:
-		out_printf(o, "%" PRIX64, u);
+		out_printf(o, "%" PRIX64, u & mask);
 		break;
 	case LNR_PF_OCT:
-		out_printf(o, "%#" PRIo64, u);
+		out_printf(o, "%#" PRIo64, u & mask);
 		break;
 	case LNR_PF_10_PADDED_DEC:
-		out_printf(o, "%010" PRIu64, u);
+		/* libsinsp's "%09" (sic): 9 digits, the fractional part of a time. */
+		out_printf(o, "%09" PRIu64, u);
 		break;
 	default:
-		if (pi->type == LNR_PT_INT8 || pi->type == LNR_PT_INT16 ||
-		    pi->type == LNR_PT_INT32 || pi->type == LNR_PT_INT64 || pi->type == LNR_PT_PID)
+		if (ptype_is_signed(pi->type))
 			out_printf(o, "%" PRId64, s);
 		else
 			out_printf(o, "%" PRIu64, u);
 		break;
 	}
-	t = flag_table(v->info, i);
-	if (t)
-		out_syms(o, t, u, t == socket_families);
 }
 
 static void out_ip(struct out *o, uint8_t family, const uint8_t *addr, uint16_t port)
@@ -288,7 +373,7 @@ static void out_sock(struct out *o, const uint8_t *p, uint32_t n, int tuple)
 	int rc = tuple ? lnr_socktuple_decode(p, n, &a) : lnr_sockaddr_decode(p, n, &a);
 
 	if (rc != 0) {
-		out_puts(o, "<bad address>");
+		out_printf(o, "family %d", p[0]);
 		return;
 	}
 	switch (a.family) {
@@ -319,7 +404,9 @@ static void out_fdlist(struct out *o, const uint8_t *p, uint32_t n)
 
 		memcpy(&fd, p + 2 + k * LNR_FDLIST_ENTRY_LEN, 8);
 		memcpy(&fl, p + 2 + k * LNR_FDLIST_ENTRY_LEN + 8, 2);
-		out_printf(o, "%s%" PRId64 ":%d", k ? " " : "", fd, fl);
+		/* libsinsp: fd, type char (unknown here: '?'), flags in hex. */
+		out_printf(o, "%s%" PRIu64 ":?%x", k ? " " : "", (uint64_t)fd,
+			   (unsigned)(uint16_t)fl);
 	}
 }
 
@@ -339,7 +426,7 @@ static void out_param(struct out *o, const struct lnr_evt_view *v, unsigned i)
 	uint32_t n = v->plen[i];
 
 	if (n == 0) {
-		out_puts(o, "<NA>");
+		out_puts(o, "NULL"); /* libsinsp's rendering of an empty parameter */
 		return;
 	}
 	if (is_strlist(pi)) {

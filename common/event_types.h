@@ -110,7 +110,10 @@
 	X(PRLIMIT, "prlimit")                                                                      \
 	X(DROP, "drop")                                                                            \
 	X(CONTAINER, "container")                                                                  \
-	X(ASYNCEVENT, "asyncevent")
+	X(ASYNCEVENT, "asyncevent")                                                                \
+	X(SEED_THREAD, "seed.thread")                                                              \
+	X(SEED_FD, "seed.fd")                                                                      \
+	X(SEED_USER, "seed.user")
 
 /* It would indent LNR_EVT_MAX as a continuation of the macro call. */
 // clang-format off

@@ -60,7 +60,15 @@
 	X(RUID, "ruid")                                                                            \
 	X(EUID, "euid")                                                                            \
 	X(RGID, "rgid")                                                                            \
-	X(EGID, "egid")
+	X(EGID, "egid")                                                                            \
+	X(SID, "sid")                                                                              \
+	X(EXEPATH, "exepath")                                                                      \
+	X(ROOT, "root")                                                                            \
+	X(CLONE_TS, "clone_ts")                                                                    \
+	X(L4PROTO, "l4proto")                                                                      \
+	X(IS_GROUP, "is_group")                                                                    \
+	X(HOMEDIR, "homedir")                                                                      \
+	X(SHELL, "shell")
 
 enum st_key {
 #define ST_KEY_ENUM(id, s) K_##id,
@@ -552,6 +560,119 @@ static void set_cwd(struct enr_proc *p, const char *path)
 	enr_str_set(&p->cwd, buf, 0);
 }
 
+/* scap fd types (the "type" of fdinfo seeds) -> ours. */
+static enum enr_fd_type seed_fd_type(uint64_t t)
+{
+	static const enum enr_fd_type map[] = {
+		ENR_FD_UNKNOWN,	  ENR_FD_FILE,	  ENR_FD_DIRECTORY,   ENR_FD_IPV4,
+		ENR_FD_IPV6,	  ENR_FD_IPV4,	  ENR_FD_IPV6,	      ENR_FD_PIPE,
+		ENR_FD_UNIX,	  ENR_FD_EVENT,	  ENR_FD_UNKNOWN,     ENR_FD_SIGNALFD,
+		ENR_FD_EVENTPOLL, ENR_FD_INOTIFY, ENR_FD_TIMERFD,     ENR_FD_NETLINK,
+		ENR_FD_FILE,	  ENR_FD_BPF,	  ENR_FD_USERFAULTFD, ENR_FD_IOURING,
+		ENR_FD_MEMFD,	  ENR_FD_PIDFD,
+	};
+
+	return t < sizeof(map) / sizeof(map[0]) ? map[t] : ENR_FD_UNKNOWN;
+}
+
+/* State seeds (seed.thread, seed.fd, seed.user): a capture's lists, through the ring. */
+static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
+{
+	const uint8_t *raw;
+	uint32_t len;
+	int trunc = 0;
+	const char *str;
+
+	switch (v->hdr->type) {
+	case LNR_EVT_SEED_THREAD: {
+		int64_t tid = arg_s64(s, v, K_TID, v->hdr->tid), pid = arg_s64(s, v, K_PID, tid);
+		struct enr_thread *th = thr_add(s->threads, tid, pid, arg_s64(s, v, K_PTID, 0));
+		struct enr_proc *p;
+
+		if (!th)
+			return -ENOMEM;
+		th->vtid = arg_s64(s, v, K_VTID, tid);
+		th->clone_ts = arg_u64(s, v, K_CLONE_TS, 0);
+		if (tid != pid)
+			return 0; /* process data comes with the main thread */
+		p = th->proc;
+		p->ppid = arg_s64(s, v, K_PTID, p->ppid);
+		p->sid = arg_s64(s, v, K_SID, p->sid);
+		p->vpgid = p->pgid = arg_s64(s, v, K_VPGID, p->vpgid);
+		p->vpid = arg_s64(s, v, K_VPID, pid);
+		if ((str = arg_str(s, v, K_COMM))) {
+			strncpy(p->comm, str, sizeof(p->comm) - 1);
+			p->comm[sizeof(p->comm) - 1] = '\0';
+		}
+		if ((str = arg_str(s, v, K_EXE)))
+			enr_str_set(&p->exe, str, 0);
+		if ((str = arg_str(s, v, K_EXEPATH)))
+			enr_str_set(&p->exepath, str, 0);
+		if ((str = arg_str(s, v, K_CWD)))
+			enr_str_set(&p->cwd, str, 0);
+		if ((str = arg_str(s, v, K_ROOT)))
+			enr_str_set(&p->root, str, 0);
+		if ((raw = arg_raw(s, v, K_ARGS, &len, &trunc)))
+			enr_strv_set(&p->args, (const char *)raw, len, trunc);
+		if ((raw = arg_raw(s, v, K_ENV, &len, &trunc)))
+			enr_strv_set(&p->env, (const char *)raw, len, trunc);
+		if ((raw = arg_raw(s, v, K_CGROUPS, &len, &trunc))) {
+			enr_strv_set(&p->cgroups, (const char *)raw, len, trunc);
+			ctr_id_from_cgroups(&p->cgroups, p->container_id, sizeof(p->container_id));
+		}
+		p->fdlimit = arg_u64(s, v, K_FDLIMIT, 0);
+		p->uid = (uint32_t)arg_u64(s, v, K_UID, 0);
+		p->gid = (uint32_t)arg_u64(s, v, K_GID, 0);
+		p->loginuid = (uint32_t)arg_u64(s, v, K_LOGINUID, UINT32_MAX);
+		p->cap_inheritable = arg_u64(s, v, K_CAP_I, 0);
+		p->cap_permitted = arg_u64(s, v, K_CAP_P, 0);
+		p->cap_effective = arg_u64(s, v, K_CAP_E, 0);
+		p->tty = (uint32_t)arg_u64(s, v, K_TTY, 0);
+		p->start_ts = th->clone_ts;
+		p->flags |= ENR_PF_FROM_PROCFS;
+		thr_recount_children(s->threads);
+		return 0;
+	}
+	case LNR_EVT_SEED_FD: {
+		struct enr_thread *th = thr_get(s->threads, arg_s64(s, v, K_TID, v->hdr->tid));
+		enum enr_fd_type t = seed_fd_type(arg_u64(s, v, K_TYPE, 0));
+		uint64_t scap_type = arg_u64(s, v, K_TYPE, 0);
+		struct enr_fd *f;
+		char upath[4096];
+
+		if (!th)
+			return -ENOENT;
+		f = fdt_add(th->proc->fds, arg_s64(s, v, K_FD, -1), t, arg_str(s, v, K_NAME), NULL);
+		if (!f)
+			return -ENOMEM;
+		f->flags |= ENR_FDF_FROM_PROCFS;
+		f->open_flags = (uint32_t)arg_u64(s, v, K_FLAGS, 0);
+		f->dev = (uint32_t)arg_u64(s, v, K_DEV, 0);
+		f->ino = arg_u64(s, v, K_INO, 0);
+		f->l4proto = (uint8_t)arg_u64(s, v, K_L4PROTO, 0);
+		raw = arg_raw(s, v, K_TUPLE, &len, NULL);
+		if (raw && st_decode_tuple(raw, len, f, upath, sizeof(upath)) == 0) {
+			if (scap_type == 5 || scap_type == 6) {
+				f->flags |= ENR_FDF_SERVER;
+			} else if (t == ENR_FD_IPV4 || t == ENR_FD_IPV6) {
+				f->flags |= ENR_FDF_CONNECTED;
+				tuple_name(f);
+			}
+		}
+		return 0;
+	}
+	case LNR_EVT_SEED_USER:
+		if (arg_u64(s, v, K_IS_GROUP, 0))
+			return usr_db_seed_group(s->users, (uint32_t)arg_u64(s, v, K_GID, 0),
+						 arg_str(s, v, K_NAME));
+		return usr_db_seed_user(s->users, (uint32_t)arg_u64(s, v, K_UID, 0),
+					(uint32_t)arg_u64(s, v, K_GID, 0), arg_str(s, v, K_NAME),
+					arg_str(s, v, K_HOMEDIR), arg_str(s, v, K_SHELL));
+	default:
+		return 0;
+	}
+}
+
 int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 {
 	int64_t res, fd;
@@ -562,6 +683,9 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	c->fdnum = -1;
 	c->ts = v->hdr->ts;
 	s->stats.events++;
+	if (v->hdr->type == LNR_EVT_SEED_THREAD || v->hdr->type == LNR_EVT_SEED_FD ||
+	    v->hdr->type == LNR_EVT_SEED_USER)
+		return parse_seed(s, v); /* ctx stays empty: nothing to evaluate */
 	c->thread = thread_for(s, v);
 	if (!c->thread)
 		return -ENOMEM;

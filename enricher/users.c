@@ -28,6 +28,12 @@ struct usr_root {
 };
 
 struct usr_db {
+	/* Seeded entries (replay); strings owned. When seeded, files are not read. */
+	struct usr_user *seed_users;
+	size_t nseed_users;
+	struct usr_group *seed_groups;
+	size_t nseed_groups;
+	int seeded;
 	struct usr_root roots[USR_MAX_ROOTS];
 	size_t nroots;
 	size_t next_evict;
@@ -63,6 +69,15 @@ void usr_db_free(struct usr_db *db)
 {
 	if (!db)
 		return;
+	for (size_t i = 0; i < db->nseed_users; i++) {
+		free((char *)db->seed_users[i].name);
+		free((char *)db->seed_users[i].homedir);
+		free((char *)db->seed_users[i].shell);
+	}
+	free(db->seed_users);
+	for (size_t i = 0; i < db->nseed_groups; i++)
+		free((char *)db->seed_groups[i].name);
+	free(db->seed_groups);
 	for (size_t i = 0; i < db->nroots; i++)
 		root_fini(&db->roots[i]);
 	free(db);
@@ -226,10 +241,61 @@ static void refresh(struct usr_db *db, struct usr_root *r, struct usr_file *f, c
 	file_load(f, path, is_group, now ? now : 1);
 }
 
+int usr_db_seed_user(struct usr_db *db, uint32_t uid, uint32_t gid, const char *name,
+		     const char *homedir, const char *shell)
+{
+	struct usr_user *nu = realloc(db->seed_users, (db->nseed_users + 1) * sizeof(*nu));
+	struct usr_user *u;
+
+	if (!nu)
+		return -ENOMEM;
+	db->seed_users = nu;
+	u = &nu[db->nseed_users];
+	u->uid = uid;
+	u->gid = gid;
+	u->name = strdup(name ? name : "");
+	u->homedir = strdup(homedir ? homedir : "");
+	u->shell = strdup(shell ? shell : "");
+	if (!u->name || !u->homedir || !u->shell) {
+		free((char *)u->name);
+		free((char *)u->homedir);
+		free((char *)u->shell);
+		return -ENOMEM;
+	}
+	db->nseed_users++;
+	db->seeded = 1;
+	return 0;
+}
+
+int usr_db_seed_group(struct usr_db *db, uint32_t gid, const char *name)
+{
+	struct usr_group *ng = realloc(db->seed_groups, (db->nseed_groups + 1) * sizeof(*ng));
+
+	if (!ng)
+		return -ENOMEM;
+	db->seed_groups = ng;
+	ng[db->nseed_groups].gid = gid;
+	ng[db->nseed_groups].name = strdup(name ? name : "");
+	if (!ng[db->nseed_groups].name)
+		return -ENOMEM;
+	db->nseed_groups++;
+	db->seeded = 1;
+	return 0;
+}
+
 const struct usr_user *usr_lookup_user(struct usr_db *db, const char *root, uint32_t uid,
 				       uint64_t now_ns)
 {
-	struct usr_root *r = root_get(db, root);
+	struct usr_root *r;
+
+	if (db->seeded) {
+		for (size_t i = 0; i < db->nseed_users; i++)
+			if (db->seed_users[i].uid == uid)
+				return &db->seed_users[i];
+		db->misses++;
+		return NULL;
+	}
+	r = root_get(db, root);
 
 	if (!r)
 		return NULL;
@@ -244,7 +310,16 @@ const struct usr_user *usr_lookup_user(struct usr_db *db, const char *root, uint
 const struct usr_group *usr_lookup_group(struct usr_db *db, const char *root, uint32_t gid,
 					 uint64_t now_ns)
 {
-	struct usr_root *r = root_get(db, root);
+	struct usr_root *r;
+
+	if (db->seeded) {
+		for (size_t i = 0; i < db->nseed_groups; i++)
+			if (db->seed_groups[i].gid == gid)
+				return &db->seed_groups[i];
+		db->misses++;
+		return NULL;
+	}
+	r = root_get(db, root);
 
 	if (!r)
 		return NULL;

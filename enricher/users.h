@@ -35,6 +35,15 @@ const struct usr_user *usr_lookup_user(struct usr_db *db, const char *root, uint
 const struct usr_group *usr_lookup_group(struct usr_db *db, const char *root, uint32_t gid,
 					 uint64_t now_ns);
 
+/*
+ * Replay: users and groups from a capture's user list. Once anything is
+ * seeded, lookups use only the seeded entries (the machine replaying a
+ * capture is not the machine that recorded it). Returns 0 or -ENOMEM.
+ */
+int usr_db_seed_user(struct usr_db *db, uint32_t uid, uint32_t gid, const char *name,
+		     const char *homedir, const char *shell);
+int usr_db_seed_group(struct usr_db *db, uint32_t gid, const char *name);
+
 /* Re-check interval (ns); default one second. */
 void usr_db_set_recheck(struct usr_db *db, uint64_t recheck_ns);
 /* Number of parsed entries and lookups that found nothing. */

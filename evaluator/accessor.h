@@ -54,7 +54,10 @@ struct fld_val {
  * no value for this event (Falco's "missing": the check is false, `exists`
  * is false), or a negative errno on an internal error (treated as missing).
  * Single-valued fields return one value; fields flagged FLD_F_ANCESTOR
- * (without argument) or FLD_F_LIST may return several. It must not allocate
+ * (without argument), FLD_F_LIST or FLD_F_EITHER (fd.ip, fd.net, fd.port,
+ * fd.proto: client then server value) may return several. IPNET fields
+ * (fd.net, fd.snet, ...) return the IP address (val.ip); the comparison
+ * checks it against the network on the right. It must not allocate
  * on the hot path. evt_type, when not NULL, returns the current event's
  * enum lnr_evt_type so evt.type checks compare numbers, not strings.
  */

@@ -860,6 +860,8 @@ static struct cond_node *parse_condition_body(struct cp *p, struct cond_node *le
 	if (lex_str(p, "exists")) {
 		struct cond_node *u = mk(p, COND_UNARY, "exists", 6, pos);
 
+		if (u)
+			u->op = COND_OP_EXISTS;
 		if (!u) {
 			cond_free(left);
 			return NULL;

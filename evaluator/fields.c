@@ -88,7 +88,8 @@ int fld_resolve(const char *name, const char *arg, size_t arg_len, struct fld_re
 		snprintf(msg, msgsz, "evt.arg fields must be expressed explicitly");
 		return -EINVAL;
 	}
-	if ((fi->flags & FLD_F_ARG_REQUIRED) && (!a || alen == 0)) {
+	/* evt.abspath without argument is accepted by libsinsp (the whole path). */
+	if ((fi->flags & FLD_F_ARG_REQUIRED) && (!a || alen == 0) && fi->id != FLD_EVT_ABSPATH) {
 		snprintf(msg, msgsz, "filter %s requires an argument", fi->name);
 		return -EINVAL;
 	}

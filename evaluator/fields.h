@@ -20,6 +20,7 @@ enum fld_flags {
 	FLD_F_DEPRECATED = 1u << 7,	/* Still works; the loader warns. */
 	FLD_F_LIST = 1u << 8,	  /* Multi-valued: in = all values in set, intersects = any. */
 	FLD_F_ANCESTOR = 1u << 9, /* Without arg, the values of every ancestor (match any). */
+	FLD_F_EITHER = 1u << 10,  /* Client and server values: == any side, != neither side. */
 };
 
 enum fld_id {

@@ -67,12 +67,12 @@
 	X(FD_NAME, "fd.name", LNR_PT_CHARBUF, 0, "fd name: file path or connection tuple") \
 	X(FD_DIRECTORY, "fd.directory", LNR_PT_CHARBUF, 0, "directory of a file fd") \
 	X(FD_FILENAME, "fd.filename", LNR_PT_CHARBUF, 0, "base name of a file fd") \
-	X(FD_IP, "fd.ip", LNR_PT_IPADDR, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "client or server IP (filter only)") \
+	X(FD_IP, "fd.ip", LNR_PT_IPADDR, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_EITHER, "client or server IP (filter only)") \
 	X(FD_CIP, "fd.cip", LNR_PT_IPADDR, 0, "client IP") \
 	X(FD_SIP, "fd.sip", LNR_PT_IPADDR, 0, "server IP") \
 	X(FD_LIP, "fd.lip", LNR_PT_IPADDR, 0, "local IP") \
 	X(FD_RIP, "fd.rip", LNR_PT_IPADDR, 0, "remote IP") \
-	X(FD_PORT, "fd.port", LNR_PT_PORT, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "client or server port (filter only)") \
+	X(FD_PORT, "fd.port", LNR_PT_PORT, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_EITHER, "client or server port (filter only)") \
 	X(FD_CPORT, "fd.cport", LNR_PT_PORT, 0, "client port") \
 	X(FD_SPORT, "fd.sport", LNR_PT_PORT, 0, "server port") \
 	X(FD_LPORT, "fd.lport", LNR_PT_PORT, 0, "local port") \
@@ -83,12 +83,12 @@
 	X(FD_UID, "fd.uid", LNR_PT_CHARBUF, 0, "file descriptor field fd.uid") \
 	X(FD_CONTAINERNAME, "fd.containername", LNR_PT_CHARBUF, 0, "file descriptor field fd.containername") \
 	X(FD_CONTAINERDIRECTORY, "fd.containerdirectory", LNR_PT_CHARBUF, 0, "file descriptor field fd.containerdirectory") \
-	X(FD_PROTO, "fd.proto", LNR_PT_PORT, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "file descriptor field fd.proto") \
+	X(FD_PROTO, "fd.proto", LNR_PT_PORT, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_EITHER, "file descriptor field fd.proto") \
 	X(FD_CPROTO, "fd.cproto", LNR_PT_CHARBUF, 0, "file descriptor field fd.cproto") \
 	X(FD_SPROTO, "fd.sproto", LNR_PT_CHARBUF, 0, "file descriptor field fd.sproto") \
 	X(FD_LPROTO, "fd.lproto", LNR_PT_CHARBUF, 0, "file descriptor field fd.lproto") \
 	X(FD_RPROTO, "fd.rproto", LNR_PT_CHARBUF, 0, "file descriptor field fd.rproto") \
-	X(FD_NET, "fd.net", LNR_PT_IPNET, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "client or server network (CIDR, filter only)") \
+	X(FD_NET, "fd.net", LNR_PT_IPNET, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_EITHER, "client or server network (CIDR, filter only)") \
 	X(FD_CNET, "fd.cnet", LNR_PT_IPNET, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "client network (CIDR, filter only)") \
 	X(FD_SNET, "fd.snet", LNR_PT_IPNET, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "server network (CIDR, filter only)") \
 	X(FD_LNET, "fd.lnet", LNR_PT_IPNET, FLD_F_FILTER_ONLY|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "local network (CIDR, filter only)") \

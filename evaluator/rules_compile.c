@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "rules_output.h"
 #include "rules_yaml.h"
 
 /*
@@ -19,12 +20,6 @@
  */
 #define RULES_MAX_MACRO_DEPTH 1000u
 #define RULES_MAX_EXPANDED_NODES (1u << 20)
-
-static const char *const lnr_evt_names[] = {
-#define NAME(id, name) name,
-	LNR_EVT_LIST(NAME)
-#undef NAME
-};
 
 /* ---- growable string ---------------------------------------------------------------------- */
 
@@ -704,82 +699,6 @@ static size_t field_name_len(const char *s)
 static const char *const transformers[] = {"tolower", "toupper", "b64",	   "basename", "len",
 					   "join",    "concat",	 "getopt", "val",      NULL};
 
-/* Field-like string: "a.b", "a.b[x]", surrounded by blanks at most. 1 field, 2 transformer. */
-static int looks_like_field(const char *v)
-{
-	size_t i = 0, n;
-
-	while (v[i] == ' ' || v[i] == '\t')
-		i++;
-	for (const char *const *t = transformers; *t; t++) {
-		size_t tl = strlen(*t);
-
-		if (strncmp(v + i, *t, tl) == 0 && v[i + tl] == '(') {
-			size_t j = i + tl + 1;
-
-			while (v[j] == ' ' || v[j] == '\t')
-				j++;
-			n = field_name_len(v + j);
-			if (!n)
-				return 0;
-			j += n;
-			while (v[j] == ' ' || v[j] == '\t')
-				j++;
-			return v[j] == ')' ? 2 : 0;
-		}
-	}
-	n = field_name_len(v + i);
-	if (!n)
-		return 0;
-	i += n;
-	if (v[i] == '[') {
-		const char *e = strchr(v + i, ']');
-
-		if (!e)
-			return 0;
-		i = (size_t)(e - v) + 1;
-	}
-	while (v[i] == ' ' || v[i] == '\t')
-		i++;
-	return v[i] == '\0' ? 1 : 0;
-}
-
-/* Whether a field-looking value names a real field (libsinsp warns only then). */
-static bool field_known(const char *v)
-{
-	char name[128], msg[128];
-	const char *arg = NULL;
-	size_t n, arg_len = 0;
-	struct fld_ref ref;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	for (const char *const *c = transformers; *c; c++) {
-		size_t tl = strlen(*c);
-
-		if (strncmp(v, *c, tl) == 0 && v[tl] == '(') {
-			v += tl + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			break;
-		}
-	}
-	n = field_name_len(v);
-	if (!n || n >= sizeof(name))
-		return false;
-	memcpy(name, v, n);
-	name[n] = '\0';
-	if (v[n] == '[') {
-		const char *e = strchr(v + n, ']');
-
-		if (e) {
-			arg = v + n + 1;
-			arg_len = (size_t)(e - arg);
-		}
-	}
-	return fld_resolve(name, arg, arg_len, &ref, msg, sizeof(msg)) == 0;
-}
-
 struct wctx {
 	struct cctx *c;
 	const struct rules_rule *r;
@@ -800,16 +719,6 @@ static int warn_cb(struct cond_node **slot, int in_tr, void *ud)
 			w->c, RULES_WARNING, RULES_WARN_DEPRECATED_ITEM, w->r->cond_pos.pos,
 			"usage of deprecated field '%s' has been detected in the rule condition",
 			n->str);
-	}
-	if (n->kind == COND_BINARY && n->nkids == 2 && n->kids[1]->kind == COND_VALUE &&
-	    strlen(n->kids[1]->str) == n->kids[1]->len) {
-		int k = looks_like_field(n->kids[1]->str);
-
-		if (k && field_known(n->kids[1]->str))
-			w->rc = diag(w->c, RULES_WARNING, RULES_WARN_COMPILE_CONDITION,
-				     w->r->cond_pos.pos,
-				     "'%s' may be a valid field%s misused as a const string value",
-				     n->kids[1]->str, k == 2 ? " transformer" : "");
 	}
 	return w->rc < 0 ? w->rc : 0;
 }
@@ -922,9 +831,32 @@ static char *build_output(struct cctx *c, const struct rules_rule *r)
 		p = hit + sizeof(ci) - 1;
 	}
 	sb_add(&b, p);
-	if (c->opts && c->opts->append_output && *c->opts->append_output) {
-		sb_add(&b, " ");
-		sb_add(&b, c->opts->append_output);
+	for (size_t i = 0; c->opts && i < c->opts->nappend; i++) {
+		const struct rules_append_output *ap = &c->opts->append[i];
+		bool match = true;
+
+		if (ap->match_rule && *ap->match_rule && strcmp(ap->match_rule, r->name) != 0)
+			match = false;
+		if (ap->match_source && *ap->match_source &&
+		    strcmp(ap->match_source, r->source) != 0)
+			match = false;
+		for (size_t k = 0; match && k < ap->nmatch_tags; k++) {
+			bool has = false;
+
+			for (size_t j = 0; j < r->ntags && !has; j++)
+				has = strcmp(r->tags[j], ap->match_tags[k]) == 0;
+			match = has;
+		}
+		if (!match)
+			continue;
+		if (ap->extra_output && *ap->extra_output) {
+			sb_add(&b, " ");
+			sb_add(&b, ap->extra_output);
+		}
+		if (ap->suggested_output) {
+			sb_add(&b, " ");
+			sb_add(&b, RULES_SUGGESTED_OUTPUT);
+		}
 	}
 	if (!b.buf && !b.oom)
 		return strdup("");
@@ -1012,6 +944,30 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 				    "%s", f.msg);
 	}
 	{
+		struct prog_msg pm;
+
+		memset(&pm, 0, sizeof(pm));
+		out->prog = prog_compile(out->ast, &pm);
+		if (!out->prog) {
+			if (errno == ENOMEM)
+				return -ENOMEM;
+			if (r->skip_if_unknown_filter && strstr(pm.msg, "nonexistent field")) {
+				rc = diag(c, RULES_WARNING, RULES_WARN_UNKNOWN_FILTER,
+					  r->cond_pos.pos, "%s", pm.msg);
+				return rc < 0 ? rc : 1;
+			}
+			return diag(c, RULES_ERROR, RULES_ERR_COMPILE_CONDITION, r->cond_pos.pos,
+				    "%s", pm.msg);
+		}
+		for (size_t i = 0; i < prog_warning_count(out->prog); i++) {
+			rc = diag(c, RULES_WARNING, RULES_WARN_COMPILE_CONDITION, r->cond_pos.pos,
+				  "%s", prog_warning(out->prog, i)->msg);
+			if (rc < 0)
+				return rc;
+		}
+		prog_evtset(out->prog, &out->lnr_types);
+	}
+	{
 		struct wctx w = {c, r, false, 0};
 
 		rc = cond_walk(&out->ast, warn_cb, &w);
@@ -1026,6 +982,26 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 		       "%%container.info is deprecated and no longer has an effect: it was "
 		       "removed from the output")) < 0)
 		return rc;
+	{
+		char omsg[256];
+		size_t off;
+
+		out->fmt = rules_outfmt_compile(out->output, omsg, sizeof(omsg), &off);
+		if (!out->fmt) {
+			if (errno == ENOMEM)
+				return -ENOMEM;
+			if (r->skip_if_unknown_filter && strstr(omsg, "invalid formatting token")) {
+				rc = diag(c, RULES_WARNING, RULES_WARN_UNKNOWN_FILTER,
+					  r->output_pos.pos, "%s", omsg);
+				return rc < 0 ? rc : 1;
+			}
+			return diag(c, RULES_ERROR, RULES_ERR_COMPILE_OUTPUT,
+				    strcmp(out->output, r->output) == 0
+					    ? rules_textpos_at(c->l, &r->output_pos, off)
+					    : r->output_pos.pos,
+				    "%s", omsg);
+		}
+	}
 	{
 		struct owarn o = {c, r};
 
@@ -1047,6 +1023,8 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 
 static void crule_fini(struct rules_crule *r)
 {
+	prog_free(r->prog);
+	rules_outfmt_free(r->fmt);
 	cond_free(r->ast);
 	free(r->condition);
 	free(r->output);
@@ -1087,7 +1065,7 @@ int rules_ruleset_reindex(struct rules_ruleset *rs)
 
 		for (size_t i = 0; i < rs->nrules; i++)
 			if (rs->rules[i].enabled &&
-			    rules_evtset_has(&rs->rules[i].types, lnr_evt_names[t]))
+			    evtset_has(&rs->rules[i].lnr_types, (unsigned)t))
 				n++;
 		if (!n)
 			continue;
@@ -1096,7 +1074,7 @@ int rules_ruleset_reindex(struct rules_ruleset *rs)
 			return -ENOMEM;
 		for (size_t i = 0; i < rs->nrules; i++)
 			if (rs->rules[i].enabled &&
-			    rules_evtset_has(&rs->rules[i].types, lnr_evt_names[t]))
+			    evtset_has(&rs->rules[i].lnr_types, (unsigned)t))
 				rs->by_type[t][rs->nby_type[t]++] = (uint32_t)i;
 	}
 	return 0;
@@ -1145,7 +1123,7 @@ static int check_plugins(struct cctx *c)
 
 struct rules_ruleset *rules_compile(struct rules_loader *l, const struct rules_opts *opts)
 {
-	struct rules_opts defopts = {RULES_PRIO_DEBUG, NULL};
+	struct rules_opts defopts = {RULES_PRIO_DEBUG, NULL, 0};
 	struct rules_coll *col = &l->coll;
 	struct cctx c;
 	struct rules_ruleset *rs;

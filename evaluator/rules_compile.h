@@ -8,7 +8,11 @@
 
 #include "cond.h"
 #include "event_types.h"
+#include "evtset.h"
+#include "prog.h"
 #include "rules_load.h"
+
+struct rules_outfmt;
 
 /*
  * A set of Falco event names: `names` exactly (neg false) or every event but
@@ -28,20 +32,44 @@ void rules_evtset_fini(struct rules_evtset *s);
 /* Event-type set of an (expanded) condition, Falco's rules (ppm_codes.cpp). 0 or -ENOMEM. */
 int rules_evtset_of(const struct cond_node *ast, struct rules_evtset *out);
 
+/*
+ * What the container plugin suggests for outputs (Falco's append_output
+ * `suggested_output: true`, the default): our built-in container fields.
+ */
+#define RULES_SUGGESTED_OUTPUT                                                                     \
+	"container_id=%container.id container_name=%container.name "                               \
+	"container_image_repository=%container.image.repository "                                  \
+	"container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name "                     \
+	"k8s_ns_name=%k8s.ns.name"
+
+/* One Falco `append_output` entry (falco.yaml). Match fields NULL/empty match everything. */
+struct rules_append_output {
+	const char *match_rule; /* exact rule name */
+	const char *match_source;
+	const char *const *match_tags; /* the rule must have all of them */
+	size_t nmatch_tags;
+	const char *extra_output; /* appended to the output text, or NULL */
+	bool suggested_output;	  /* append RULES_SUGGESTED_OUTPUT */
+};
+
 struct rules_opts {
-	enum rules_prio
-		min_priority; /* rules less severe than this are skipped (Falco `priority:`) */
-	const char *
-		append_output; /* Falco `append_output` text added to every syscall output, or NULL */
+	/* Rules less severe than this are skipped (Falco `priority:`). */
+	enum rules_prio min_priority;
+	/* Falco `append_output` entries, in config order. */
+	const struct rules_append_output *append;
+	size_t nappend;
 };
 
 /* One compiled rule. */
 struct rules_crule {
 	const struct rules_rule *rule; /* in the loader's collection (not owned) */
 	struct cond_node *ast;	       /* lists, macros and exceptions expanded (owned) */
-	char *condition; /* canonical form of ast: Falco's compiled condition (owned) */
-	char *output;	 /* output format after substitutions (owned) */
-	struct rules_evtset types;
+	char *condition;	   /* canonical form of ast: Falco's compiled condition (owned) */
+	char *output;		   /* output format after substitutions (owned) */
+	struct rules_outfmt *fmt;  /* compiled output (owned) */
+	struct rules_evtset types; /* by Falco event name (drives the LOAD_NO_EVTTYPE warning) */
+	struct prog *prog;	   /* the compiled condition (owned) */
+	struct evtset lnr_types;   /* Lanner event types the rule can match (the index) */
 	bool enabled;
 };
 

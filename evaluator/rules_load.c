@@ -1096,7 +1096,8 @@ static int append_exceptions(struct rd *r, struct rules_rule *prev, struct rules
 			if (!v)
 				return -ENOMEM;
 			pe->values = v;
-			memcpy(&v[pe->nvalues], ex->values, ex->nvalues * sizeof(*v));
+			if (ex->nvalues)
+				memcpy(&v[pe->nvalues], ex->values, ex->nvalues * sizeof(*v));
 			pe->nvalues += ex->nvalues;
 			free(ex->values);
 			ex->values = NULL;

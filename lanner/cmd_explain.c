@@ -30,9 +30,23 @@ static char *explain_one(struct explain *e, const char *text, struct rules_evtse
 	}
 	if (!ast)
 		return NULL;
-	if (!e->parse_only && rules_check_fields(ast, msg, msgsz, pos) < 0) {
-		cond_free(ast);
-		return NULL;
+	if (!e->parse_only) {
+		struct prog_msg pm;
+		struct prog *p;
+
+		if (rules_check_fields(ast, msg, msgsz, pos) < 0) {
+			cond_free(ast);
+			return NULL;
+		}
+		/* Type checks of operators and values: the real compiler. */
+		p = prog_compile(ast, &pm);
+		if (!p) {
+			snprintf(msg, msgsz, "%s", pm.msg);
+			*pos = pm.pos;
+			cond_free(ast);
+			return NULL;
+		}
+		prog_free(p);
 	}
 	canon = cond_to_string(ast);
 	if (!canon)

@@ -80,6 +80,8 @@ FALCO_EXTRA = {
     "grpc_output.enabled": "bool",
     # a number with a unit ("1h") or a plain number of milliseconds
     "metrics.interval": "string",
+    # read as a double by Falco, though the reference writes 1
+    "syscall_event_drops.max_burst": "double",
 }
 
 LANNER = {

@@ -186,6 +186,9 @@ def flags(s, name):
     # Ancestor fields without argument match any ancestor (several values).
     if name in ("proc.aname", "proc.aexe", "proc.aexepath", "proc.apid", "proc.acmdline", "proc.aenv"):
         out.append("FLD_F_ANCESTOR")
+    # Client-or-server fields: == matches either side, != neither.
+    if name in ("fd.ip", "fd.port", "fd.proto", "fd.net"):
+        out.append("FLD_F_EITHER")
     return "|".join(out) if out else "0"
 
 

@@ -789,6 +789,38 @@ static void test_override_errors(void **state)
 	assert_int_equal(cfg_apply_override(cfg, "x={a: 1, a: 2}"), -EINVAL);
 	expect_diag(fx, "-o x={a: 1, a: 2}:1:8: error: duplicate key 'a' (first defined at -o "
 			"x={a: 1, a: 2}:1:2)");
+	/* a failed override leaves nothing half-created behind */
+	assert_int_equal(cfg_apply_override(cfg, "fresh.list[2]=x"), -EINVAL);
+	expect_diag(fx, "-o fresh.list[2]=x: error: index 2 out of range (the list has 0 items)");
+	assert_false(cfg_has(cfg, "fresh"));
+	assert_int_equal(cfg_apply_override(cfg, "newkey.sub.json_output.x[1]=y"), -EINVAL);
+	assert_false(cfg_has(cfg, "newkey"));
+	/* the depth limit holds for keys plus values */
+	{
+		char deep[CFG_MAX_PATH];
+		size_t o = 0;
+		int i;
+
+		for (i = 0; i < 60; i++)
+			o += (size_t)snprintf(deep + o, sizeof(deep) - o, "%sk", i ? "." : "");
+		snprintf(deep + o, sizeof(deep) - o, "=[[[[x]]]]");
+		assert_int_equal(cfg_apply_override(cfg, deep), 0);
+		snprintf(deep + o, sizeof(deep) - o, "=[[[[[x]]]]]");
+		assert_int_equal(cfg_apply_override(cfg, deep), -EINVAL);
+		expect_diag(fx, "error: nesting deeper than 64 levels");
+		/* a new key: 65 levels of mappings */
+		o = (size_t)snprintf(deep, sizeof(deep), "j");
+		for (i = 1; i < 65; i++)
+			o += (size_t)snprintf(deep + o, sizeof(deep) - o, ".k");
+		snprintf(deep + o, sizeof(deep) - o, "=1");
+		fx->d.text[0] = '\0';
+		assert_int_equal(cfg_apply_override(cfg, deep), -EINVAL);
+		expect_diag(fx, "error: nesting deeper than 64 levels");
+		assert_false(cfg_has(cfg, "j"));
+		deep[strlen(deep) - 4] = '\0'; /* 64 levels: fine */
+		strcat(deep, "=1");
+		assert_int_equal(cfg_apply_override(cfg, deep), 0);
+	}
 	/* a bad value given with -o is reported at the override */
 	assert_int_equal(cfg_apply_override(cfg, "json_output=maybe"), 0);
 	assert_true(cfg_get_bool(cfg, "json_output", true));

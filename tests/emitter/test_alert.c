@@ -407,6 +407,29 @@ static void test_wire_validation(void **state)
 	alert_buf_fini(&w);
 }
 
+/* Falco's text form of internal messages: "<time>: <Priority> msg (k=v ...)", keys sorted. */
+static void test_internal_text(void **state)
+{
+	struct alert *a = alert_new();
+	struct alert_fmt f;
+	struct alert_buf b;
+
+	alert_buf_init(&b);
+	alert_fmt_default(&f);
+	f.time_format_iso_8601 = true; /* internal text keeps the plain time, as Falco */
+	a->priority = ALERT_PRIO_WARNING;
+	a->time_ns = 1795868946211176210ull;
+	alert_set_source(a, "internal");
+	alert_set_output(a, "Drops");
+	alert_add_uint64(a, "n.drops", 3);
+	alert_add_string(a, "a.cause", "buf\"x");
+	assert_int_equal(alert_render(a, &f, &b), 0);
+	assert_string_equal(b.data,
+			    "12:29:06.211176210: Warning Drops (a.cause=\"buf\\\"x\" n.drops=3)");
+	alert_free(a);
+	alert_buf_fini(&b);
+}
+
 static void test_priorities(void **state)
 {
 	enum alert_priority p;
@@ -434,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_json_options),
 		cmocka_unit_test(test_internal_metrics_snapshot),
 		cmocka_unit_test(test_wire_validation),
+		cmocka_unit_test(test_internal_text),
 		cmocka_unit_test(test_priorities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -297,6 +297,48 @@ static void test_sockets(void **state)
 	st_free(s);
 }
 
+static void test_seeds(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+
+	/* a capture's lists: parent, child with an open file, and its users */
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 10), I("pid", 10), I("ptid", 1),
+		 S("comm", "sshd"), S("exe", "/usr/sbin/sshd"), S("exepath", "/usr/sbin/sshd"),
+		 S("cwd", "/"), I("uid", 0), I("sid", 10)));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
+		 S("comm", "bash"), S("exe", "-bash"), S("cwd", "/home/alice/"),
+		 B("args", "-i\0", 3), I("uid", 1000), I("gid", 1000), I("loginuid", 1000),
+		 I("sid", 20)));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_FD, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
+		 S("name", "/home/alice/notes.txt")));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 0), I("uid", 1000), I("gid", 1000),
+		 S("name", "alice"), S("homedir", "/home/alice"), S("shell", "/bin/bash")));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 1), I("gid", 1000), S("name", "staff")));
+	/* an event of the seeded process on the seeded fd */
+	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 5)));
+	assert_string_equal(field(s, &c, "proc.name"), "bash");
+	assert_string_equal(field(s, &c, "proc.pname"), "sshd");
+	assert_string_equal(field(s, &c, "proc.cmdline"), "bash -i");
+	assert_string_equal(field(s, &c, "fd.name"), "/home/alice/notes.txt");
+	/* users come from the capture only, not from this machine */
+	assert_string_equal(field(s, &c, "user.name"), "alice");
+	assert_string_equal(field(s, &c, "user.homedir"), "/home/alice");
+	assert_string_equal(field(s, &c, "user.loginname"), "alice");
+	assert_string_equal(field(s, &c, "group.name"), "staff");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_READ, 10, 10, I("res", 1), I("fd", 3)));
+	assert_string_equal(field(s, &c, "user.name"),
+			    "<NA>"); /* uid 0 not in the capture's list */
+	st_finish(s, &c);
+	st_free(s);
+}
+
 static int setup(void **state)
 {
 	X = malloc(sizeof(*X));
@@ -314,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_lifecycle),
 		cmocka_unit_test(test_sockets),
+		cmocka_unit_test(test_seeds),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -320,7 +320,7 @@ static void test_selection_and_priority(void **state)
 		"  priority: DEBUG\n  tags: [net]\n"
 		"- rule: two\n  desc: d\n  condition: evt.type = close\n  output: o\n"
 		"  priority: CRITICAL\n  tags: [file]\n";
-	struct rules_opts opts = {RULES_PRIO_WARNING, NULL};
+	struct rules_opts opts = {RULES_PRIO_WARNING, NULL, 0};
 	struct rules_loader *l = rules_loader_new();
 	struct rules_ruleset *rs;
 

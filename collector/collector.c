@@ -1,0 +1,552 @@
+/* collector.c: libbpf loader, run-time syscall selection and the ring-buffer drain. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "col_table.h"
+#include "event.h"
+#include "lanner.h"
+#include "lanner.skel.h"
+
+_Static_assert(sizeof(struct lnr_bpf_hdr) == sizeof(struct lnr_evt_hdr), "BPF header mirrors");
+_Static_assert(offsetof(struct lnr_bpf_hdr, len) == offsetof(struct lnr_evt_hdr, len), "len");
+_Static_assert(offsetof(struct lnr_bpf_hdr, type) == offsetof(struct lnr_evt_hdr, type), "type");
+_Static_assert(offsetof(struct lnr_bpf_hdr, flags) == offsetof(struct lnr_evt_hdr, flags), "flags");
+_Static_assert(LNR_PARAM_TRUNC == 0x40000000u, "truncation bit");
+
+/* Falco's buf_size_preset table (bytes); 0 is not a preset. */
+static const size_t col_presets[COL_BUF_PRESET_MAX + 1] = {
+	0,	  1 << 20,  2 << 20,   4 << 20,	  8 << 20,   16 << 20,
+	32 << 20, 64 << 20, 128 << 20, 256 << 20, 512 << 20,
+};
+
+#define COL_MAX_RINGS 1024
+
+struct col {
+	struct lanner *skel;
+	struct ring_buffer *rb;
+	int ring_fds[COL_MAX_RINGS];
+	int nrings;
+	int ncpu;
+	struct bpf_link *links[8];
+	int nlinks;
+	struct col_opts opts;
+	uint64_t delivered;
+	int sink_err;
+};
+
+/* libbpf messages are collected here while loading, so a verifier failure can
+ * be saved to a file instead of flooding the terminal. */
+static char *col_log;
+static size_t col_log_len, col_log_cap;
+static int col_log_verbose;
+
+static int col_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char *line = NULL;
+	int n;
+
+	if (level == LIBBPF_DEBUG && !col_log_verbose)
+		return 0;
+	n = vasprintf(&line, fmt, ap);
+	if (n < 0)
+		return 0;
+	if (col_log_len + n + 1 > col_log_cap) {
+		size_t cap = col_log_cap ? col_log_cap * 2 : 65536;
+		char *p;
+
+		while (cap < col_log_len + n + 1)
+			cap *= 2;
+		p = cap <= (256u << 20) ? realloc(col_log, cap) : NULL;
+		if (!p) {
+			free(line);
+			return 0;
+		}
+		col_log = p;
+		col_log_cap = cap;
+	}
+	memcpy(col_log + col_log_len, line, n);
+	col_log_len += n;
+	col_log[col_log_len] = 0;
+	free(line);
+	return 0;
+}
+
+void col_opts_default(struct col_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->buf_size_preset = COL_BUF_PRESET_DEFAULT;
+	o->cpus_for_each_buffer = 2;
+	o->snaplen = 80;
+	o->args_max = 4096;
+}
+
+static int col_ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	struct col *c = ctx;
+	int err;
+
+	if (!c->opts.sink) {
+		c->delivered++;
+		return 0;
+	}
+	err = c->opts.sink(data, size, c->opts.sink_arg);
+	if (err < 0) {
+		c->sink_err = err;
+		return err;
+	}
+	c->delivered++;
+	return 0;
+}
+
+static int64_t col_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void col_save_log(const struct col_opts *o, char *err, size_t errlen, const char *what,
+			 int e)
+{
+	char path[256];
+	FILE *f;
+
+	if (o->verifier_log)
+		snprintf(path, sizeof(path), "%s", o->verifier_log);
+	else
+		snprintf(path, sizeof(path), "/tmp/lanner-collector-verifier.%d.log",
+			 (int)getpid());
+	f = fopen(path, "w");
+	if (f) {
+		if (col_log)
+			fputs(col_log, f);
+		fclose(f);
+		snprintf(err, errlen, "%s failed (%s): the BPF verifier log is saved in %s", what,
+			 strerror(e), path);
+	} else {
+		snprintf(err, errlen, "%s failed (%s) and the log could not be saved to %s", what,
+			 strerror(e), path);
+	}
+}
+
+static int col_fill_tables(struct col *c)
+{
+	int specs = bpf_map__fd(c->skel->maps.lnr_specs);
+	int progs = bpf_map__fd(c->skel->maps.lnr_exit_progs);
+	int gen = bpf_program__fd(c->skel->progs.lnr_exit_generic);
+	int clone = bpf_program__fd(c->skel->progs.lnr_exit_clone);
+	int exec = bpf_program__fd(c->skel->progs.lnr_exit_execve);
+
+	for (unsigned t = 0; t < LNR_EVT_MAX && t < LNR_NR_TYPES; t++) {
+		const struct col_evt *e = col_tab_get(t);
+		struct lnr_evt_spec sp;
+		__u32 key = t;
+		int fd = -1;
+
+		if (!e || e->prog == COL_PROG_NONE)
+			continue;
+		if (e->prog == COL_PROG_GENERIC) {
+			if (e->nparams > LNR_SPEC_MAX_PARAMS)
+				return -E2BIG;
+			memset(&sp, 0, sizeof(sp));
+			sp.type = t;
+			sp.nparams = e->nparams;
+			for (unsigned i = 0; i < e->nparams; i++) {
+				const struct col_param *p = &e->params[i];
+
+				sp.p[i].kind = p->kind;
+				sp.p[i].src = p->src;
+				sp.p[i].size = col_ptype_size(p->type);
+				sp.p[i].xf = p->xf;
+				sp.p[i].aux = p->aux;
+				/* fds, pids and int arguments are C ints in the syscall ABI. */
+				sp.p[i].pad[0] = p->type == LNR_PT_FD || p->type == LNR_PT_PID ||
+						 p->type == LNR_PT_INT32;
+			}
+			if (bpf_map_update_elem(specs, &key, &sp, BPF_ANY))
+				return -errno;
+			fd = gen;
+		} else if (e->prog == COL_PROG_CLONE) {
+			fd = clone;
+		} else if (e->prog == COL_PROG_EXECVE) {
+			fd = exec;
+		}
+		for (int k = 0; k < COL_MAX_SYSCALLS; k++) {
+			__u32 nr = e->nr[k];
+
+			if (e->nr[k] < 0 || nr >= LNR_NR_SYSCALLS)
+				continue;
+			if (bpf_map_update_elem(progs, &nr, &fd, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
+{
+	struct col *c;
+	size_t bufsz;
+	unsigned per;
+	int e;
+
+	if (geteuid() != 0) {
+		snprintf(err, errlen,
+			 "lanner-collector needs root (CAP_BPF, CAP_PERFMON): run it "
+			 "with sudo");
+		errno = EPERM;
+		return NULL;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		snprintf(err, errlen,
+			 "the kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
+			 "CO-RE needs CONFIG_DEBUG_INFO_BTF=y");
+		errno = ENOENT;
+		return NULL;
+	}
+	if (o->buf_size_preset > COL_BUF_PRESET_MAX) {
+		snprintf(err, errlen, "buf_size_preset %u out of range 0..%d", o->buf_size_preset,
+			 COL_BUF_PRESET_MAX);
+		errno = EINVAL;
+		return NULL;
+	}
+	bufsz = o->buf_size_preset ? col_presets[o->buf_size_preset] : o->buf_size;
+	if (bufsz < 4096 || (bufsz & (bufsz - 1))) {
+		snprintf(err, errlen, "ring buffer size %zu is not a power of two >= 4096", bufsz);
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->opts = *o;
+	for (int i = 0; i < COL_MAX_RINGS; i++)
+		c->ring_fds[i] = -1;
+	col_log_len = 0;
+	col_log_verbose = getenv("LANNER_BPF_DEBUG") != NULL;
+	libbpf_set_print(col_libbpf_print);
+
+	c->ncpu = libbpf_num_possible_cpus();
+	if (c->ncpu <= 0) {
+		e = -c->ncpu;
+		snprintf(err, errlen, "cannot count the possible CPUs: %s", strerror(e));
+		goto fail;
+	}
+	c->skel = lanner__open();
+	if (!c->skel) {
+		e = errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(e));
+		goto fail;
+	}
+	bpf_map__set_max_entries(c->skel->maps.lnr_scratch, c->ncpu);
+	bpf_map__set_max_entries(c->skel->maps.lnr_ringbufs, c->ncpu);
+	/* The inner template's size does not matter (the kernel compares map type,
+	 * key/value sizes and flags of inner maps, not max_entries), and libbpf
+	 * 1.1 crashes when asked to resize it: leave it. */
+	c->skel->rodata->boot_to_real_ns =
+		col_clock_ns(CLOCK_REALTIME) - col_clock_ns(CLOCK_BOOTTIME);
+	c->skel->rodata->snaplen = o->snaplen ? o->snaplen : 80;
+	if (c->skel->rodata->snaplen > LNR_SNAPLEN_MAX)
+		c->skel->rodata->snaplen = LNR_SNAPLEN_MAX;
+	c->skel->rodata->args_max = o->args_max ? o->args_max : 4096;
+	if (c->skel->rodata->args_max > 8191)
+		c->skel->rodata->args_max = 8191;
+	/* Tail-call targets and the floor are not attached on their own. */
+	bpf_program__set_autoattach(c->skel->progs.lnr_exit_generic, false);
+	bpf_program__set_autoattach(c->skel->progs.lnr_exit_clone, false);
+	bpf_program__set_autoattach(c->skel->progs.lnr_exit_execve, false);
+	if (o->noop) {
+		/* The floor loads nothing else, so its cost is the tracepoint's alone. */
+		bpf_program__set_autoload(c->skel->progs.lnr_exit_generic, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_exit_clone, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_exit_execve, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_sys_exit, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_sys_enter, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_sched_exec, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_sched_exit, false);
+	} else {
+		bpf_program__set_autoload(c->skel->progs.lnr_noop, false);
+	}
+	e = lanner__load(c->skel);
+	if (e) {
+		e = -e;
+		col_save_log(o, err, errlen, "loading the BPF programs", e);
+		goto fail;
+	}
+	if (o->noop)
+		return c;
+
+	per = o->cpus_for_each_buffer ? o->cpus_for_each_buffer : (unsigned)c->ncpu;
+	c->nrings = (c->ncpu + per - 1) / per;
+	if (c->nrings > COL_MAX_RINGS) {
+		e = E2BIG;
+		snprintf(err, errlen, "too many ring buffers (%d)", c->nrings);
+		goto fail;
+	}
+	for (int i = 0; i < c->nrings; i++) {
+		c->ring_fds[i] =
+			bpf_map_create(BPF_MAP_TYPE_RINGBUF, "lanner_rb", 0, 0, bufsz, NULL);
+		if (c->ring_fds[i] < 0) {
+			e = errno;
+			snprintf(err, errlen, "cannot create a %zu-byte BPF ring buffer: %s", bufsz,
+				 strerror(e));
+			goto fail;
+		}
+	}
+	for (int cpu = 0; cpu < c->ncpu; cpu++) {
+		__u32 key = cpu;
+		int fd = c->ring_fds[cpu / per];
+
+		if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.lnr_ringbufs), &key, &fd,
+					BPF_ANY)) {
+			e = errno;
+			snprintf(err, errlen, "cannot install the ring buffer of CPU %d: %s", cpu,
+				 strerror(e));
+			goto fail;
+		}
+	}
+	c->rb = ring_buffer__new(c->ring_fds[0], col_ringbuf_cb, c, NULL);
+	if (!c->rb) {
+		e = errno;
+		snprintf(err, errlen, "cannot map the ring buffer: %s", strerror(e));
+		goto fail;
+	}
+	for (int i = 1; i < c->nrings; i++) {
+		if (ring_buffer__add(c->rb, c->ring_fds[i], col_ringbuf_cb, c)) {
+			e = errno;
+			snprintf(err, errlen, "cannot map ring buffer %d: %s", i, strerror(e));
+			goto fail;
+		}
+	}
+	e = -col_fill_tables(c);
+	if (e) {
+		snprintf(err, errlen, "cannot fill the spec and program tables: %s", strerror(e));
+		goto fail;
+	}
+	return c;
+fail:
+	col_close(c);
+	errno = e;
+	return NULL;
+}
+
+int col_select(struct col *c, uint16_t type, bool on)
+{
+	const struct col_evt *e = col_tab_get(type);
+
+	if (!e || !c->skel->bss)
+		return -EINVAL;
+	if (type == LNR_EVT_PROCEXIT) {
+		c->skel->bss->lnr_sel_procexit = on;
+		return 0;
+	}
+	for (int k = 0; k < COL_MAX_SYSCALLS; k++) {
+		int nr = e->nr[k];
+
+		if (nr < 0 || nr >= LNR_NR_SYSCALLS)
+			continue;
+		/* Entry first on, last off, so an exit never waits for a stash
+		 * that was not taken. */
+		if (on) {
+			c->skel->bss->lnr_sel_enter[nr] = e->enter;
+			__atomic_store_n(&c->skel->bss->lnr_sel[nr], type, __ATOMIC_RELEASE);
+		} else {
+			__atomic_store_n(&c->skel->bss->lnr_sel[nr], 0, __ATOMIC_RELEASE);
+			c->skel->bss->lnr_sel_enter[nr] = 0;
+		}
+	}
+	return 0;
+}
+
+static void col_select_one(const struct col_evt *e, void *arg)
+{
+	col_select(arg, e->type, true);
+}
+
+void col_select_all(struct col *c)
+{
+	col_tab_foreach(col_select_one, c);
+}
+
+struct col_names_acc {
+	const char *names[LNR_EVT_MAX + 1];
+	int n;
+};
+
+static void col_name_one(const struct col_evt *e, void *arg)
+{
+	struct col_names_acc *a = arg;
+
+	a->names[a->n++] = col_tab_name(e->type);
+}
+
+const char *const *col_supported_names(void)
+{
+	static struct col_names_acc acc;
+
+	if (acc.n == 0)
+		col_tab_foreach(col_name_one, &acc);
+	return acc.names;
+}
+
+int col_ignore_tgid(struct col *c, uint32_t tgid)
+{
+	__u8 one = 1;
+
+	if (!c->skel)
+		return -EINVAL;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.lnr_ignore), &tgid, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void col_only_tgid(struct col *c, uint32_t tgid)
+{
+	if (c->skel && c->skel->bss)
+		__atomic_store_n(&c->skel->bss->lnr_only_tgid, tgid, __ATOMIC_RELEASE);
+}
+
+static int col_attach_one(struct col *c, struct bpf_program *p, char *err, size_t errlen)
+{
+	struct bpf_link *l = bpf_program__attach(p);
+
+	if (!l) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot attach %s: %s", bpf_program__name(p), strerror(e));
+		return -e;
+	}
+	c->links[c->nlinks++] = l;
+	return 0;
+}
+
+int col_attach(struct col *c, char *err, size_t errlen)
+{
+	int e;
+
+	if (c->opts.noop)
+		return col_attach_one(c, c->skel->progs.lnr_noop, err, errlen);
+	e = col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
+	if (!e)
+		e = col_attach_one(c, c->skel->progs.lnr_sys_exit, err, errlen);
+	if (!e)
+		e = col_attach_one(c, c->skel->progs.lnr_sched_exec, err, errlen);
+	if (!e)
+		e = col_attach_one(c, c->skel->progs.lnr_sched_exit, err, errlen);
+	return e;
+}
+
+int col_poll(struct col *c, int timeout_ms)
+{
+	uint64_t before = c->delivered;
+	int n;
+
+	if (!c->rb)
+		return -EINVAL;
+	c->sink_err = 0;
+	n = ring_buffer__poll(c->rb, timeout_ms);
+	if (c->sink_err)
+		return c->sink_err;
+	if (n < 0)
+		return n;
+	return (int)(c->delivered - before);
+}
+
+void col_read_stats(struct col *c, struct col_stats *st)
+{
+	struct lnr_cpu_stats *v;
+	__u32 zero = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->delivered = c->delivered;
+	if (!c->skel || c->opts.noop)
+		return;
+	v = calloc(c->ncpu, sizeof(*v));
+	if (!v)
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.lnr_stats), &zero, v) == 0) {
+		for (int i = 0; i < c->ncpu; i++) {
+			st->events += v[i].events;
+			st->drop_buf_full += v[i].drops[LNR_DROP_BUF_FULL];
+			st->drop_no_ring += v[i].drops[LNR_DROP_NO_RING];
+			st->drop_no_scratch += v[i].drops[LNR_DROP_NO_SCRATCH];
+			st->drop_too_big += v[i].drops[LNR_DROP_TOO_BIG];
+			st->read_faults += v[i].read_faults;
+			st->truncated += v[i].truncated;
+			st->stash_miss += v[i].stash_miss;
+			st->ignored += v[i].ignored;
+		}
+	}
+	st->drops = st->drop_buf_full + st->drop_no_ring + st->drop_no_scratch + st->drop_too_big;
+	free(v);
+}
+
+int col_read_cpu_drops(struct col *c, uint64_t *out, int n)
+{
+	struct lnr_cpu_stats *v;
+	__u32 zero = 0;
+	int i;
+
+	if (!c->skel || c->opts.noop)
+		return 0;
+	v = calloc(c->ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.lnr_stats), &zero, v)) {
+		free(v);
+		return -errno;
+	}
+	for (i = 0; i < c->ncpu && i < n; i++) {
+		out[i] = 0;
+		for (int k = 0; k < LNR_DROP_CAUSES; k++)
+			out[i] += v[i].drops[k];
+	}
+	free(v);
+	return i;
+}
+
+int col_exit_prog_fd(struct col *c)
+{
+	if (c->opts.noop)
+		return bpf_program__fd(c->skel->progs.lnr_noop);
+	return bpf_program__fd(c->skel->progs.lnr_sys_exit);
+}
+
+int col_prog_fds(struct col *c, int *fds, int n)
+{
+	struct bpf_program *p;
+	int k = 0;
+
+	bpf_object__for_each_program(p, c->skel->obj)
+	{
+		if (k < n && bpf_program__fd(p) >= 0)
+			fds[k++] = bpf_program__fd(p);
+	}
+	return k;
+}
+
+void col_close(struct col *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	ring_buffer__free(c->rb);
+	for (int i = 0; i < COL_MAX_RINGS; i++)
+		if (c->ring_fds[i] >= 0)
+			close(c->ring_fds[i]);
+	lanner__destroy(c->skel);
+	free(c);
+}

@@ -1,0 +1,101 @@
+/* collector.h: load the BPF programs, choose the syscalls, drain the BPF ring buffers into a sink. */
+#ifndef LANNER_COLLECTOR_H
+#define LANNER_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A sink takes each record (common/event.h layout, len bytes) in the order
+ * the drain reads them. It returns 0, or a negative errno to stop the
+ * current col_poll() (which then returns that value). The record is only
+ * valid during the call. The raw shm ring plugs in here (reserve, copy,
+ * commit; wait when the ring is full: backpressure, never a drop).
+ */
+typedef int (*col_sink_fn)(const void *rec, size_t len, void *arg);
+
+/* Falco's buf_size_preset: index -> bytes of each BPF ring buffer. */
+#define COL_BUF_PRESET_DEFAULT 4 /* 8 MiB, as Falco */
+#define COL_BUF_PRESET_MAX 10
+
+struct col_opts {
+	unsigned buf_size_preset; /* 1..10 (Falco's table); 0: use buf_size */
+	size_t buf_size; /* bytes per BPF ring buffer when preset is 0 (power of two, >= page) */
+	unsigned cpus_for_each_buffer; /* CPUs sharing one buffer; 0: one buffer for all */
+	unsigned snaplen;	       /* bytes of I/O data kept (Falco's snaplen, default 80) */
+	unsigned args_max;	       /* bytes of argv / env kept (default 4096) */
+	col_sink_fn sink;
+	void *sink_arg;
+	/* Where to write the verifier log if loading fails (NULL: a file in /tmp). */
+	const char *verifier_log;
+	/* Benchmark floor: attach only a no-op sys_exit program. */
+	bool noop;
+};
+
+/* Totals over all CPUs (see struct lnr_cpu_stats in lanner.h for meanings). */
+struct col_stats {
+	uint64_t events;
+	uint64_t drops; /* all causes */
+	uint64_t drop_buf_full;
+	uint64_t drop_no_ring;
+	uint64_t drop_no_scratch;
+	uint64_t drop_too_big;
+	uint64_t read_faults;
+	uint64_t truncated;
+	uint64_t stash_miss;
+	uint64_t ignored;
+	uint64_t delivered; /* records handed to the sink by this process */
+};
+
+struct col;
+
+/* Fill o with the defaults (preset 4, 2 CPUs per buffer, snaplen 80). */
+void col_opts_default(struct col_opts *o);
+
+/*
+ * Open and load the BPF programs (nothing attached, nothing selected yet).
+ * On error returns NULL with errno set and a one-line message in err that
+ * says what to do (not root, no BTF, verifier log saved to FILE, ...).
+ */
+struct col *col_open(const struct col_opts *o, char *err, size_t errlen);
+
+/* Select (on) or unselect an event type by enum lnr_evt_type. Takes effect at
+ * once, without reloading. Returns 0 or -EINVAL for a type the collector does
+ * not produce. */
+int col_select(struct col *c, uint16_t type, bool on);
+/* Select every event type the collector produces. */
+void col_select_all(struct col *c);
+/* Event types the collector can produce, as a NULL-terminated static list of names. */
+const char *const *col_supported_names(void);
+
+/* Do not report syscalls of thread group tgid (the pipeline's own processes). */
+int col_ignore_tgid(struct col *c, uint32_t tgid);
+
+/* Report only thread group tgid (0: everyone). Takes effect at once. */
+void col_only_tgid(struct col *c, uint32_t tgid);
+
+/* Attach the programs (tp_btf). Returns 0 or -errno with a message in err. */
+int col_attach(struct col *c, char *err, size_t errlen);
+
+/*
+ * Drain: wait up to timeout_ms (-1 forever, 0 not at all) for records and
+ * hand every available one to the sink. Returns the number of records
+ * delivered, or a negative errno (-EINTR on a signal, or the sink's error).
+ */
+int col_poll(struct col *c, int timeout_ms);
+
+/* Sum the per-CPU kernel counters (and the records delivered). */
+void col_read_stats(struct col *c, struct col_stats *st);
+/* Per-CPU drops (all causes) into out[0..n), returns the number of CPUs. */
+int col_read_cpu_drops(struct col *c, uint64_t *out, int n);
+
+/* The prog fd of the main sys_exit program (bench: BPF_ENABLE_STATS figures). */
+int col_exit_prog_fd(struct col *c);
+/* The fds of all loaded programs (for run_time_ns sums); returns the count. */
+int col_prog_fds(struct col *c, int *fds, int n);
+
+/* Detach and free everything. Accepts NULL. */
+void col_close(struct col *c);
+
+#endif

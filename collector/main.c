@@ -1,0 +1,235 @@
+/* main.c: lanner-collector, the collector stage and its standalone debug view (--print). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "col_print.h"
+#include "col_table.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct print_ctx {
+	long pid; /* -1: all */
+	unsigned long long printed;
+	unsigned long long limit; /* 0: no limit */
+	unsigned long long bad;
+};
+
+static int print_sink(const void *rec, size_t len, void *arg)
+{
+	struct print_ctx *p = arg;
+	struct col_view v;
+	const char *why = NULL;
+	char line[8192];
+
+	if (col_decode(rec, len, &v, &why)) {
+		p->bad++;
+		fprintf(stderr, "lanner-collector: malformed record (%s)\n", why);
+		return 0;
+	}
+	if (p->pid >= 0 && v.hdr->pid != p->pid && v.hdr->tid != p->pid)
+		return 0;
+	if (p->limit && p->printed >= p->limit)
+		return 0;
+	col_format(&v, line, sizeof(line));
+	puts(line);
+	p->printed++;
+	if (p->limit && p->printed >= p->limit)
+		stop = 1;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lanner-collector [options]\n"
+		   "  --print                 print live events, one per line\n"
+		   "  --type NAME[,NAME...]   only these event types (selected in the kernel)\n"
+		   "  --pid N                 only events of process or thread N\n"
+		   "  --count N               stop after N printed events\n"
+		   "  --duration S            stop after S seconds\n"
+		   "  --buf-size-preset N     BPF ring buffer size, Falco's preset 1..10 (default "
+		   "4: 8 MiB)\n"
+		   "  --buf-size BYTES        BPF ring buffer size in bytes (power of two)\n"
+		   "  --cpus-for-each-buffer N  CPUs sharing one ring buffer (default 2, 0: one "
+		   "for all)\n"
+		   "  --snaplen N             bytes of I/O data kept (default 80)\n"
+		   "  --stats                 print kernel counters (events, drops per cause) at "
+		   "exit\n"
+		   "  --list-events           list the event types the collector produces\n");
+}
+
+static int select_types(struct col *c, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int t = col_tab_type_by_name(tok);
+
+		if (t < 0 || col_select(c, (uint16_t)t, true)) {
+			fprintf(stderr,
+				"lanner-collector: unknown or unsupported event type '%s' "
+				"(see --list-events)\n",
+				tok);
+			err = -EINVAL;
+			break;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"print", no_argument, NULL, 'p'},
+		{"type", required_argument, NULL, 't'},
+		{"pid", required_argument, NULL, 'P'},
+		{"count", required_argument, NULL, 'n'},
+		{"duration", required_argument, NULL, 'd'},
+		{"buf-size-preset", required_argument, NULL, 'b'},
+		{"buf-size", required_argument, NULL, 'B'},
+		{"cpus-for-each-buffer", required_argument, NULL, 'c'},
+		{"snaplen", required_argument, NULL, 's'},
+		{"stats", no_argument, NULL, 'S'},
+		{"list-events", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct print_ctx pc = {.pid = -1};
+	struct col_opts o;
+	struct col_stats st;
+	struct col *c = NULL;
+	const char *types = NULL;
+	char err[512];
+	int print = 0, want_stats = 0, opt, rc = 1;
+	double duration = 0;
+	struct timespec t0, t1;
+
+	col_opts_default(&o);
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			print = 1;
+			break;
+		case 't':
+			types = optarg;
+			break;
+		case 'P':
+			pc.pid = strtol(optarg, NULL, 10);
+			break;
+		case 'n':
+			pc.limit = strtoull(optarg, NULL, 10);
+			break;
+		case 'd':
+			duration = strtod(optarg, NULL);
+			break;
+		case 'b':
+			o.buf_size_preset = strtoul(optarg, NULL, 10);
+			break;
+		case 'B':
+			o.buf_size_preset = 0;
+			o.buf_size = strtoull(optarg, NULL, 10);
+			break;
+		case 'c':
+			o.cpus_for_each_buffer = strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o.snaplen = strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			want_stats = 1;
+			break;
+		case 'l':
+			for (const char *const *n = col_supported_names(); *n; n++)
+				puts(*n);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (print) {
+		o.sink = print_sink;
+		o.sink_arg = &pc;
+	}
+	c = col_open(&o, err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "lanner-collector: %s\n", err);
+		return 1;
+	}
+	if (types) {
+		if (select_types(c, types))
+			goto out;
+	} else {
+		col_select_all(c);
+	}
+	if (col_ignore_tgid(c, (uint32_t)getpid()) < 0) {
+		fprintf(stderr, "lanner-collector: cannot filter its own process\n");
+		goto out;
+	}
+	if (col_attach(c, err, sizeof(err))) {
+		fprintf(stderr, "lanner-collector: %s\n", err);
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop) {
+		int n = col_poll(c, 100);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "lanner-collector: draining failed: %s\n", strerror(-n));
+			goto out;
+		}
+		if (duration > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 >= duration)
+				break;
+		}
+	}
+	/* What is still in the buffers belongs to the run. */
+	col_poll(c, 0);
+	rc = 0;
+out:
+	fflush(stdout);
+	if (want_stats && c) {
+		col_read_stats(c, &st);
+		fprintf(stderr,
+			"lanner-collector: events %llu delivered %llu drops %llu (buffer full "
+			"%llu, "
+			"no ring %llu, no scratch %llu, too big %llu) read faults %llu truncated "
+			"%llu stash misses %llu ignored %llu\n",
+			(unsigned long long)st.events, (unsigned long long)st.delivered,
+			(unsigned long long)st.drops, (unsigned long long)st.drop_buf_full,
+			(unsigned long long)st.drop_no_ring, (unsigned long long)st.drop_no_scratch,
+			(unsigned long long)st.drop_too_big, (unsigned long long)st.read_faults,
+			(unsigned long long)st.truncated, (unsigned long long)st.stash_miss,
+			(unsigned long long)st.ignored);
+	}
+	col_close(c);
+	return rc;
+}
