@@ -1,4 +1,4 @@
-/* emitter_config.c: read the emitter's keys from the YAML config (libyaml document API). */
+/* emitter_config.c: the emitter's settings, read through common/config (Falco's loading rules). */
 #include "emitter_config.h"
 
 #include <errno.h>
@@ -8,49 +8,24 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <yaml.h>
+#include "config.h"
+#include "log.h"
 
 struct src {
-	yaml_document_t doc;
-	bool loaded;
-	char *const *ov;
-	int nov;
+	struct cfg *cfg;
 	const char *path;
 	char *err;
 	size_t errlen;
 };
 
-/* Scalar at a dotted path: overrides first, then the document. NULL if absent. */
+/* The scalar at a dotted path as written (overrides applied by cfg_load); NULL if absent. */
 static const char *get(struct src *s, const char *key, char *tmp, size_t tmplen)
 {
-	size_t kl = strlen(key);
+	const char *v = cfg_get_string(s->cfg, key, NULL);
 
-	for (int i = s->nov - 1; i >= 0; i--)
-		if (strncmp(s->ov[i], key, kl) == 0 && s->ov[i][kl] == '=')
-			return s->ov[i] + kl + 1;
-	if (!s->loaded)
+	if (!v)
 		return NULL;
-	yaml_node_t *n = yaml_document_get_root_node(&s->doc);
-	const char *p = key;
-	while (n && *p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		yaml_node_t *next = NULL;
-		if (n->type != YAML_MAPPING_NODE)
-			return NULL;
-		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-		     pr < n->data.mapping.pairs.top; pr++) {
-			yaml_node_t *k = yaml_document_get_node(&s->doc, pr->key);
-			if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == l &&
-			    memcmp(k->data.scalar.value, p, l) == 0)
-				next = yaml_document_get_node(&s->doc, pr->value);
-		}
-		n = next;
-		p = dot ? dot + 1 : p + l;
-	}
-	if (!n || n->type != YAML_SCALAR_NODE)
-		return NULL;
-	snprintf(tmp, tmplen, "%.*s", (int)n->data.scalar.length, (char *)n->data.scalar.value);
+	snprintf(tmp, tmplen, "%s", v);
 	return tmp;
 }
 
@@ -132,33 +107,36 @@ static int get_str(struct src *s, const char *key, char **out, const char *def)
 int ecfg_load(struct emitter_config *c, const char *path, char *const *overrides, int noverrides,
 	      char *err, size_t errlen)
 {
-	struct src s = {
-		.ov = overrides, .nov = noverrides, .path = path, .err = err, .errlen = errlen};
+	struct src s = {.path = path, .err = err, .errlen = errlen};
 	char tmp[256];
 	const char *v;
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
 	alert_fmt_default(&c->fmt);
+	s.cfg = cfg_new();
+	if (!s.cfg)
+		return -ENOMEM;
+	/* common/config: Falco's loading (config_files, ${ENV}, -o) and the schema check */
 	if (path) {
-		FILE *fp = fopen(path, "rb");
-		yaml_parser_t p;
-		if (!fp) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -errno;
-		}
-		yaml_parser_initialize(&p);
-		yaml_parser_set_input_file(&p, fp);
-		if (!yaml_parser_load(&p, &s.doc)) {
-			snprintf(err, errlen, "%s:%zu:%zu: %s", path, p.problem_mark.line + 1,
-				 p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
-			yaml_parser_delete(&p);
-			fclose(fp);
-			return -EINVAL;
-		}
-		s.loaded = true;
-		yaml_parser_delete(&p);
-		fclose(fp);
+		rc = cfg_load(s.cfg, path, (const char *const *)overrides, (size_t)noverrides);
+	} else {
+		rc = cfg_load_buffer(s.cfg, "(defaults)", "{}", 2);
+		for (int i = 0; !rc && i < noverrides; i++)
+			rc = cfg_apply_override(s.cfg, overrides[i]);
+		if (!rc)
+			rc = cfg_validate(s.cfg);
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s", cfg_last_error(s.cfg));
+		cfg_free(s.cfg);
+		return rc;
+	}
+	/* log_level, log_stderr, log_syslog as Falco, stage name "emitter" */
+	if (log_setup(s.cfg, "emitter")) {
+		snprintf(err, errlen, "%s", cfg_last_error(s.cfg));
+		cfg_free(s.cfg);
+		return -EINVAL;
 	}
 #define TRY(x)                                                                                     \
 	do {                                                                                       \
@@ -228,13 +206,25 @@ int ecfg_load(struct emitter_config *c, const char *path, char *const *overrides
 	r->stream_maxlen = 100000;
 	TRY(get_u64(&s, "redis.stream_maxlen", &r->stream_maxlen, UINT64_MAX));
 	r->retention_s = 7 * 86400;
+	/* redis.retention_minutes (the shared schema's name) when redis.retention is absent */
+	unsigned minutes = 0;
+	TRY(get_uint(&s, "redis.retention_minutes", &minutes, 3650u * 1440u));
+	if (minutes)
+		r->retention_s = minutes * 60u;
 	TRY(get_uint(&s, "redis.retention", &r->retention_s, 3650u * 86400u));
 	r->lanner_layout = true;
 	TRY(get_bool(&s, "redis.lanner_layout", &r->lanner_layout));
+	/* redis.compat: list|hashmap (the shared schema's shorthand for the falcosidekick layout) */
+	const char *compat = get(&s, "redis.compat", tmp, sizeof(tmp));
+	char compat_storage[16] = "list";
+	if (compat && (!strcasecmp(compat, "list") || !strcasecmp(compat, "hashmap"))) {
+		r->sidekick = true;
+		snprintf(compat_storage, sizeof(compat_storage), "%s", compat);
+	}
 	TRY(get_bool(&s, "redis.falcosidekick.enabled", &r->sidekick));
-	TRY(get_str(&s, "redis.falcosidekick.storage_type", &r->sidekick_storage, "list"));
+	TRY(get_str(&s, "redis.falcosidekick.storage_type", &r->sidekick_storage, compat_storage));
 	TRY(get_str(&s, "redis.falcosidekick.key", &r->sidekick_key, "falco"));
-	r->batch = 256;
+	r->batch = 512;
 	TRY(get_uint(&s, "redis.batch", &r->batch, 4096));
 	if (!r->batch)
 		r->batch = 1;
@@ -250,13 +240,26 @@ int ecfg_load(struct emitter_config *c, const char *path, char *const *overrides
 		goto out;
 	}
 	TRY(get_str(&s, "emitter.intake", &c->intake, "ipc:///run/lanner/alerts.sock"));
-	TRY(get_str(&s, "emitter.spool.dir", &c->spool_dir, "/var/lib/lanner/spool"));
+	/* top-level spool: (dir, max_mb, fsync) is accepted too; emitter.spool.* wins */
+	TRY(get_str(&s, "spool.dir", &c->spool_dir, "/var/lib/lanner/spool"));
+	char *spool_default = c->spool_dir;
+	c->spool_dir = NULL;
+	rc = get_str(&s, "emitter.spool.dir", &c->spool_dir, spool_default);
+	free(spool_default);
+	if (rc)
+		goto out;
 	c->spool_max_bytes = 1ull << 30;
+	uint64_t max_mb = 0;
+	TRY(get_u64(&s, "spool.max_mb", &max_mb, UINT64_MAX >> 20));
+	if (max_mb)
+		c->spool_max_bytes = max_mb << 20;
 	TRY(get_u64(&s, "emitter.spool.max_bytes", &c->spool_max_bytes, UINT64_MAX));
 	c->spool_segment_bytes = 16u << 20;
 	TRY(get_u64(&s, "emitter.spool.segment_bytes", &c->spool_segment_bytes, UINT64_MAX));
 	c->fsync = JOURNAL_FSYNC_INTERVAL;
 	v = get(&s, "emitter.spool.fsync", tmp, sizeof(tmp));
+	if (!v)
+		v = get(&s, "spool.fsync", tmp, sizeof(tmp));
 	if (v) {
 		if (!strcmp(v, "never"))
 			c->fsync = JOURNAL_FSYNC_NEVER;
@@ -307,8 +310,7 @@ int ecfg_load(struct emitter_config *c, const char *path, char *const *overrides
 	TRY(get_str(&s, "emitter.hostname", &c->hostname, hn));
 #undef TRY
 out:
-	if (s.loaded)
-		yaml_document_delete(&s.doc);
+	cfg_free(s.cfg);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	if (rc)

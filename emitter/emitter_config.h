@@ -4,9 +4,9 @@
 
 /*
  * Read from the one Lanner/Falco YAML file (a falco.yaml works as is);
- * `-o key.sub=value` overrides any scalar. Until common/config lands this is
- * a small libyaml reader of just the keys the emitter uses. Unknown keys are
- * ignored (they belong to other stages); a bad value names file and key.
+ * `-o key.sub=value` overrides any scalar. Loaded through common/config
+ * (config_files, ${ENV}, schema check: type errors name file:line:col);
+ * here each key gets its default and its range check.
  */
 
 #include <stdbool.h>

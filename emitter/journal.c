@@ -67,7 +67,6 @@ struct journal {
 	uint64_t appends;
 	struct journal_reader *readers[MAX_READERS];
 	size_t nreaders;
-	uint64_t last_sync_ns;
 	unsigned wake_gen;
 	uint8_t *wbuf;
 	size_t wbuf_cap;
@@ -576,12 +575,6 @@ int journal_append(struct journal *j, uint64_t sender, uint64_t seq, const struc
 		lg_err("journal: append to %s failed: %s", j->dir, strerror(-rc));
 		goto out;
 	}
-	if (j->o.fsync == JOURNAL_FSYNC_ALWAYS ||
-	    (j->o.fsync == JOURNAL_FSYNC_INTERVAL &&
-	     now_ns() - j->last_sync_ns >= (uint64_t)j->o.fsync_interval_ms * 1000000u)) {
-		fdatasync(j->wfd);
-		j->last_sync_ns = now_ns();
-	}
 	s->size += total;
 	s->nrecs += n;
 	j->end_recno += n;
@@ -589,9 +582,28 @@ int journal_append(struct journal *j, uint64_t sender, uint64_t seq, const struc
 	while (j->nsegs > 1 && end_locked(j) - j->segs[0].base > j->o.max_bytes)
 		drop_oldest_locked(j, true);
 	pthread_cond_broadcast(&j->cond);
+	int wfd = j->wfd;
+	pthread_mutex_unlock(&j->mu);
+	/* only this (the appending) thread replaces wfd: it is safe to sync it unlocked, and
+	 * readers go on meanwhile. "interval" syncs come from journal_sync(), off this path. */
+	if (j->o.fsync == JOURNAL_FSYNC_ALWAYS && fdatasync(wfd))
+		lg_err("journal: fdatasync: %s", strerror(errno));
+	return 0;
 out:
 	pthread_mutex_unlock(&j->mu);
 	return rc;
+}
+
+void journal_sync(struct journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	int fd = j->wfd >= 0 ? dup(j->wfd) : -1; /* a rotation may close wfd meanwhile */
+	pthread_mutex_unlock(&j->mu);
+	if (fd < 0)
+		return;
+	if (fdatasync(fd))
+		lg_err("journal: fdatasync: %s", strerror(errno));
+	close(fd);
 }
 
 /* ---- readers ---- */

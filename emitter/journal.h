@@ -64,6 +64,8 @@ bool journal_seen(struct journal *j, uint64_t sender, uint64_t seq);
  */
 int journal_append(struct journal *j, uint64_t sender, uint64_t seq, const struct iovec *recs,
 		   size_t n);
+/* fdatasync of the active segment (what JOURNAL_FSYNC_INTERVAL calls periodically). */
+void journal_sync(struct journal *j);
 /* Offset just past the last record. */
 uint64_t journal_end(struct journal *j);
 /* Bytes currently held in segments. */

@@ -374,7 +374,7 @@ int main(int argc, char **argv)
 		goto out;
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
-	uint64_t last_stats = 0;
+	uint64_t last_stats = 0, last_sync = mono_ns();
 	for (;;) {
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
 		int sig = sigtimedwait(&ss, NULL, &to);
@@ -387,6 +387,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t now = mono_ns();
+		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
+		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
+			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */
+			last_sync = now;
+		}
 		if (now - last_stats >= (uint64_t)e.cfg.stats_interval_ms * 1000000u) {
 			write_stats(&e);
 			last_stats = now;

@@ -2,6 +2,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "log_shim.h"
 
 #define READ_WAIT_MS 200
-#define MAX_BATCH_BYTES (8u << 20)
+#define MAX_BATCH_BYTES (512u << 10) /* bytes read per batch (bigger single alerts still pass) */
 
 struct output *output_new(const char *name, const struct output_ops *ops, void *priv,
 			  const struct emitter_config *cfg, struct journal *j, unsigned batch)

@@ -75,7 +75,7 @@ static void env_down(struct env *e)
 
 static void send_alerts(struct env *e, unsigned from, unsigned to, unsigned nrules)
 {
-	struct alert_tx_opts o = {.max_batch = 32, .resend_ms = 200};
+	struct alert_tx_opts o = {.max_batch = 32, .resend_ms = 200, .ack_timeout_ms = 20000};
 	struct alert_tx *tx = alert_tx_open(e->intake, &o);
 
 	assert_non_null(tx);
@@ -276,8 +276,19 @@ static void test_stdout_text(void **state)
 	struct env e;
 	char path[400];
 
-	/* later keys win: these override the harness's json_output and stdout_output */
-	env_up(&e, "stdout", "json_output: false\nstdout_output:\n  enabled: true\n", 0);
+	env_up(&e, "stdout", "", 0);
+	h_emitter_stop(e.emitter, SIGTERM);
+	char *cfg = h_read_file(e.cfg, NULL);
+	char *p = strstr(cfg, "json_output: true\nstdout_output:\n  enabled: false\n");
+	assert_non_null(p);
+	const char *text = "json_output: false\nstdout_output:\n  enabled: true\n";
+	char *fixed = malloc(strlen(cfg) + 8);
+	sprintf(fixed, "%.*s%s%s", (int)(p - cfg), cfg, text,
+		p + strlen("json_output: true\nstdout_output:\n  enabled: false\n"));
+	h_write_file(e.cfg, fixed);
+	free(fixed);
+	free(cfg);
+	e.emitter = h_emitter_start(e.cfg, e.dir);
 	snprintf(path, sizeof(path), "%s/emitter.stdout", e.dir);
 	send_alerts(&e, 0, 3, 3);
 	wait_lines(path, 3);
@@ -302,7 +313,8 @@ static void test_hostile_alerts_file(void **state)
 	v[big] = '\0';
 	env_up(&e, "hostile", "file_output:\n  enabled: true\n  filename: %s/events.txt\n", 1);
 	snprintf(path, sizeof(path), "%s/events.txt", e.dir);
-	struct alert_tx *tx = alert_tx_open(e.intake, NULL);
+	struct alert_tx_opts o = {.ack_timeout_ms = 20000};
+	struct alert_tx *tx = alert_tx_open(e.intake, &o);
 	for (int i = 0; i < 3; i++) {
 		struct alert *a = h_alert((unsigned)i, 1);
 		alert_set_output(a,

@@ -78,7 +78,7 @@ static void env_down(struct env *e)
 
 static struct alert_tx *tx_open(const struct env *e)
 {
-	struct alert_tx_opts o = {.max_batch = 64, .resend_ms = 200};
+	struct alert_tx_opts o = {.max_batch = 64, .resend_ms = 200, .ack_timeout_ms = 20000};
 	struct alert_tx *tx = alert_tx_open(e->intake, &o);
 
 	assert_non_null(tx);
@@ -417,7 +417,7 @@ struct sender {
 static void *sender_main(void *p)
 {
 	struct sender *s = p;
-	struct alert_tx_opts o = {.max_batch = 50, .resend_ms = 200};
+	struct alert_tx_opts o = {.max_batch = 50, .resend_ms = 200, .ack_timeout_ms = 30000};
 	struct alert_tx *tx = alert_tx_open(s->e->intake, &o);
 
 	for (unsigned i = 0; tx && i < s->n; i++) {
