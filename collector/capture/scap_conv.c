@@ -41,7 +41,8 @@ struct scap_conv {
 	void *ctx;
 	struct scap_reader_stats *st;
 	struct tmap pids, pend;
-	uint8_t *rec; /* record being built (LNR_EVT_MAX_LEN bytes) */
+	size_t pend_bytes; /* bytes held by pending copies (their buffers' capacity) */
+	uint8_t *rec;	   /* record being built (LNR_EVT_MAX_LEN bytes) */
 	/* Per scap code, computed on first use (names compared once, not per event). */
 	uint8_t known[SCAP_EV_CODES];
 	int16_t ltype[SCAP_EV_CODES]; /* Lanner type, -1: none */
@@ -85,9 +86,12 @@ static void pending_free(struct pending *p)
 	}
 }
 
-/* Free the pending-map nodes that hold no enter event any more. */
-static void tmap_sweep_empty(struct tmap *m)
+/* Free the pending-map nodes that hold no enter event any more; returns the
+ * bytes of pending buffers freed. */
+static size_t tmap_sweep_empty(struct tmap *m)
 {
+	size_t freed = 0;
+
 	for (size_t i = 0; i < TMAP_BUCKETS; i++) {
 		struct tnode **pp = &m->b[i];
 
@@ -95,6 +99,7 @@ static void tmap_sweep_empty(struct tmap *m)
 			struct tnode *n = *pp;
 
 			if (!n->pend || !n->pend->live) {
+				freed += n->pend ? n->pend->cap : 0;
 				pending_free(n->pend);
 				*pp = n->next;
 				free(n);
@@ -104,6 +109,7 @@ static void tmap_sweep_empty(struct tmap *m)
 			}
 		}
 	}
+	return freed;
 }
 
 static void tmap_clear(struct tmap *m)
@@ -430,9 +436,10 @@ int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const stru
 		}
 		if (!n) {
 			if (c->pend.n >= SCAP_MAX_PENDING)
-				tmap_sweep_empty(&c->pend);
+				c->pend_bytes -= tmap_sweep_empty(&c->pend);
 			if (c->pend.n >= SCAP_MAX_PENDING) {
 				c->st->enter_without_exit++;
+				c->st->pending_refused++;
 				return 0;
 			}
 			n = tmap_get(&c->pend, e->tid, 1);
@@ -458,12 +465,29 @@ int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const stru
 			}
 			if (total > p->cap || !p->data) {
 				/* At least one byte: data + 0 must be a valid pointer. */
-				uint8_t *d = realloc(p->data, total ? total : 1);
+				size_t ncap = total ? total : 1;
+				uint8_t *d;
 
+				if (c->pend_bytes - p->cap + ncap > SCAP_MAX_PENDING_BYTES) {
+					/* Free the buffers of consumed enters (live keeps
+					 * this node), then give up if still too much. */
+					p->live = 1;
+					c->pend_bytes -= tmap_sweep_empty(&c->pend);
+					p->live = 0;
+					if (c->pend_bytes - p->cap + ncap >
+					    SCAP_MAX_PENDING_BYTES) {
+						/* Hostile: many huge enters at once. */
+						c->st->enter_without_exit++;
+						c->st->pending_refused++;
+						return 0;
+					}
+				}
+				d = realloc(p->data, ncap);
 				if (!d)
 					return -ENOMEM;
+				c->pend_bytes += ncap - p->cap;
 				p->data = d;
-				p->cap = total ? total : 1;
+				p->cap = ncap;
 			}
 			for (uint32_t i = 0; i < e->nparams; i++)
 				if (e->plen[i])
@@ -502,6 +526,7 @@ int scap_conv_finish(struct scap_conv *c)
 			if (n->pend && n->pend->live)
 				c->st->enter_without_exit++;
 	tmap_clear(&c->pend);
+	c->pend_bytes = 0;
 	return 0;
 }
 

@@ -23,8 +23,10 @@
 
 /* Largest block accepted (bytes): bounds memory on hostile input. */
 #define SCAP_MAX_BLOCK_LEN (64u << 20)
-/* Most threads with a pending enter event at once (oldest dropped beyond). */
+/* Most threads with a pending enter event at once, and most bytes their copies
+ * may take: enters beyond either are dropped (counted in enter_without_exit). */
 #define SCAP_MAX_PENDING 65536u
+#define SCAP_MAX_PENDING_BYTES (64u << 20)
 /* Most parameters a raw event may carry (scap's PPM_MAX_EVENT_PARAMS is 32). */
 #define SCAP_MAX_PARAMS 32u
 
@@ -147,6 +149,7 @@ struct scap_reader_stats {
 	uint64_t unmapped;	     /* events of types Lanner has no record for (skipped) */
 	uint64_t exit_without_enter; /* converted from the exit alone */
 	uint64_t enter_without_exit; /* enter dropped: next event of its thread was not its exit */
+	uint64_t pending_refused;    /* of which refused by SCAP_MAX_PENDING(_BYTES) */
 	uint64_t extra_params;	     /* parameters beyond the table's count, ignored */
 	uint64_t bad_params;	     /* values of the wrong size for their type (left absent) */
 };

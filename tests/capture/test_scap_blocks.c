@@ -353,12 +353,130 @@ static void test_evf_blocks(void **state)
 	check_evf(SCAP_DIR "/falco-0.34.1_ping_sendto.scap", SCAP_BT_EV_V2, SCAP_BT_EVF_V2);
 }
 
+/* Hostile: 1,200 threads each blocked in an execve whose enter carries a 60 KB
+ * file name. Pending copies are capped at SCAP_MAX_PENDING_BYTES: the enters
+ * beyond are dropped and counted, the read goes on. */
+static void test_pending_bytes_cap(void **state)
+{
+	const size_t nthreads = 1200, namelen = 60000;
+	size_t blen = 8 + 2 + 26 + 2 + namelen + 4, cap = 1024 + nthreads * (blen + 4);
+	uint8_t *f = malloc(cap), *name = malloc(namelen);
+	size_t o = 0;
+	static struct evlog l;
+	struct scap_reader_cbs cbs = {.ctx = &l, .raw = ev_raw, .event = ev_rec};
+	struct scap_reader *r;
+	const struct scap_reader_stats *st;
+	static struct buf hdr;
+
+	assert_non_null(f);
+	assert_non_null(name);
+	memset(name, 'a', namelen - 1);
+	name[namelen - 1] = 0;
+	hdr.n = 0;
+	shb(&hdr, 2);
+	memcpy(f, hdr.p, hdr.n);
+	o = hdr.n;
+	for (size_t t = 0; t < nthreads; t++) {
+		uint32_t bt = SCAP_BT_EV_V2, bl = (uint32_t)((blen + 3) & ~(size_t)3);
+		uint32_t evlen = (uint32_t)(26 + 2 + namelen), np = 1;
+		uint16_t cpu = 0, code = 292, plen = (uint16_t)namelen; /* execve_19_E: filename */
+		uint64_t ts = 1000 + t, tid = 10000 + t;
+
+		memset(f + o, 0, bl);
+		memcpy(f + o, &bt, 4);
+		memcpy(f + o + 4, &bl, 4);
+		memcpy(f + o + 8, &cpu, 2);
+		memcpy(f + o + 10, &ts, 8);
+		memcpy(f + o + 18, &tid, 8);
+		memcpy(f + o + 26, &evlen, 4);
+		memcpy(f + o + 30, &code, 2);
+		memcpy(f + o + 32, &np, 4);
+		memcpy(f + o + 36, &plen, 2);
+		memcpy(f + o + 38, name, namelen);
+		memcpy(f + o + bl - 4, &bl, 4);
+		o += bl;
+		assert_true(o <= cap);
+	}
+	memset(&l, 0, sizeof(l));
+	r = scap_reader_open_mem(f, o, &cbs);
+	assert_non_null(r);
+	assert_int_equal(scap_reader_run(r), 0);
+	st = scap_reader_stats(r);
+	assert_int_equal(st->raw_events, nthreads);
+	/* 64 MiB hold 1,118 copies of 60,000 bytes: the rest were refused, and
+	 * those kept are counted at the end as never completed. */
+	assert_int_equal(st->pending_refused, nthreads - 1118);
+	assert_int_equal(st->enter_without_exit, nthreads);
+	assert_int_equal(l.recs, 0);
+	scap_reader_free(r);
+	free(name);
+	free(f);
+}
+
+/* 65,636 threads each blocked in close(): at most SCAP_MAX_PENDING pending. */
+static void test_pending_count_cap(void **state)
+{
+	const size_t nthreads = SCAP_MAX_PENDING + 100;
+	const uint32_t bl = 8 + 2 + 26 + 2 + 8 + 4 + 2; /* padded to 4 */
+	uint8_t *f = malloc(64 + nthreads * bl);
+	size_t o;
+	static struct buf hdr;
+	struct scap_reader *r;
+
+	assert_non_null(f);
+	hdr.n = 0;
+	shb(&hdr, 2);
+	memcpy(f, hdr.p, hdr.n);
+	o = hdr.n;
+	for (size_t t = 0; t < nthreads; t++) {
+		uint32_t bt = SCAP_BT_EV_V2, evlen = 26 + 2 + 8, np = 1;
+		uint16_t cpu = 0, code = 4, plen = 8; /* close_E: fd */
+		uint64_t ts = 1000 + t, tid = 10000 + t;
+		int64_t fd = 3;
+
+		memset(f + o, 0, bl);
+		memcpy(f + o, &bt, 4);
+		memcpy(f + o + 4, &bl, 4);
+		memcpy(f + o + 8, &cpu, 2);
+		memcpy(f + o + 10, &ts, 8);
+		memcpy(f + o + 18, &tid, 8);
+		memcpy(f + o + 26, &evlen, 4);
+		memcpy(f + o + 30, &code, 2);
+		memcpy(f + o + 32, &np, 4);
+		memcpy(f + o + 36, &plen, 2);
+		memcpy(f + o + 38, &fd, 8);
+		memcpy(f + o + bl - 4, &bl, 4);
+		o += bl;
+	}
+	r = scap_reader_open_mem(f, o, NULL);
+	assert_non_null(r);
+	assert_int_equal(scap_reader_run(r), 0);
+	assert_int_equal(scap_reader_stats(r)->raw_events, nthreads);
+	/* No event callback: no conversion, nothing pending. */
+	assert_int_equal(scap_reader_stats(r)->pending_refused, 0);
+	scap_reader_free(r);
+	{
+		static struct evlog l;
+		struct scap_reader_cbs cbs = {.ctx = &l, .event = ev_rec};
+
+		r = scap_reader_open_mem(f, o, &cbs);
+		assert_non_null(r);
+		assert_int_equal(scap_reader_run(r), 0);
+		assert_int_equal(scap_reader_stats(r)->pending_refused, 100);
+		assert_int_equal(scap_reader_stats(r)->enter_without_exit, nthreads);
+		scap_reader_free(r);
+	}
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proclist_versions),
 		cmocka_unit_test(test_proclist_truncated_entry),
 		cmocka_unit_test(test_evf_blocks),
+		cmocka_unit_test(test_pending_bytes_cap),
+		cmocka_unit_test(test_pending_count_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
