@@ -21,6 +21,17 @@ struct wbuf {
 
 struct scap_writer {
 	gzFile gz;
+	char mode[8]; /* gzopen mode */
+	/* Rotation (scap_writer_open_opts): files base0, base1, ... */
+	int rotating;
+	char base[4096];
+	uint64_t max_bytes, max_ns;
+	unsigned max_files, file_index;
+	uint64_t file_bytes;	/* uncompressed bytes in the current file */
+	uint64_t file_first_ts; /* time of the current file's first event */
+	int file_has_events;
+	int (*seeds)(void *ctx, struct scap_writer *w);
+	void *seeds_ctx;
 	int err; /* first error, sticky */
 	int header_done;
 	char hostname[128];
@@ -106,6 +117,7 @@ static void out(struct scap_writer *w, const void *p, size_t n)
 	if (gzwrite(w->gz, p, (unsigned)n) != (int)n)
 		w->err = -EIO;
 	w->st.bytes += n;
+	w->file_bytes += n;
 }
 
 /* One block: header, body, padding to 4, trailer. */
@@ -125,13 +137,21 @@ static void block(struct scap_writer *w, uint32_t type, const void *body, size_t
 	out(w, &hdr[1], 4);
 }
 
-struct scap_writer *scap_writer_open(const char *path, int gzip_level, const char *hostname)
+/* Name of rotated file number k. */
+static void file_name(const struct scap_writer *w, unsigned k, char *out, size_t n)
+{
+	snprintf(out, n, "%s%u", w->base, w->max_files ? k % w->max_files : k);
+}
+
+struct scap_writer *scap_writer_open_opts(const struct scap_writer_opts *o)
 {
 	struct scap_writer *w;
-	char mode[8];
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	char first[4200];
+	const char *path = o->path;
 
-	if (gzip_level < 0 || gzip_level > 9) {
+	if (!o->path || o->gzip_level < 0 || o->gzip_level > 9 ||
+	    strlen(o->path) >= sizeof(w->base)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -139,24 +159,43 @@ struct scap_writer *scap_writer_open(const char *path, int gzip_level, const cha
 	if (!w)
 		return NULL;
 	/* "T": zlib's transparent mode, a plain file through the same calls. */
-	if (gzip_level == 0)
-		strcpy(mode, "wbT");
+	if (o->gzip_level == 0)
+		strcpy(w->mode, "wbT");
 	else
-		snprintf(mode, sizeof(mode), "wb%d", gzip_level);
-	w->gz = gzopen(path, mode);
+		snprintf(w->mode, sizeof(w->mode), "wb%d", o->gzip_level);
+	w->rotating = o->max_bytes || o->max_ns;
+	w->max_bytes = o->max_bytes;
+	w->max_ns = o->max_ns;
+	w->max_files = o->max_files;
+	w->seeds = o->seeds;
+	w->seeds_ctx = o->seeds_ctx;
+	snprintf(w->base, sizeof(w->base), "%s", o->path);
+	if (w->rotating) {
+		file_name(w, 0, first, sizeof(first));
+		path = first;
+	}
+	w->gz = gzopen(path, w->mode);
 	if (!w->gz) {
 		int e = errno ? errno : ENOMEM;
 		free(w);
 		errno = e;
 		return NULL;
 	}
-	if (hostname)
-		snprintf(w->hostname, sizeof(w->hostname), "%s", hostname);
+	if (o->hostname)
+		snprintf(w->hostname, sizeof(w->hostname), "%s", o->hostname);
 	else if (gethostname(w->hostname, sizeof(w->hostname)) != 0)
 		w->hostname[0] = 0;
 	w->hostname[sizeof(w->hostname) - 1] = 0;
 	w->ncpus = ncpu > 0 ? (uint32_t)ncpu : 1;
+	w->st.files = 1;
 	return w;
+}
+
+struct scap_writer *scap_writer_open(const char *path, int gzip_level, const char *hostname)
+{
+	struct scap_writer_opts o = {.path = path, .gzip_level = gzip_level, .hostname = hostname};
+
+	return scap_writer_open_opts(&o);
 }
 
 int scap_writer_thread(struct scap_writer *w, const struct scap_thread_seed *t)
@@ -594,6 +633,37 @@ static int is_clone_child(const struct lnr_evt_view *v)
 	return i >= 0 && lnr_evt_get_s64(v, (unsigned)i, &res) == 0 && res == 0;
 }
 
+/* Close the current file and start the next one; its lists come from the
+ * seeds callback (the caller's current state). */
+static int rotate(struct scap_writer *w)
+{
+	char name[4200];
+
+	write_header(w);
+	if (gzclose(w->gz) != Z_OK) {
+		w->gz = NULL;
+		return w->err = -EIO;
+	}
+	w->file_index++;
+	file_name(w, w->file_index, name, sizeof(name));
+	w->gz = gzopen(name, w->mode);
+	if (!w->gz)
+		return w->err = errno ? -errno : -EIO;
+	w->st.files++;
+	w->header_done = 0;
+	w->file_bytes = 0;
+	w->file_has_events = 0;
+	w->have_fdl = 0;
+	w->pl.n = w->ul.n = w->il.n = w->fdl.n = w->fdls.n = 0;
+	if (w->seeds) {
+		int rc = w->seeds(w->seeds_ctx, w);
+
+		if (rc)
+			return w->err = rc < 0 ? rc : -ECANCELED;
+	}
+	return 0;
+}
+
 int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len)
 {
 	struct lnr_evt_view v;
@@ -604,6 +674,19 @@ int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len)
 	if (lnr_evt_decode(rec, len, &v, NULL) != 0) {
 		w->st.skipped++;
 		return -EINVAL;
+	}
+	if (w->rotating && w->file_has_events &&
+	    ((w->max_bytes && w->file_bytes >= w->max_bytes) ||
+	     (w->max_ns && v.hdr->ts > w->file_first_ts &&
+	      v.hdr->ts - w->file_first_ts >= w->max_ns))) {
+		int rc = rotate(w);
+
+		if (rc)
+			return rc;
+	}
+	if (!w->file_has_events) {
+		w->file_first_ts = v.hdr->ts;
+		w->file_has_events = 1;
 	}
 	write_header(w);
 	code = pick_exit_code(w, v.hdr->type);
@@ -634,10 +717,13 @@ int scap_writer_close(struct scap_writer *w)
 
 	if (!w)
 		return 0;
-	write_header(w); /* a capture without events still has its lists */
 	rc = w->err;
-	if (gzclose(w->gz) != Z_OK && !rc)
-		rc = -EIO;
+	if (w->gz) {
+		write_header(w); /* a capture without events still has its lists */
+		rc = w->err;
+		if (gzclose(w->gz) != Z_OK && !rc)
+			rc = -EIO;
+	}
 	free(w->pl.p);
 	free(w->fdl.p);
 	free(w->fdls.p);
