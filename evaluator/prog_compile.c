@@ -97,20 +97,26 @@ void prog_vexpr_free(struct vexpr *v)
 	free(v);
 }
 
+/*
+ * Field uses, deduplicated by field and argument. The accessor always gets
+ * the entry of this table (prog_field()), so a caller may annotate it once
+ * (e.g. the enricher's slot number) and every use sees it. Returns the
+ * index, or -ENOMEM.
+ */
 static int record_field(struct cc *c, const struct fld_ref *r)
 {
 	struct fld_ref *f;
 
 	for (size_t i = 0; i < c->p->nfields; i++)
 		if (c->p->fields[i].id == r->id && c->p->fields[i].arg_len == r->arg_len &&
-		    (!r->arg || memcmp(c->p->fields[i].arg, r->arg, r->arg_len) == 0))
-			return 0;
+		    (!r->arg_len || memcmp(c->p->fields[i].arg, r->arg, r->arg_len) == 0))
+			return (int)i;
 	f = realloc(c->p->fields, (c->p->nfields + 1) * sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	c->p->fields = f;
-	f[c->p->nfields++] = *r;
-	return 0;
+	f[c->p->nfields] = *r;
+	return (int)c->p->nfields++;
 }
 
 static int is_transformer_name(const char *s)
@@ -155,9 +161,14 @@ static struct vexpr *compile_field(struct cc *c, const struct cond_node *n, int 
 	v->ancestor = (v->ref.flags & (FLD_F_ANCESTOR | FLD_F_EITHER)) != 0;
 	v->either = (v->ref.flags & FLD_F_EITHER) != 0;
 	v->multi = (v->ref.flags & (FLD_F_LIST | FLD_F_ANCESTOR | FLD_F_EITHER)) != 0;
-	if (record_field(c, &v->ref) < 0) {
-		prog_vexpr_free(v);
-		return coom(c);
+	{
+		int fi = record_field(c, &v->ref);
+
+		if (fi < 0) {
+			prog_vexpr_free(v);
+			return coom(c);
+		}
+		v->fidx = (uint32_t)fi;
 	}
 	return v;
 }
@@ -686,6 +697,21 @@ static struct pcheck *compile_check(struct cc *c, const struct cond_node *n)
 	}
 	t = k->lhs->type;
 	list = k->lhs->multi && !k->lhs->ancestor;
+	k->single = !k->lhs->multi;
+	if (fld_type_is_string(t) || t == LNR_PT_BYTEBUF)
+		k->cls = PCLS_STR;
+	else if (t == LNR_PT_DYN)
+		k->cls = PCLS_DYN;
+	else if (t == LNR_PT_BOOL)
+		k->cls = PCLS_BOOL;
+	else if (is_ip_type(t))
+		k->cls = PCLS_IP;
+	else if (is_net_type(t))
+		k->cls = PCLS_NET;
+	else if (t == LNR_PT_DOUBLE)
+		k->cls = PCLS_DBL;
+	else
+		k->cls = fld_type_is_signed(t) ? PCLS_SINT : PCLS_UINT;
 	if (k->op == COND_OP_NONE) {
 		pcheck_free(k);
 		return cfail(c, n, "'%s' is not a supported comparison operator", n->str);
@@ -793,6 +819,10 @@ static struct pcheck *compile_check(struct cc *c, const struct cond_node *n)
 				return coom(c);
 			}
 	}
+	if ((fld_type_is_string(t) || t == LNR_PT_BYTEBUF) && !k->mod && !k->set &&
+	    (k->op == COND_OP_IN || k->op == COND_OP_INTERSECTS || k->op == COND_OP_EQ ||
+	     k->op == COND_OP_EQEQ))
+		k->str_in = 1;
 	/* evt.type = / != / in: answer from the numeric type when the accessor can. */
 	if (k->lhs->kind == VX_FIELD && k->lhs->ref.id == FLD_EVT_TYPE && !k->lhs->ref.arg &&
 	    !k->mod &&

@@ -33,6 +33,7 @@ struct vexpr {
 	int ancestor;	     /* Field without arg of an ancestor family: match any value. */
 	int either;	     /* fd.ip-like: == any side, != no side equal. */
 	struct fld_ref ref;  /* FIELD (ref.arg points into arg/name below). */
+	uint32_t fidx;	     /* FIELD: index in prog->fields, the ref handed to the accessor. */
 	char *name;
 	char *arg;
 	char *cstr; /* CONST */
@@ -56,8 +57,14 @@ struct rconst {
 	struct rx *rx;
 };
 
+/* Type classes of a left-hand side, fixed at compile time (hot-path dispatch). */
+enum pcls { PCLS_STR, PCLS_SINT, PCLS_UINT, PCLS_BOOL, PCLS_IP, PCLS_NET, PCLS_DBL, PCLS_DYN };
+
 struct pcheck {
 	struct vexpr *lhs;
+	uint8_t cls;	/* enum pcls of the LHS type */
+	uint8_t single; /* LHS yields at most one value */
+	uint8_t str_in; /* string in/intersects/= over constants, no set, no modifier */
 	enum cond_op op;
 	enum cond_mod mod;
 	struct rconst *rv; /* Constants (value or list). */
