@@ -29,6 +29,9 @@ static const size_t col_presets[COL_BUF_PRESET_MAX + 1] = {
 };
 
 #define COL_MAX_RINGS 1024
+/* Longest sleep of the drain between two looks at the buffers (ms): the
+ * latency bound when the kernel does not wake it. */
+#define COL_POLL_MS 5
 
 struct col {
 	struct lanner *skel;
@@ -261,6 +264,7 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 	if (c->skel->rodata->snaplen > LNR_SNAPLEN_MAX)
 		c->skel->rodata->snaplen = LNR_SNAPLEN_MAX;
 	c->skel->rodata->args_max = o->args_max ? o->args_max : 4096;
+	c->skel->rodata->wakeup_bytes = bufsz / 4;
 	if (c->skel->rodata->args_max > 8191)
 		c->skel->rodata->args_max = 8191;
 	/* Tail-call targets and the floor are not attached on their own. */
@@ -403,12 +407,19 @@ const char *const *col_supported_names(void)
 
 int col_ignore_tgid(struct col *c, uint32_t tgid)
 {
-	__u8 one = 1;
+	uint32_t n;
 
-	if (!c->skel)
+	if (!c->skel || !c->skel->bss)
 		return -EINVAL;
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.lnr_ignore), &tgid, &one, BPF_ANY))
-		return -errno;
+	n = c->skel->bss->lnr_n_ignore;
+	for (uint32_t i = 0; i < n; i++)
+		if (c->skel->bss->lnr_ignore_tgids[i] == tgid)
+			return 0;
+	if (n >= LNR_MAX_IGNORE)
+		return -ENOSPC;
+	/* Entry first, count second: the kernel never reads an unset slot. */
+	c->skel->bss->lnr_ignore_tgids[n] = tgid;
+	__atomic_store_n(&c->skel->bss->lnr_n_ignore, n + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -451,12 +462,21 @@ int col_attach(struct col *c, char *err, size_t errlen)
 int col_poll(struct col *c, int timeout_ms)
 {
 	uint64_t before = c->delivered;
-	int n;
+	int n, wait;
 
 	if (!c->rb)
 		return -EINVAL;
 	c->sink_err = 0;
-	n = ring_buffer__poll(c->rb, timeout_ms);
+	/* Records are written without a wakeup (see lanner.bpf.c): read what
+	 * is there, and sleep at most COL_POLL_MS before looking again unless
+	 * a filling buffer wakes us first. */
+	n = ring_buffer__consume(c->rb);
+	if (n == 0 && timeout_ms != 0 && !c->sink_err) {
+		wait = timeout_ms < 0 || timeout_ms > COL_POLL_MS ? COL_POLL_MS : timeout_ms;
+		n = ring_buffer__poll(c->rb, wait);
+		if (n >= 0 && !c->sink_err)
+			n = ring_buffer__consume(c->rb);
+	}
 	if (c->sink_err)
 		return c->sink_err;
 	if (n < 0)

@@ -28,6 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 boot_to_real_ns = 0;     /* realtime - boottime at start (ns) */
 const volatile __u32 snaplen = 80;	      /* bytes of I/O buffers kept */
 const volatile __u32 path_max = LNR_PATH_MAX; /* bytes of a path kept, NUL included */
+const volatile __u64 wakeup_bytes = 1 << 18;  /* unread bytes that wake the drain */
 const volatile __u32 args_max = 4096;	      /* bytes of argv / env kept */
 
 /* Run-time selection, written by user space through the mmapped .bss:
@@ -38,6 +39,23 @@ __u8 lnr_sel_enter[LNR_NR_SYSCALLS];
 __u8 lnr_sel_procexit;
 /* When not 0, only this thread group is reported (tests, benchmarks, --pid). */
 __u32 lnr_only_tgid;
+/* Thread-group ids whose syscalls are not reported (the pipeline's own
+ * processes: a handful, so a short scan of .bss beats a hash lookup). */
+__u32 lnr_ignore_tgids[LNR_MAX_IGNORE];
+__u32 lnr_n_ignore;
+
+static __always_inline int in_ignore_list(__u32 tgid)
+{
+	__u32 n = lnr_n_ignore;
+
+	for (int i = 0; i < LNR_MAX_IGNORE; i++) {
+		if (i >= n)
+			break;
+		if (lnr_ignore_tgids[i] == tgid)
+			return 1;
+	}
+	return 0;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -90,14 +108,6 @@ struct {
 	__type(value, __u32);
 } lnr_exit_progs SEC(".maps");
 
-/* Thread-group ids whose syscalls are not reported (the pipeline itself). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} lnr_ignore SEC(".maps");
-
 struct lnr_stash {
 	__s64 nr;    /* syscall the data belongs to; -1 once consumed */
 	__u32 len;   /* bytes in data (strings: NUL included) */
@@ -138,7 +148,10 @@ struct bctx {
 	__u32 err;	  /* the record cannot be completed */
 	__u32 u1, u2, u3; /* scratch between parameters (proc_param) */
 	__u32 fname_user; /* fname is a user pointer */
-	__u64 fname;	  /* execve's filename (kernel or user pointer) */
+	__u32 cfile_ok;	  /* cfd/cfile hold a lookup made for this record */
+	__s64 cfd;
+	__u64 cfile;
+	__u64 fname; /* execve's filename (kernel or user pointer) */
 };
 
 /* The record under construction lives in a per-CPU map, not on the stack:
@@ -194,7 +207,7 @@ static __always_inline int skip_tgid(__u32 tgid)
 
 	if (only && only != tgid)
 		return 1;
-	return bpf_map_lookup_elem(&lnr_ignore, &tgid) != NULL;
+	return in_ignore_list(tgid);
 }
 
 static __always_inline int ignored_tgid(__u32 tgid)
@@ -203,7 +216,7 @@ static __always_inline int ignored_tgid(__u32 tgid)
 
 	if (only && only != tgid)
 		return 1;
-	if (bpf_map_lookup_elem(&lnr_ignore, &tgid)) {
+	if (in_ignore_list(tgid)) {
 		struct lnr_cpu_stats *s = stats();
 
 		if (s)
@@ -213,14 +226,16 @@ static __always_inline int ignored_tgid(__u32 tgid)
 	return 0;
 }
 
+/* Direct loads from the tracepoint's pt_regs (a BTF pointer): a
+ * bpf_probe_read_kernel per argument costs far more. */
 static __always_inline void load_args(struct bctx *c, struct pt_regs *regs)
 {
-	c->args[0] = BPF_CORE_READ(regs, di);
-	c->args[1] = BPF_CORE_READ(regs, si);
-	c->args[2] = BPF_CORE_READ(regs, dx);
-	c->args[3] = BPF_CORE_READ(regs, r10);
-	c->args[4] = BPF_CORE_READ(regs, r8);
-	c->args[5] = BPF_CORE_READ(regs, r9);
+	c->args[0] = regs->di;
+	c->args[1] = regs->si;
+	c->args[2] = regs->dx;
+	c->args[3] = regs->r10;
+	c->args[4] = regs->r8;
+	c->args[5] = regs->r9;
 }
 
 /* Start a record: header fields and the data offset after the length table. */
@@ -249,6 +264,7 @@ static __always_inline __u8 *rec_begin(struct bctx *c, __u16 type, __u16 nparams
 	h->flags = 0;
 	h->reserved = 0;
 	c->type = type;
+	c->cfile_ok = 0;
 	c->idx = 0;
 	c->flags = 0;
 	c->err = 0;
@@ -435,7 +451,14 @@ static __always_inline void rec_submit(__u8 *buf, struct bctx *c)
 		s->drops[LNR_DROP_NO_RING]++;
 		return;
 	}
-	if (bpf_ringbuf_output(rb, buf, len & HALF_MASK, 0)) {
+	/* No wakeup per record: a wakeup is an irq_work and a context switch of
+	 * the drain thread, microseconds per syscall when the drain keeps up.
+	 * The drain polls on a short timer instead, and is woken only when a
+	 * buffer is filling up (more than wakeup_bytes unread). */
+	if (bpf_ringbuf_output(rb, buf, len & HALF_MASK,
+			       bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > wakeup_bytes
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP)) {
 		s->drops[LNR_DROP_BUF_FULL]++;
 		return;
 	}
@@ -704,21 +727,38 @@ static __always_inline __u32 encode_dev(__u32 kdev)
 
 /* ---- files and sockets behind fds ---- */
 
+/* The file behind fd in the current task. Direct (BTF) loads down to the
+ * fd array, one probe read for the slot; the last answer is kept in the
+ * per-CPU context because an event often asks about the same fd twice or
+ * three times (open: flags, dev, ino). */
 static __always_inline struct file *fd_to_file(__s64 fd)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct bctx *c = ctx_get();
+	struct task_struct *t;
+	struct files_struct *files;
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (c && c->cfile_ok && c->cfd == fd)
+		return (struct file *)c->cfile;
+	t = bpf_get_current_task_btf();
+	files = t->files;
+	if (!files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
 		return NULL;
+	if (c) {
+		c->cfd = fd;
+		c->cfile = (__u64)f;
+		c->cfile_ok = 1;
+	}
 	return f;
 }
 
@@ -1357,7 +1397,7 @@ static long generic_param(__u64 i, void *unused)
 
 static __always_inline int exit_prologue(struct bctx *c, struct pt_regs *regs, long ret)
 {
-	c->nr = BPF_CORE_READ(regs, orig_ax);
+	c->nr = regs->orig_ax; /* tp_btf: regs is a trusted pointer, loads are direct */
 	if ((__u64)c->nr >= LNR_NR_SYSCALLS)
 		return -1;
 	c->ret = ret;
@@ -1928,9 +1968,9 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	st->trunc = 0;
 	st->len = 0;
 	if (how == LNR_ENTER_SOCKADDR_ARG1) {
-		__u64 len = BPF_CORE_READ(regs, dx);
+		__u64 len = regs->dx;
 
-		p = BPF_CORE_READ(regs, si);
+		p = regs->si;
 		if (len > 128)
 			len = 128;
 		if (!p || len < 2 || bpf_probe_read_user(st->data, len & 255, (const void *)p))
@@ -1939,7 +1979,7 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	} else {
 		long n;
 
-		p = how == LNR_ENTER_PATH_ARG0 ? BPF_CORE_READ(regs, di) : BPF_CORE_READ(regs, si);
+		p = how == LNR_ENTER_PATH_ARG0 ? regs->di : regs->si;
 		if (!p)
 			return 0;
 		n = bpf_probe_read_user_str(st->data,

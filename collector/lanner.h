@@ -35,6 +35,9 @@
  * (the path is then flagged truncated). */
 #define LNR_DPATH_DEPTH 32
 
+/* Processes of the pipeline the kernel side filters out. */
+#define LNR_MAX_IGNORE 32
+
 #define LNR_EVT_HDR_SIZE 40u
 
 struct lnr_bpf_hdr {
