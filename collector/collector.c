@@ -384,6 +384,101 @@ void col_select_all(struct col *c)
 	col_tab_foreach(col_select_one, c);
 }
 
+/* Minimal state (base_syscalls.repair): process tree, identity, cwd, fd lifetime. */
+static const uint16_t col_repair_set[] = {
+	LNR_EVT_CLONE,	  LNR_EVT_CLONE3,   LNR_EVT_FORK,      LNR_EVT_VFORK,	  LNR_EVT_EXECVE,
+	LNR_EVT_EXECVEAT, LNR_EVT_PROCEXIT, LNR_EVT_CLOSE,     LNR_EVT_DUP,	  LNR_EVT_DUP2,
+	LNR_EVT_DUP3,	  LNR_EVT_FCNTL,    LNR_EVT_CHDIR,     LNR_EVT_FCHDIR,	  LNR_EVT_CHROOT,
+	LNR_EVT_SETUID,	  LNR_EVT_SETGID,   LNR_EVT_SETRESUID, LNR_EVT_SETRESGID, LNR_EVT_SETREUID,
+	LNR_EVT_SETREGID, LNR_EVT_SETSID,   LNR_EVT_SETPGID,   LNR_EVT_CAPSET,	  LNR_EVT_PRCTL,
+};
+
+/* Lanner's default state set: the repair set plus every fd creator and the
+ * namespace/mount changes the enricher tracks (issue 4's list). */
+static const uint16_t col_state_set[] = {
+	LNR_EVT_OPEN,	 LNR_EVT_OPENAT,   LNR_EVT_OPENAT2,	 LNR_EVT_CREAT,
+	LNR_EVT_SOCKET,	 LNR_EVT_CONNECT,  LNR_EVT_ACCEPT,	 LNR_EVT_ACCEPT4,
+	LNR_EVT_BIND,	 LNR_EVT_PIPE,	   LNR_EVT_PIPE2,	 LNR_EVT_SOCKETPAIR,
+	LNR_EVT_EVENTFD, LNR_EVT_EVENTFD2, LNR_EVT_MEMFD_CREATE, LNR_EVT_USERFAULTFD,
+	LNR_EVT_MOUNT,	 LNR_EVT_UMOUNT2,  LNR_EVT_KILL,	 LNR_EVT_SETNS,
+	LNR_EVT_UNSHARE,
+};
+
+static void col_warn(char *warn, size_t n, const char *name)
+{
+	size_t l;
+
+	if (!warn || n == 0)
+		return;
+	l = strlen(warn);
+	snprintf(warn + l, n - l, "%s%s", l ? ", " : "not produced by the collector: ", name);
+}
+
+int col_selection_types(const struct col_selection *s, uint8_t *out, char *warn, size_t warnlen)
+{
+	int count = 0;
+
+	memset(out, 0, LNR_EVT_MAX);
+	if (warn && warnlen)
+		warn[0] = 0;
+	if (s->all) {
+		for (unsigned t = 0; t < LNR_EVT_MAX; t++)
+			out[t] = col_tab_get(t) != NULL;
+	} else {
+		for (size_t i = 0; i < s->n_rule_types; i++) {
+			int t = col_tab_type_by_name(s->rule_types[i]);
+
+			if (t < 0 || !col_tab_get(t))
+				col_warn(warn, warnlen, s->rule_types[i]);
+			else
+				out[t] = 1;
+		}
+		for (size_t i = 0; i < s->n_custom_set; i++) {
+			const char *n = s->custom_set[i];
+			int t;
+
+			if (n[0] == '!')
+				continue;
+			t = col_tab_type_by_name(n);
+			if (t < 0 || !col_tab_get(t))
+				col_warn(warn, warnlen, n);
+			else
+				out[t] = 1;
+		}
+		if (s->n_custom_set == 0 || s->repair)
+			for (size_t i = 0; i < sizeof(col_repair_set) / sizeof(col_repair_set[0]);
+			     i++)
+				out[col_repair_set[i]] = 1;
+		if (s->n_custom_set == 0)
+			for (size_t i = 0; i < sizeof(col_state_set) / sizeof(col_state_set[0]);
+			     i++)
+				out[col_state_set[i]] = 1;
+	}
+	for (size_t i = 0; i < s->n_custom_set; i++) {
+		int t;
+
+		if (s->custom_set[i][0] != '!')
+			continue;
+		t = col_tab_type_by_name(s->custom_set[i] + 1);
+		if (t >= 0)
+			out[t] = 0;
+	}
+	for (unsigned t = 0; t < LNR_EVT_MAX; t++)
+		count += out[t];
+	return count;
+}
+
+int col_apply_selection(struct col *c, const struct col_selection *s, char *warn, size_t warnlen)
+{
+	uint8_t want[LNR_EVT_MAX];
+	int n = col_selection_types(s, want, warn, warnlen);
+
+	for (unsigned t = 0; t < LNR_EVT_MAX; t++)
+		if (col_tab_get(t))
+			col_select(c, t, want[t]);
+	return n;
+}
+
 struct col_names_acc {
 	const char *names[LNR_EVT_MAX + 1];
 	int n;

@@ -1024,8 +1024,6 @@ static __always_inline __u64 src_val(struct bctx *c, __u8 src)
 		return c->args[src & 7];
 	if (src == LNR_SRC_RET)
 		return c->ret;
-	if (src == LNR_SRC_CREAT)
-		return O_CREAT | O_WRONLY | O_TRUNC;
 	return 0;
 }
 
@@ -1386,6 +1384,15 @@ static long generic_param(__u64 i, void *unused)
 		} else {
 			put_int(buf, c, how[2], 4);
 		}
+		break;
+	}
+	case LNR_PK_CREAT_FLAGS: {
+		struct file *fl = fd_to_file((__s64)v);
+		__u32 f = 0;
+
+		if (fl && (BPF_CORE_READ(fl, f_mode) & FMODE_CREATED_BIT))
+			f = 1 << 14; /* PPM_O_F_CREATED */
+		put_int(buf, c, f, 2);
 		break;
 	}
 	default:

@@ -181,7 +181,7 @@ static void files(void)
 	act_int(shm, e, "fd", fd);
 	act_str(shm, e, "name", p);
 	act_int(shm, e, "mode", 0644);
-	act_int(shm, e, "new_flags", PPM_O_WRONLY | PPM_O_CREAT | PPM_O_TRUNC | PPM_O_F_CREATED);
+	act_int(shm, e, "creat_flags", PPM_O_F_CREATED);
 	close(fd);
 	fd = syscall(SYS_open, p, O_RDONLY);
 	fstat(fd, &st);
