@@ -49,20 +49,20 @@
 #define LNR_PARAM_TRUNC 0x40000000u /* value was cut at a configured limit */
 
 /* Header flags (lnr_evt_hdr.flags). */
-#define LNR_EVF_TRUNCATED 0x0001u /* at least one parameter carries LNR_PARAM_TRUNC */
+#define LNR_EVF_TRUNCATED 0x0001u    /* at least one parameter carries LNR_PARAM_TRUNC */
 #define LNR_EVF_FROM_CAPTURE 0x0002u /* produced by the capture reader, not live */
-#define LNR_EVF_ENTER_ONLY 0x0004u /* exit never seen (e.g. execve that did not return) */
-#define LNR_EVF_INTERNAL 0x0008u /* made by Lanner itself (meta events) */
+#define LNR_EVF_ENTER_ONLY 0x0004u   /* exit never seen (e.g. execve that did not return) */
+#define LNR_EVF_INTERNAL 0x0008u     /* made by Lanner itself (meta events) */
 
 struct lnr_evt_hdr {
-	uint64_t ts; /* Nanoseconds since the Unix epoch (realtime) when the syscall returned. */
-	int64_t tid; /* Thread id, in the initial pid namespace. */
-	int64_t pid; /* Thread-group (process) id, in the initial pid namespace. */
-	uint32_t len; /* Total record length in bytes: header, length table and data. */
+	uint64_t ts;   /* Nanoseconds since the Unix epoch (realtime) when the syscall returned. */
+	int64_t tid;   /* Thread id, in the initial pid namespace. */
+	int64_t pid;   /* Thread-group (process) id, in the initial pid namespace. */
+	uint32_t len;  /* Total record length in bytes: header, length table and data. */
 	uint16_t type; /* enum lnr_evt_type. */
-	uint16_t nparams; /* Entries in the length table; equals the table's count for type. */
-	uint16_t cpu; /* CPU the event was taken on. */
-	uint16_t flags; /* LNR_EVF_*. */
+	uint16_t nparams;  /* Entries in the length table; equals the table's count for type. */
+	uint16_t cpu;	   /* CPU the event was taken on. */
+	uint16_t flags;	   /* LNR_EVF_*. */
 	uint32_t reserved; /* Zero. */
 };
 
@@ -169,7 +169,7 @@ struct lnr_evt_info {
 	enum lnr_ecat category;
 	uint32_t flags; /* LNR_EF_*. */
 	uint16_t nparams;
-	int16_t syscall_nr; /* x86_64 syscall number, -1 for non-syscall events. */
+	int16_t syscall_nr;   /* x86_64 syscall number, -1 for non-syscall events. */
 	uint16_t scap_code_e; /* libscap PPME_* code of the newest enter event (0: none). */
 	uint16_t scap_code_x; /* libscap PPME_* code of the newest exit event (0: none). */
 	struct lnr_param_info params[LNR_EVT_MAX_PARAMS];
@@ -200,8 +200,9 @@ struct lnr_evt_builder {
 	int err; /* First error (negative errno), sticky. */
 };
 
-/* Start a record of the given type at buf. Returns 0, or -EINVAL (unknown type)
- * or -ENOSPC (cap too small for the header and length table). */
+/* Start a record of the given type at buf (8-byte aligned, as ring slots are).
+ * Returns 0, or -EINVAL (unknown type) or -ENOSPC (cap too small for the
+ * header and length table). */
 int lnr_evb_init(struct lnr_evt_builder *b, void *buf, size_t cap, uint16_t type, uint64_t ts,
 		 int64_t tid, int64_t pid);
 /* Append a parameter. Integer appenders store the parameter's declared size;
@@ -223,8 +224,8 @@ struct lnr_evt_view {
 	const struct lnr_evt_info *info;
 	uint16_t nparams;
 	const uint8_t *pval[LNR_EVT_MAX_PARAMS]; /* Start of each parameter's data. */
-	uint32_t plen[LNR_EVT_MAX_PARAMS]; /* Its length in bytes (flags masked off). */
-	uint32_t pflags[LNR_EVT_MAX_PARAMS]; /* LNR_PARAM_TRUNC. */
+	uint32_t plen[LNR_EVT_MAX_PARAMS];	 /* Its length in bytes (flags masked off). */
+	uint32_t pflags[LNR_EVT_MAX_PARAMS];	 /* LNR_PARAM_TRUNC. */
 };
 
 /*
@@ -243,6 +244,57 @@ int lnr_evt_get_u64(const struct lnr_evt_view *v, unsigned i, uint64_t *out);
 const char *lnr_evt_get_str(const struct lnr_evt_view *v, unsigned i);
 /* Index of the parameter named name, or -1. */
 int lnr_evt_param_index(const struct lnr_evt_info *info, const char *name);
+
+/* Raw parameter bytes (any type) and their length, or NULL when absent or i is out of range. */
+const uint8_t *lnr_evt_get_bytes(const struct lnr_evt_view *v, unsigned i, uint32_t *len);
+
+/* Name of a Linux errno value ("ENOENT"), or NULL when unknown. */
+const char *lnr_errno_name(int err);
+
+/*
+ * Socket addresses in libscap's encoding (PT_SOCKADDR, PT_SOCKTUPLE), shared
+ * by the collector and the capture reader. The first byte is the family
+ * (libscap's PPM_AF_*), then, for INET: IPv4 address (4 bytes, network
+ * order) and port (2 bytes, host order); INET6: 16 + 2 bytes; UNIX: the path
+ * with its NUL. A tuple carries source then destination; a UNIX tuple
+ * carries two 64-bit kernel socket pointers (source, peer) then the path.
+ */
+#define LNR_AF_UNSPEC 0
+#define LNR_AF_UNIX 1
+#define LNR_AF_INET 2
+#define LNR_AF_INET6 10
+/* Longest UNIX socket path we encode (sun_path without the NUL). */
+#define LNR_UNIX_PATH_MAX 108u
+
+/* Each encoder writes at most cap bytes at out and returns the encoded length,
+ * or 0 when cap is too small (nothing useful written). Ports in host order. */
+size_t lnr_sockaddr_encode_in4(uint8_t *out, size_t cap, const uint8_t addr[4], uint16_t port);
+size_t lnr_sockaddr_encode_in6(uint8_t *out, size_t cap, const uint8_t addr[16], uint16_t port);
+/* path need not be NUL-terminated; it is cut at LNR_UNIX_PATH_MAX bytes. */
+size_t lnr_sockaddr_encode_un(uint8_t *out, size_t cap, const char *path, size_t pathlen);
+size_t lnr_socktuple_encode_in4(uint8_t *out, size_t cap, const uint8_t saddr[4], uint16_t sport,
+				const uint8_t daddr[4], uint16_t dport);
+size_t lnr_socktuple_encode_in6(uint8_t *out, size_t cap, const uint8_t saddr[16], uint16_t sport,
+				const uint8_t daddr[16], uint16_t dport);
+size_t lnr_socktuple_encode_un(uint8_t *out, size_t cap, uint64_t src, uint64_t dst,
+			       const char *path, size_t pathlen);
+
+/* A decoded PT_SOCKADDR or PT_SOCKTUPLE (for a SOCKADDR only the source side is set). */
+struct lnr_sockaddr {
+	uint8_t family;		      /* LNR_AF_*. */
+	uint8_t saddr[16], daddr[16]; /* Network order; IPv4 uses the first 4 bytes. */
+	uint16_t sport, dport;	      /* Host order. */
+	uint64_t sptr, dptr;	      /* UNIX tuple: kernel socket pointers. */
+	const char *path; /* UNIX: points into the record (NUL-terminated), else NULL. */
+};
+
+/* Decode n bytes at p. Returns 0, or -EBADMSG if the bytes are not a valid encoding
+ * (wrong length for the family, unterminated path), -EAFNOSUPPORT for another family. */
+int lnr_sockaddr_decode(const uint8_t *p, size_t n, struct lnr_sockaddr *out);
+int lnr_socktuple_decode(const uint8_t *p, size_t n, struct lnr_sockaddr *out);
+
+/* PT_FDLIST (libscap): u16 count, then count x (s64 fd, s16 flags). */
+#define LNR_FDLIST_ENTRY_LEN 10u
 
 /*
  * Print the record as one human-readable line (no newline), sysdig-like:

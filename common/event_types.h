@@ -110,13 +110,19 @@
 	X(PRLIMIT, "prlimit")                                                                      \
 	X(DROP, "drop")                                                                            \
 	X(CONTAINER, "container")                                                                  \
-	X(ASYNCEVENT, "asyncevent")
+	X(ASYNCEVENT, "asyncevent")                                                                \
+	X(SEED_THREAD, "seed.thread")                                                              \
+	X(SEED_FD, "seed.fd")                                                                      \
+	X(SEED_USER, "seed.user")
 
+/* It would indent LNR_EVT_MAX as a continuation of the macro call. */
+// clang-format off
 enum lnr_evt_type {
 #define LNR_EVT_ENUM(id, name) LNR_EVT_##id,
 	LNR_EVT_LIST(LNR_EVT_ENUM)
 #undef LNR_EVT_ENUM
 	LNR_EVT_MAX
 };
+// clang-format on
 
 #endif

@@ -4,7 +4,7 @@
 # CMake names). A crash fails the run and leaves the reproducer in build dir.
 # Usage: scripts/fuzz-smoke.sh BUILD_DIR SECONDS
 set -eu
-build=$1
+build=$(cd "$1" && pwd)
 secs=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
 found=0

@@ -1,0 +1,419 @@
+/* main.c: lanner-emitter: alert intake (nng rep), journal, one worker per output, stats, signals. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "alert.h"
+#include "alert_tx.h"
+#include "emitter_config.h"
+#include "journal.h"
+#include "log_shim.h"
+#include "out_http.h"
+#include "out_local.h"
+#include "out_redis.h"
+#include "output.h"
+#include "ratelimit.h"
+
+#define MAX_OUTPUTS 8
+#define MAX_OVERRIDES 256
+#define INTAKE_POLL_MS 100
+#define SENDER_INTERNAL 0 /* journal sender id of alerts the emitter makes itself */
+
+struct emitter {
+	struct emitter_config cfg;
+	struct journal *j;
+	struct output *outs[MAX_OUTPUTS];
+	int nouts;
+	nng_socket sock;
+	pthread_t intake;
+	atomic_bool stop;
+	struct ratelimit *rl;
+	/* intake counters */
+	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Appends an alert the emitter made itself (rate-limit summaries). */
+static void append_internal(struct emitter *e, const struct alert *a)
+{
+	struct alert_buf b;
+	struct iovec iov;
+
+	alert_buf_init(&b);
+	if (!alert_encode(a, &b)) {
+		iov.iov_base = b.data;
+		iov.iov_len = b.len;
+		if (journal_append(e->j, SENDER_INTERNAL, 0, &iov, 1))
+			lg_err("intake: cannot journal an internal alert");
+	}
+	alert_buf_fini(&b);
+}
+
+/* Handles one request: validates, filters, journals, returns the ack status. */
+static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_t *seq)
+{
+	struct alert_tx_frame f;
+	struct iovec *iov = NULL;
+	size_t pos = 0, k = 0, rlen;
+	const uint8_t *rec;
+	int rc;
+
+	*seq = 0;
+	rc = alert_tx_frame_parse(body, len, &f);
+	if (rc) {
+		atomic_fetch_add(&e->refused, 1);
+		lg_warn("intake: malformed request of %zu bytes refused", len);
+		return rc;
+	}
+	*seq = f.seq;
+	if (f.sender != SENDER_INTERNAL && journal_seen(e->j, f.sender, f.seq)) {
+		atomic_fetch_add(&e->duplicates, f.count);
+		return 0; /* a resend of a batch we already hold */
+	}
+	atomic_fetch_add(&e->received, f.count);
+	iov = calloc(f.count ? f.count : 1, sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	uint64_t now = mono_ns();
+	while (alert_tx_frame_next(&f, &pos, &rec, &rlen)) {
+		struct alert *a = NULL;
+		if (alert_decode(rec, rlen, &a)) {
+			if (atomic_fetch_add(&e->invalid, 1) == 0)
+				lg_warn("intake: invalid alert record refused (sender %016" PRIx64
+					")",
+					f.sender);
+			continue;
+		}
+		if (a->priority > e->cfg.priority) {
+			atomic_fetch_add(&e->filtered, 1);
+		} else if (!alert_is_internal(a) && !ratelimit_allow(e->rl, a->rule, now)) {
+			atomic_fetch_add(&e->suppressed, 1);
+		} else {
+			iov[k].iov_base = (void *)rec;
+			iov[k].iov_len = rlen;
+			k++;
+		}
+		alert_free(a);
+	}
+	rc = journal_append(e->j, f.sender, f.seq, iov, k);
+	if (!rc)
+		atomic_fetch_add(&e->accepted, k);
+	free(iov);
+	return rc;
+}
+
+static void *intake_main(void *arg)
+{
+	struct emitter *e = arg;
+
+	while (!atomic_load(&e->stop)) {
+		nng_msg *m = NULL, *r = NULL;
+		struct alert *sum = NULL;
+		int rv = nng_recvmsg(e->sock, &m, 0);
+		if (ratelimit_summary(e->rl, mono_ns(), wall_ns(), e->cfg.hostname, &sum) == 1) {
+			append_internal(e, sum);
+			alert_free(sum);
+		}
+		if (rv == NNG_ETIMEDOUT)
+			continue;
+		if (rv) {
+			if (rv != NNG_ECLOSED)
+				lg_err("intake: receive: %s", nng_strerror(rv));
+			break;
+		}
+		uint64_t seq;
+		uint8_t ack[16];
+		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
+		nng_msg_free(m);
+		alert_tx_ack_encode(ack, st, seq);
+		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
+			if (nng_sendmsg(e->sock, r, 0))
+				nng_msg_free(r);
+		} else if (r) {
+			nng_msg_free(r);
+		}
+	}
+	return NULL;
+}
+
+static int listen_intake(struct emitter *e)
+{
+	const char *url = e->cfg.intake;
+	int rv;
+
+	if (!strncmp(url, "ipc://", 6)) {
+		/* make the socket's directory (0750) and remove a stale socket */
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", url + 6);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0750) && errno != EEXIST)
+				lg_warn("intake: cannot create %s: %s", dir, strerror(errno));
+		}
+	}
+	rv = nng_rep0_open(&e->sock);
+	if (rv)
+		goto fail;
+	nng_socket_set_ms(e->sock, NNG_OPT_RECVTIMEO, INTAKE_POLL_MS);
+	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ, ALERT_TX_MAX_BYTES);
+	rv = nng_listen(e->sock, url, NULL, 0);
+	if (rv == NNG_EADDRINUSE && !strncmp(url, "ipc://", 6)) {
+		unlink(url + 6); /* left by a killed emitter */
+		rv = nng_listen(e->sock, url, NULL, 0);
+	}
+	if (rv)
+		goto fail;
+	return 0;
+fail:
+	lg_err("intake: cannot listen on %s: %s", url, nng_strerror(rv));
+	return -EIO;
+}
+
+static int add_output(struct emitter *e, const char *name, const struct output_ops *ops,
+		      int init_rc, void *priv, unsigned batch)
+{
+	if (init_rc) {
+		lg_err("output %s: cannot start: %s", name, strerror(-init_rc));
+		if (ops->destroy)
+			ops->destroy(priv);
+		return init_rc;
+	}
+	struct output *o = output_new(name, ops, priv, &e->cfg, e->j, batch);
+	if (!o) {
+		if (ops->destroy)
+			ops->destroy(priv);
+		return -errno;
+	}
+	e->outs[e->nouts++] = o;
+	return 0;
+}
+
+static int make_outputs(struct emitter *e)
+{
+	const struct emitter_config *c = &e->cfg;
+	void *p;
+	int rc = 0, init;
+
+	/* init runs before add_output reads p: argument order is unspecified in C */
+	if (c->stdout_enabled && !rc) {
+		p = NULL;
+		init = outl_stdout_init(c, &p);
+		rc = add_output(e, "stdout", &outl_stdout_ops, init, p, c->batch);
+	}
+	if (c->file_enabled && !rc) {
+		p = NULL;
+		init = outl_file_init(c, &p);
+		rc = add_output(e, "file", &outl_file_ops, init, p, c->batch);
+	}
+	if (c->syslog_enabled && !rc) {
+		p = NULL;
+		init = outl_syslog_init(c, &p);
+		rc = add_output(e, "syslog", &outl_syslog_ops, init, p, c->batch);
+	}
+	if (c->program_enabled && !rc) {
+		p = NULL;
+		init = outl_program_init(c, &p);
+		rc = add_output(e, "program", &outl_program_ops, init, p, c->batch);
+	}
+	if (c->http.enabled && !rc) {
+		p = NULL;
+		init = out_http_init(c, &p);
+		rc = add_output(e, "http", &out_http_ops, init, p, c->batch);
+	}
+	if (c->redis.enabled && !rc) {
+		p = NULL;
+		init = out_redis_init(c, journal_instance(e->j), &p);
+		rc = add_output(e, "redis", &out_redis_ops, init, p, c->redis.batch);
+	}
+	return rc;
+}
+
+static void write_stats(struct emitter *e)
+{
+	const char *path = e->cfg.stats_file;
+	char tmp[4096];
+	FILE *fp;
+
+	if (!path || !*path)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fp = fopen(tmp, "we");
+	if (!fp)
+		return;
+	fprintf(fp,
+		"{\"intake\":{\"received\":%" PRIu64 ",\"accepted\":%" PRIu64
+		",\"duplicates\":%" PRIu64 ",\"invalid\":%" PRIu64 ",\"filtered\":%" PRIu64
+		",\"suppressed\":%" PRIu64 ",\"refused\":%" PRIu64 "},\"spool\":{\"bytes\":%" PRIu64
+		",\"end\":%" PRIu64 "},\"outputs\":{",
+		(uint64_t)atomic_load(&e->received), (uint64_t)atomic_load(&e->accepted),
+		(uint64_t)atomic_load(&e->duplicates), (uint64_t)atomic_load(&e->invalid),
+		(uint64_t)atomic_load(&e->filtered), (uint64_t)atomic_load(&e->suppressed),
+		(uint64_t)atomic_load(&e->refused), journal_bytes(e->j), journal_end(e->j));
+	for (int i = 0; i < e->nouts; i++) {
+		struct output_stats s;
+		output_get_stats(e->outs[i], &s);
+		fprintf(fp,
+			"%s\"%s\":{\"sent\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"spooled\":%" PRIu64
+			",\"dropped\":%" PRIu64 ",\"backlog\":%" PRIu64 "}",
+			i ? "," : "", e->outs[i]->name, s.sent, s.failed, s.spooled, s.dropped,
+			s.backlog);
+	}
+	fprintf(fp, "}}\n");
+	if (fclose(fp) == 0)
+		rename(tmp, path);
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: lanner-emitter [-c config.yaml] [-o key=value]... [--intake URL]\n"
+		    "  Receives alerts from the evaluators and delivers them to Falco's outputs\n"
+		    "  and Redis; see docs/emitter.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static struct emitter e;
+	char *ov[MAX_OVERRIDES];
+	char *intake_ov = NULL;
+	int nov = 0, opt, rc = 1;
+	const char *cfgpath = NULL;
+	char err[512];
+	sigset_t ss;
+	static const struct option lopts[] = {{"intake", required_argument, NULL, 'i'},
+					      {"help", no_argument, NULL, 'h'},
+					      {NULL, 0, NULL, 0}};
+
+	while ((opt = getopt_long(argc, argv, "c:o:h", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'o':
+			if (nov == MAX_OVERRIDES - 1) {
+				fprintf(stderr, "lanner-emitter: too many -o\n");
+				return 2;
+			}
+			ov[nov++] = optarg;
+			break;
+		case 'i':
+			if (asprintf(&intake_ov, "emitter.intake=%s", optarg) < 0)
+				return 1;
+			ov[nov++] = intake_ov;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (ecfg_load(&e.cfg, cfgpath, ov, nov, err, sizeof(err))) {
+		fprintf(stderr, "lanner-emitter: %s\n", err);
+		free(intake_ov);
+		return 2;
+	}
+	/* signals are taken synchronously by the main thread only */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGUSR1);
+	sigaddset(&ss, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a program output that exits shows up as EPIPE */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	struct journal_opts jo = {
+		.dir = e.cfg.spool_dir,
+		.segment_bytes = e.cfg.spool_segment_bytes,
+		.max_bytes = e.cfg.spool_max_bytes,
+		.fsync = e.cfg.fsync,
+		.fsync_interval_ms = e.cfg.fsync_interval_ms,
+	};
+	e.j = journal_open(&jo);
+	if (!e.j) {
+		lg_err("cannot open the spool %s: %s", e.cfg.spool_dir, strerror(errno));
+		goto out;
+	}
+	e.rl = ratelimit_new(&e.cfg.rate);
+	if (!e.rl || make_outputs(&e) || listen_intake(&e))
+		goto out;
+	for (int i = 0; i < e.nouts; i++)
+		if (output_start(e.outs[i]))
+			goto out;
+	if (pthread_create(&e.intake, NULL, intake_main, &e))
+		goto out;
+	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
+		e.cfg.spool_dir, journal_instance(e.j));
+	uint64_t last_stats = 0, last_sync = mono_ns();
+	for (;;) {
+		struct timespec to = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
+		int sig = sigtimedwait(&ss, NULL, &to);
+		if (sig == SIGUSR1) {
+			lg_info("SIGUSR1: reopening outputs");
+			for (int i = 0; i < e.nouts; i++)
+				output_request_reopen(e.outs[i]);
+		} else if (sig == SIGINT || sig == SIGTERM) {
+			lg_info("stopping");
+			break;
+		}
+		uint64_t now = mono_ns();
+		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
+		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
+			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */
+			last_sync = now;
+		}
+		if (now - last_stats >= (uint64_t)e.cfg.stats_interval_ms * 1000000u) {
+			write_stats(&e);
+			last_stats = now;
+		}
+	}
+	rc = 0;
+	atomic_store(&e.stop, true);
+	pthread_join(e.intake, NULL);
+out:
+	nng_close(e.sock);
+	if (e.j)
+		journal_wake(e.j);
+	for (int i = 0; i < e.nouts; i++)
+		output_stop(e.outs[i], 0);
+	if (e.j)
+		write_stats(&e);
+	for (int i = 0; i < e.nouts; i++)
+		output_free(e.outs[i]);
+	ratelimit_free(e.rl);
+	journal_close(e.j);
+	ecfg_fini(&e.cfg);
+	curl_global_cleanup();
+	free(intake_ov);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* extract.h: field values from the enricher's state (proc.*, thread.*, fd.*, user.*, group.*, container.*). */
+#ifndef LANNER_EXTRACT_H
+#define LANNER_EXTRACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accessor.h"
+#include "runtime.h"
+#include "state.h"
+
+/* Per-event scratch space for values built on the fly (cmdline, joined lists). */
+#define EXT_SCRATCH_SIZE (256u << 10)
+
+struct ext_ctx {
+	struct st_state *st;
+	const struct st_ctx *c; /* The event being enriched, after st_apply(). */
+	uint64_t now_ns;	/* Clock for durations (the event time). */
+	struct rt_cache *rt;	/* Container runtime metadata, or NULL (then only ids). */
+	size_t used;		/* Bytes of scratch in use; reset per event. */
+	char scratch[EXT_SCRATCH_SIZE];
+};
+
+/* Whether the field's value comes from state (this module) rather than from the event record. */
+int ext_is_state_field(enum fld_id id);
+
+/*
+ * Values of field f for the current event, per accessor.h's contract:
+ * returns the number of values written (<= max), 0 when the field has no
+ * value (Falco's <NA>), or a negative errno.
+ */
+int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uint32_t max);
+
+/* Starts a new event: binds the context and resets the scratch space. */
+void ext_begin(struct ext_ctx *x, struct st_state *st, const struct st_ctx *c);
+
+/* Capability bit names ("CAP_CHOWN CAP_KILL"), as Falco renders thread.cap_*. */
+size_t ext_caps_str(uint64_t caps, char *out, size_t n);
+
+#endif

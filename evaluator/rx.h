@@ -1,0 +1,26 @@
+/* rx.h: linear-time regular expressions (Thompson NFA / Pike VM, no backtracking). */
+#ifndef LANNER_RX_H
+#define LANNER_RX_H
+
+#include <stddef.h>
+
+/*
+ * Syntax: RE2/POSIX-ERE subset as Falco's `regex` operator accepts: literals,
+ * `.`, `[...]` (ranges, negation, [:class:]), `( )`, `(?: )`, `|`, `* + ?`,
+ * `{n}`, `{n,}`, `{n,m}` (lazy `?` suffix accepted, same result), `^ $`,
+ * escapes (`\.`, `\\`, `\n`, `\t`, `\d \w \s` and their negations). Works on
+ * bytes. Matching is always O(len(text) * len(program)): the attacker picks
+ * the text (file names), never the pattern.
+ */
+struct rx;
+
+/* Largest compiled program (instructions); bigger patterns are rejected. */
+#define RX_MAX_INSNS 20000
+
+/* Compile pattern; NULL with msg set (errno EINVAL/ENOMEM) on error. */
+struct rx *rx_compile(const char *pat, size_t len, char *msg, size_t msgsz);
+/* 1 if the whole text matches (anchored at both ends, like RE2::FullMatch), else 0. */
+int rx_full_match(const struct rx *rx, const char *text, size_t len);
+void rx_free(struct rx *rx);
+
+#endif

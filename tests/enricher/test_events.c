@@ -1,0 +1,363 @@
+/* test_events.c: events through the parsers, and the field values an evaluator would get. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+
+#include "event.h"
+#include "extract.h"
+#include "fields.h"
+#include "ppm.h"
+#include "state.h"
+
+/* One named parameter value for ev(). */
+struct pv {
+	const char *name;
+	int kind; /* 0 int, 1 string, 2 bytes */
+	int64_t i;
+	const char *s;
+	size_t n;
+};
+#define I(nm, v) ((struct pv){nm, 0, (int64_t)(v), NULL, 0})
+#define S(nm, v) ((struct pv){nm, 1, 0, v, 0})
+#define B(nm, v, len) ((struct pv){nm, 2, 0, v, len})
+
+static uint8_t evbuf[8][65536];
+static int evslot;
+
+/* Builds an event of type t with the named values (others absent) and decodes it. */
+static struct lnr_evt_view *ev(uint16_t t, int64_t tid, int64_t pid, size_t n, const struct pv *pv)
+{
+	static struct lnr_evt_view views[8];
+	const struct lnr_evt_info *info = lnr_evt_info(t);
+	struct lnr_evt_builder b;
+	uint8_t *buf = evbuf[evslot % 8];
+	struct lnr_evt_view *v = &views[evslot++ % 8];
+	int len;
+
+	assert_non_null(info);
+	assert_int_equal(
+		lnr_evb_init(&b, buf, sizeof(evbuf[0]), t, 1000 + (uint64_t)evslot, tid, pid), 0);
+	for (unsigned i = 0; i < info->nparams; i++) {
+		const struct pv *p = NULL;
+
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(pv[k].name, info->params[i].name) == 0)
+				p = &pv[k];
+		if (!p)
+			lnr_evb_absent(&b);
+		else if (p->kind == 0 &&
+			 (info->params[i].type == LNR_PT_INT64 ||
+			  info->params[i].type == LNR_PT_ERRNO ||
+			  info->params[i].type == LNR_PT_FD || info->params[i].type == LNR_PT_PID ||
+			  info->params[i].type == LNR_PT_INT32 ||
+			  info->params[i].type == LNR_PT_INT16 ||
+			  info->params[i].type == LNR_PT_INT8))
+			lnr_evb_s64(&b, p->i);
+		else if (p->kind == 0)
+			lnr_evb_u64(&b, (uint64_t)p->i);
+		else if (p->kind == 1)
+			lnr_evb_str(&b, p->s, 0);
+		else
+			lnr_evb_bytes(&b, p->s, p->n, 0);
+	}
+	len = lnr_evb_finish(&b);
+	assert_true(len > 0);
+	assert_int_equal(lnr_evt_decode(buf, (size_t)len, v, NULL), 0);
+	return v;
+}
+#define EV(t, tid, pid, ...)                                                                       \
+	ev(t, tid, pid, sizeof((struct pv[]){__VA_ARGS__}) / sizeof(struct pv),                    \
+	   (struct pv[]){__VA_ARGS__})
+
+static struct ext_ctx *X;
+
+/* The field's first value as text (strings as is, numbers in decimal), "<NA>" when missing. */
+static const char *field(struct st_state *s, struct st_ctx *c, const char *name)
+{
+	static char out[4096];
+	struct fld_ref ref;
+	struct fld_val vals[FLD_MAX_VALUES];
+	char msg[256];
+	const char *br = strchr(name, '[');
+	char fname[128];
+	const char *arg = NULL;
+	size_t alen = 0;
+	int n;
+
+	snprintf(fname, sizeof(fname), "%.*s", br ? (int)(br - name) : (int)strlen(name), name);
+	if (br) {
+		arg = br + 1;
+		alen = strlen(arg) - 1;
+	}
+	assert_int_equal(fld_resolve(fname, arg, alen, &ref, msg, sizeof(msg)), 0);
+	assert_true(ext_is_state_field(ref.id));
+	ext_begin(X, s, c);
+	n = ext_get(X, &ref, vals, FLD_MAX_VALUES);
+	if (n <= 0)
+		return "<NA>";
+	switch (ref.type) {
+	case LNR_PT_CHARBUF:
+	case LNR_PT_FSPATH:
+	case LNR_PT_BYTEBUF:
+		snprintf(out, sizeof(out), "%.*s", (int)vals[0].str.len, vals[0].str.p);
+		break;
+	case LNR_PT_INT64:
+	case LNR_PT_PID:
+		snprintf(out, sizeof(out), "%lld", (long long)vals[0].s64);
+		break;
+	case LNR_PT_IPADDR:
+	case LNR_PT_IPNET:
+		snprintf(out, sizeof(out), "%u.%u.%u.%u", vals[0].ip.a[0], vals[0].ip.a[1],
+			 vals[0].ip.a[2], vals[0].ip.a[3]);
+		break;
+	default:
+		snprintf(out, sizeof(out), "%llu", (unsigned long long)vals[0].u64);
+		break;
+	}
+	return out;
+}
+
+static void apply(struct st_state *s, struct st_ctx *c, const struct lnr_evt_view *v)
+{
+	assert_int_equal(st_apply(s, v, c), 0);
+}
+
+static void test_process_lifecycle(void **state)
+{
+	struct st_opts o = {.max_threads = 1000};
+	struct st_state *s = st_new(&o);
+	struct st_ctx c;
+	struct thread_table *t = st_threads(s);
+	struct enr_thread *init, *bash;
+
+	assert_non_null(s);
+	init = thr_add(t, 1, 1, 0);
+	strcpy(init->proc->comm, "systemd");
+	bash = thr_fork(t, init, 100, 100, 0, 1);
+	strcpy(bash->proc->comm, "bash");
+	enr_str_set(&bash->proc->exe, "-bash", 0);
+	enr_str_set(&bash->proc->cwd, "/root/", 0);
+	bash->proc->sid = 100;
+	bash->proc->vpgid = bash->proc->pgid = 100;
+	bash->proc->loginuid = 1000;
+
+	/* fork in the parent: the child is a copy of bash */
+	apply(s, &c, EV(LNR_EVT_CLONE, 100, 100, I("res", 200), I("flags", 0), S("comm", "bash")));
+	st_finish(s, &c);
+	/* an event of the child before its exec still sees bash */
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 200, 200, I("fd", 3), I("dirfd", PPM_AT_FDCWD),
+		 S("name", "../etc/shadow"), I("flags", PPM_O_RDONLY)));
+	assert_string_equal(field(s, &c, "proc.name"), "bash");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	assert_string_equal(field(s, &c, "fd.name"), "/etc/shadow");
+	assert_string_equal(field(s, &c, "fd.directory"), "/etc");
+	assert_string_equal(field(s, &c, "fd.filename"), "shadow");
+	assert_string_equal(field(s, &c, "fd.typechar"), "f");
+	assert_string_equal(field(s, &c, "fd.num"), "3");
+	st_finish(s, &c);
+
+	/* exec: new name, args, exepath; close-on-exec fds go */
+	apply(s, &c,
+	      EV(LNR_EVT_EXECVE, 200, 200, I("res", 0), S("exe", "cat"),
+		 B("args", "/etc/shadow\0-n\0", 15), S("comm", "cat"),
+		 S("trusted_exepath", "/usr/bin/cat"), S("cwd", "/root"), I("uid", 0),
+		 I("loginuid", 1000), I("cap_permitted", (1ULL << 0) | (1ULL << 21))));
+	assert_string_equal(field(s, &c, "proc.name"), "cat");
+	assert_string_equal(field(s, &c, "proc.exe"), "cat");
+	assert_string_equal(field(s, &c, "proc.exepath"), "/usr/bin/cat");
+	assert_string_equal(field(s, &c, "proc.cmdline"), "cat /etc/shadow -n");
+	assert_string_equal(field(s, &c, "proc.args"), "/etc/shadow -n");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	assert_string_equal(field(s, &c, "proc.pcmdline"), "bash");
+	assert_string_equal(field(s, &c, "proc.aname[2]"), "systemd");
+	assert_string_equal(field(s, &c, "proc.aname[3]"), "<NA>");
+	assert_string_equal(field(s, &c, "proc.sname"), "bash");
+	assert_string_equal(field(s, &c, "proc.cwd"), "/root/");
+	assert_string_equal(field(s, &c, "user.uid"), "0");
+	assert_string_equal(field(s, &c, "user.name"), "root");
+	assert_string_equal(field(s, &c, "user.loginuid"), "1000");
+	assert_string_equal(field(s, &c, "thread.cap_permitted"), "CAP_CHOWN CAP_SYS_ADMIN");
+	assert_string_equal(field(s, &c, "container.id"), "host");
+	assert_string_equal(field(s, &c, "proc.is_exe_from_memfd"), "0");
+	st_finish(s, &c);
+
+	/* the fd opened before exec without O_CLOEXEC survives; open a dir and use it as dirfd */
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 200, 200, I("fd", 4), I("dirfd", PPM_AT_FDCWD), S("name", "/etc"),
+		 I("flags", PPM_O_RDONLY | PPM_O_DIRECTORY)));
+	assert_string_equal(field(s, &c, "fd.typechar"), "d");
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 200, 200, I("fd", 5), I("dirfd", 4), S("name", "./passwd"),
+		 I("flags", PPM_O_RDONLY)));
+	assert_string_equal(field(s, &c, "fd.name"), "/etc/passwd");
+	st_finish(s, &c);
+	/* dup2 then close the original: the copy keeps the name */
+	apply(s, &c, EV(LNR_EVT_DUP2, 200, 200, I("res", 9), I("oldfd", 5), I("newfd", 9)));
+	assert_string_equal(field(s, &c, "fd.name"), "/etc/passwd");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_CLOSE, 200, 200, I("res", 0), I("fd", 5)));
+	/* the close event itself still sees what it closes */
+	assert_string_equal(field(s, &c, "fd.name"), "/etc/passwd");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_CLOSE, 200, 200, I("res", 0), I("fd", 5)));
+	assert_string_equal(field(s, &c, "fd.name"), "<NA>");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_FCNTL, 200, 200, I("res", 11), I("fd", 9), I("cmd", 1)));
+	st_finish(s, &c);
+	assert_non_null(fdt_get(thr_get(t, 200)->proc->fds, 11));
+	assert_string_equal(fdt_get(thr_get(t, 200)->proc->fds, 11)->name, "/etc/passwd");
+
+	/* chdir relative, then a relative open */
+	apply(s, &c, EV(LNR_EVT_CHDIR, 200, 200, I("res", 0), S("path", "../tmp")));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_OPEN, 200, 200, I("fd", 6), S("name", "x/../y"), I("flags", 2)));
+	assert_string_equal(field(s, &c, "fd.name"), "/tmp/y");
+	assert_string_equal(field(s, &c, "proc.cwd"), "/tmp/");
+	st_finish(s, &c);
+
+	/* credentials */
+	apply(s, &c, EV(LNR_EVT_SETUID, 200, 200, I("res", 0), I("uid", 65534)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_OPEN, 200, 200, I("fd", 7), S("name", "/x"), I("flags", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "65534");
+	st_finish(s, &c);
+
+	/* a thread of the child, then exit of the process: its child goes to init */
+	apply(s, &c, EV(LNR_EVT_CLONE, 200, 200, I("res", 300), I("flags", 0)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_PROCEXIT, 200, 200, I("status", 0)));
+	assert_string_equal(field(s, &c, "proc.name"), "cat"); /* still readable on procexit */
+	st_finish(s, &c);
+	assert_null(thr_get(t, 200));
+	apply(s, &c, EV(LNR_EVT_OPEN, 300, 300, I("fd", 3), S("name", "/y"), I("flags", 1)));
+	assert_string_equal(field(s, &c, "proc.pname"), "systemd");
+	assert_string_equal(field(s, &c, "proc.ppid"), "1");
+	st_finish(s, &c);
+	st_free(s);
+}
+
+static void test_sockets(void **state)
+{
+	struct st_opts o = {0};
+	struct st_state *s = st_new(&o);
+	struct st_ctx c;
+	uint8_t tuple[13];
+	uint32_t a;
+	uint16_t p;
+	struct enr_thread *th = thr_add(st_threads(s), 500, 500, 0);
+
+	strcpy(th->proc->comm, "curl");
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 3), I("domain", PPM_AF_INET), I("type", 1),
+		 I("proto", 0)));
+	st_finish(s, &c);
+	/* 192.0.2.10:40000 -> 198.51.100.7:443 (documentation ranges) */
+	tuple[0] = PPM_AF_INET;
+	a = htonl(0xC000020A);
+	memcpy(tuple + 1, &a, 4);
+	p = 40000;
+	memcpy(tuple + 5, &p, 2);
+	a = htonl(0xC6336407);
+	memcpy(tuple + 7, &a, 4);
+	p = 443;
+	memcpy(tuple + 11, &p, 2);
+	apply(s, &c,
+	      EV(LNR_EVT_CONNECT, 500, 500, I("res", 0), I("fd", 3),
+		 B("tuple", (const char *)tuple, 13)));
+	assert_string_equal(field(s, &c, "fd.name"), "192.0.2.10:40000->198.51.100.7:443");
+	assert_string_equal(field(s, &c, "fd.sip"), "198.51.100.7");
+	assert_string_equal(field(s, &c, "fd.rip"), "198.51.100.7");
+	assert_string_equal(field(s, &c, "fd.lip"), "192.0.2.10");
+	assert_string_equal(field(s, &c, "fd.sport"), "443");
+	assert_string_equal(field(s, &c, "fd.rport"), "443");
+	assert_string_equal(field(s, &c, "fd.lport"), "40000");
+	assert_string_equal(field(s, &c, "fd.l4proto"), "tcp");
+	assert_string_equal(field(s, &c, "fd.sockfamily"), "ip");
+	assert_string_equal(field(s, &c, "fd.typechar"), "4");
+	assert_string_equal(field(s, &c, "fd.connected"), "1");
+	assert_string_equal(field(s, &c, "fd.name_changed"), "1");
+	st_finish(s, &c);
+	/* accept on a server: remote is the client */
+	apply(s, &c,
+	      EV(LNR_EVT_ACCEPT4, 500, 500, I("fd", 8), B("tuple", (const char *)tuple, 13)));
+	assert_string_equal(field(s, &c, "fd.rip"), "192.0.2.10");
+	assert_string_equal(field(s, &c, "fd.lport"), "443");
+	assert_string_equal(field(s, &c, "fd.is_server"), "1");
+	st_finish(s, &c);
+	st_free(s);
+}
+
+static void test_seeds(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+
+	/* a capture's lists: parent, child with an open file, and its users */
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 10), I("pid", 10), I("ptid", 1),
+		 S("comm", "sshd"), S("exe", "/usr/sbin/sshd"), S("exepath", "/usr/sbin/sshd"),
+		 S("cwd", "/"), I("uid", 0), I("sid", 10)));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
+		 S("comm", "bash"), S("exe", "-bash"), S("cwd", "/home/alice/"),
+		 B("args", "-i\0", 3), I("uid", 1000), I("gid", 1000), I("loginuid", 1000),
+		 I("sid", 20)));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_FD, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
+		 S("name", "/home/alice/notes.txt")));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 0), I("uid", 1000), I("gid", 1000),
+		 S("name", "alice"), S("homedir", "/home/alice"), S("shell", "/bin/bash")));
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 1), I("gid", 1000), S("name", "staff")));
+	/* an event of the seeded process on the seeded fd */
+	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 5)));
+	assert_string_equal(field(s, &c, "proc.name"), "bash");
+	assert_string_equal(field(s, &c, "proc.pname"), "sshd");
+	assert_string_equal(field(s, &c, "proc.cmdline"), "bash -i");
+	assert_string_equal(field(s, &c, "fd.name"), "/home/alice/notes.txt");
+	/* users come from the capture only, not from this machine */
+	assert_string_equal(field(s, &c, "user.name"), "alice");
+	assert_string_equal(field(s, &c, "user.homedir"), "/home/alice");
+	assert_string_equal(field(s, &c, "user.loginname"), "alice");
+	assert_string_equal(field(s, &c, "group.name"), "staff");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_READ, 10, 10, I("res", 1), I("fd", 3)));
+	assert_string_equal(field(s, &c, "user.name"),
+			    "<NA>"); /* uid 0 not in the capture's list */
+	st_finish(s, &c);
+	st_free(s);
+}
+
+static int setup(void **state)
+{
+	X = malloc(sizeof(*X));
+	return X ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(X);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_process_lifecycle),
+		cmocka_unit_test(test_sockets),
+		cmocka_unit_test(test_seeds),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
