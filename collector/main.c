@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "collector.h"
-#include "col_print.h"
+#include "event.h"
 #include "col_table.h"
 
 static volatile sig_atomic_t stop;
@@ -30,11 +30,11 @@ struct print_ctx {
 static int print_sink(const void *rec, size_t len, void *arg)
 {
 	struct print_ctx *p = arg;
-	struct col_view v;
+	struct lnr_evt_view v;
 	const char *why = NULL;
 	char line[8192];
 
-	if (col_decode(rec, len, &v, &why)) {
+	if (lnr_evt_decode(rec, len, &v, &why)) {
 		p->bad++;
 		fprintf(stderr, "lanner-collector: malformed record (%s)\n", why);
 		return 0;
@@ -43,7 +43,7 @@ static int print_sink(const void *rec, size_t len, void *arg)
 		return 0;
 	if (p->limit && p->printed >= p->limit)
 		return 0;
-	col_format(&v, line, sizeof(line));
+	lnr_evt_format(&v, line, sizeof(line));
 	puts(line);
 	p->printed++;
 	if (p->limit && p->printed >= p->limit)

@@ -32,7 +32,6 @@
 
 #include "actor.h"
 #include "collector.h"
-#include "col_print.h"
 #include "event.h"
 #include "test_env.h"
 
@@ -706,9 +705,9 @@ static void creds(void)
 	r = setresuid(-1, 0, -1);
 	e = E("creds", "setresuid", SETRESUID);
 	act_int(shm, e, "res", r);
-	act_int(shm, e, "ruid", -1);
+	act_int(shm, e, "ruid", 0xffffffff); /* UID is unsigned: -1 reads back as 4294967295 */
 	act_int(shm, e, "euid", 0);
-	act_int(shm, e, "suid", -1);
+	act_int(shm, e, "suid", 0xffffffff);
 	r = setresgid(-1, -1, 0);
 	e = E("creds", "setresgid", SETRESGID);
 	act_int(shm, e, "res", r);
@@ -957,12 +956,12 @@ static void check_group(const char *group)
 		checked++;
 		for (size_t off = 0; off < recs.used && !found;) {
 			uint64_t len;
-			struct col_view v;
+			struct lnr_evt_view v;
 			const char *bad;
 			char w[512];
 
 			memcpy(&len, recs.buf + off, 8);
-			if (col_decode(recs.buf + off + 8, len, &v, &bad) == 0 &&
+			if (lnr_evt_decode(recs.buf + off + 8, len, &v, &bad) == 0 &&
 			    v.hdr->type == e->type && v.hdr->pid == e->pid) {
 				if (act_match(shm, e, &v, w, sizeof(w)))
 					found = 1;
@@ -974,7 +973,7 @@ static void check_group(const char *group)
 		if (!found) {
 			failed++;
 			fprintf(stderr, "MISSING [%s] %s (%s, pid %d): %s\n", group, e->what,
-				col_tab_name(e->type), e->pid, why);
+				lnr_evt_info(e->type)->name, e->pid, why);
 		}
 	}
 	fprintf(stderr, "[%s] %d expectations, %d failed\n", group, checked, failed);
@@ -1021,19 +1020,19 @@ static void test_wellformed_and_self_filtered(void **state)
 	(void)state;
 	for (size_t off = 0; off < recs.used;) {
 		uint64_t len;
-		struct col_view v;
+		struct lnr_evt_view v;
 		const char *why;
 
 		memcpy(&len, recs.buf + off, 8);
-		if (col_decode(recs.buf + off + 8, len, &v, &why) != 0) {
+		if (lnr_evt_decode(recs.buf + off + 8, len, &v, &why) != 0) {
 			if (bad++ < 5)
 				fprintf(stderr, "malformed record: %s\n", why);
 		} else {
 			n++;
 			if (v.hdr->pid == getpid())
 				mine++;
-			for (unsigned i = 0; i < v.evt->nparams; i++) {
-				const char *s = col_get_str(&v, i);
+			for (unsigned i = 0; i < v.nparams; i++) {
+				const char *s = lnr_evt_get_str(&v, i);
 
 				if (s && strstr(s, self_marker))
 					mine++;

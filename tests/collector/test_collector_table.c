@@ -117,6 +117,49 @@ static void test_param_counts_match_falco(void **state)
 	assert_int_equal(a.failed, 0);
 }
 
+/* The kernel writes exactly common/event_table.c's parameters: same count,
+ * names, types and order, for every type the collector produces. */
+struct eacc {
+	int checked, failed;
+};
+
+static void exact_one(const struct col_evt *e, void *arg)
+{
+	const struct lnr_evt_info *i = lnr_evt_info(e->type);
+	struct eacc *a = arg;
+
+	a->checked++;
+	if (!i || i->nparams != e->nparams) {
+		fprintf(stderr, "%s: %u parameters, event table %d\n", col_tab_name(e->type),
+			e->nparams, i ? i->nparams : -1);
+		a->failed++;
+		return;
+	}
+	for (unsigned k = 0; k < e->nparams; k++)
+		if (strcmp(i->params[k].name, e->params[k].name) != 0 ||
+		    i->params[k].type != e->params[k].type) {
+			fprintf(stderr, "%s: parameter %u is %s/%s, event table %s/%s\n", i->name,
+				k, e->params[k].name, lnr_ptype_name(e->params[k].type),
+				i->params[k].name, lnr_ptype_name(i->params[k].type));
+			a->failed++;
+		}
+	if (i->syscall_nr >= 0 && i->syscall_nr != e->nr[0]) {
+		fprintf(stderr, "%s: syscall %d, event table %d\n", i->name, e->nr[0],
+			i->syscall_nr);
+		a->failed++;
+	}
+}
+
+static void test_matches_event_table(void **state)
+{
+	struct eacc a = {0};
+
+	(void)state;
+	col_tab_foreach(exact_one, &a);
+	assert_true(a.checked >= 70);
+	assert_int_equal(a.failed, 0);
+}
+
 /* Every event type issue 4 lists is produced. */
 static void test_coverage(void **state)
 {
@@ -199,6 +242,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_param_counts_match_falco),
+		cmocka_unit_test(test_matches_event_table),
 		cmocka_unit_test(test_coverage),
 		cmocka_unit_test(test_selection_semantics),
 	};
