@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "col_sink.h"
+#include "ring.h"
 #include "event.h"
 #include "col_table.h"
 
@@ -106,6 +108,8 @@ int main(int argc, char **argv)
 		{"cpus-for-each-buffer", required_argument, NULL, 'c'},
 		{"snaplen", required_argument, NULL, 's'},
 		{"stats", no_argument, NULL, 'S'},
+		{"ring", required_argument, NULL, 'r'},
+		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -114,7 +118,9 @@ int main(int argc, char **argv)
 	struct col_opts o;
 	struct col_stats st;
 	struct col *c = NULL;
-	const char *types = NULL;
+	const char *types = NULL, *ring_name = NULL;
+	size_t ring_size = 64u << 20;
+	struct col_ring_sink rs = {0};
 	char err[512];
 	int print = 0, want_stats = 0, opt, rc = 1;
 	double duration = 0;
@@ -154,6 +160,12 @@ int main(int argc, char **argv)
 		case 'S':
 			want_stats = 1;
 			break;
+		case 'r':
+			ring_name = optarg;
+			break;
+		case 'R':
+			ring_size = strtoull(optarg, NULL, 10);
+			break;
 		case 'l':
 			for (const char *const *n = col_supported_names(); *n; n++)
 				puts(*n);
@@ -170,9 +182,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (print && ring_name) {
+		fprintf(stderr, "lanner-collector: --print and --ring exclude each other\n");
+		return 2;
+	}
 	if (print) {
 		o.sink = print_sink;
 		o.sink_arg = &pc;
+	}
+	if (ring_name) {
+		rs.ring = ring_attach(ring_name, 0, RING_PRODUCER, err, sizeof(err));
+		if (!rs.ring && errno == ENOENT)
+			rs.ring = ring_create(ring_name, ring_size, RING_PRODUCER, 0600, 0, err,
+					      sizeof(err));
+		if (!rs.ring) {
+			fprintf(stderr, "lanner-collector: ring '%s': %s\n", ring_name, err);
+			return 1;
+		}
+		o.sink = col_ring_sink;
+		o.sink_arg = &rs;
 	}
 	c = col_open(&o, err, sizeof(err));
 	if (!c) {
@@ -201,6 +229,10 @@ int main(int argc, char **argv)
 	while (!stop) {
 		int n = col_poll(c, 100);
 
+		if (n == -EPIPE) {
+			fprintf(stderr, "lanner-collector: the ring's consumer is gone\n");
+			goto out;
+		}
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "lanner-collector: draining failed: %s\n", strerror(-n));
 			goto out;
@@ -231,5 +263,14 @@ out:
 			(unsigned long long)st.ignored);
 	}
 	col_close(c);
+	if (rs.ring) {
+		if (want_stats)
+			fprintf(stderr,
+				"lanner-collector: ring: %llu records, %llu bytes, waited %llu "
+				"times\n",
+				(unsigned long long)rs.records, (unsigned long long)rs.bytes,
+				(unsigned long long)rs.waits);
+		ring_close(rs.ring);
+	}
 	return rc;
 }
