@@ -13,6 +13,8 @@
 #include <bpf/bpf.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "collector.h"
@@ -179,6 +181,16 @@ static void w_exec(long n)
 
 /* Run fn(n) in `par` children at once; returns the wall time of the slowest.
  * focus: report only the (first) child's syscalls (kernel-cost runs). */
+/* CPU seconds (user + system) the last run_children() spent in its children
+ * and their descendants: on a machine shared with other work this is the
+ * robust figure (wall time includes waiting for a CPU). */
+static double last_cpu;
+
+static double tv_s(struct timeval tv)
+{
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
 static double run_children_focus(void (*fn)(long), long n, int par, struct col *focus)
 {
 	double *times = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -207,8 +219,12 @@ static double run_children_focus(void (*fn)(long), long n, int par, struct col *
 	if (focus)
 		col_only_tgid(focus, pids[0]);
 	close(go[1]); /* EOF releases every child at once */
+	last_cpu = 0;
 	for (int k = 0; k < par; k++) {
-		waitpid(pids[k], NULL, 0);
+		struct rusage ru;
+
+		wait4(pids[k], NULL, 0, &ru);
+		last_cpu += tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 		if (times[k] > worst)
 			worst = times[k];
 	}
@@ -238,18 +254,24 @@ static double median(double *v, int n)
 
 static int reps = 3;
 
-/* A workload's median time under each configuration. */
+/*
+ * A workload's median wall and CPU time under each configuration. The
+ * configurations are interleaved inside each repetition (base, floor,
+ * lanner, base, ...) so that a change in the machine's background load hits
+ * all three alike.
+ */
 static void workload(const char *name, void (*fn)(long), long n, int par, double out[CFG_N],
 		     struct col_stats *lanner_st)
 {
-	for (int cfg = 0; cfg < CFG_N; cfg++) {
-		double t[16];
+	double t[CFG_N][16], cpu[CFG_N][16], cm[CFG_N];
 
-		for (int r = 0; r < reps; r++) {
+	for (int r = 0; r < reps; r++) {
+		for (int cfg = 0; cfg < CFG_N; cfg++) {
 			struct drain *d = cfg_start(cfg, 0, 1);
 			struct col_stats st;
 
-			t[r] = run_children(fn, n, par);
+			t[cfg][r] = run_children(fn, n, par);
+			cpu[cfg][r] = last_cpu;
 			cfg_stop(d, &st);
 			if (cfg == CFG_LANNER && lanner_st) {
 				lanner_st->events += st.events;
@@ -257,13 +279,19 @@ static void workload(const char *name, void (*fn)(long), long n, int par, double
 				lanner_st->delivered += st.delivered;
 			}
 		}
-		out[cfg] = median(t, reps);
 	}
-	printf("%-34s base %7.3f s  floor %7.3f s (%.2fx)  lanner %7.3f s (%.2fx)  "
-	       "added above floor %+.0f%%\n",
-	       name, out[CFG_BASE], out[CFG_FLOOR], out[CFG_FLOOR] / out[CFG_BASE], out[CFG_LANNER],
-	       out[CFG_LANNER] / out[CFG_BASE],
-	       100.0 * (out[CFG_LANNER] - out[CFG_FLOOR]) / out[CFG_BASE]);
+	for (int cfg = 0; cfg < CFG_N; cfg++) {
+		out[cfg] = median(t[cfg], reps);
+		cm[cfg] = median(cpu[cfg], reps);
+	}
+	printf("%-30s cpu: base %6.2f s  floor %6.2f s (%.2fx)  lanner %6.2f s (%.2fx)  "
+	       "lanner above floor %+4.0f%% of base\n",
+	       name, cm[CFG_BASE], cm[CFG_FLOOR], cm[CFG_FLOOR] / cm[CFG_BASE], cm[CFG_LANNER],
+	       cm[CFG_LANNER] / cm[CFG_BASE],
+	       100.0 * (cm[CFG_LANNER] - cm[CFG_FLOOR]) / cm[CFG_BASE]);
+	printf("%-30s wall: base %6.2f s  floor %6.2f s (%.2fx)  lanner %6.2f s (%.2fx)\n", "",
+	       out[CFG_BASE], out[CFG_FLOOR], out[CFG_FLOOR] / out[CFG_BASE], out[CFG_LANNER],
+	       out[CFG_LANNER] / out[CFG_BASE]);
 	fflush(stdout);
 }
 
@@ -347,6 +375,7 @@ int main(int argc, char **argv)
 		printf("  lanner: traced open+close, per open+close  %6.1f ns"
 		       "  [Falco 0.44.1 sys_exit: ~358 ns per call]\n",
 		       oc_ns);
+		fflush(stdout);
 		close(stats_fd);
 	}
 
