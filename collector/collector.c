@@ -265,6 +265,7 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 		c->skel->rodata->snaplen = LNR_SNAPLEN_MAX;
 	c->skel->rodata->args_max = o->args_max ? o->args_max : 4096;
 	c->skel->rodata->wakeup_bytes = bufsz / 4;
+	c->skel->rodata->use_enter = !o->args_at_exit;
 	if (c->skel->rodata->args_max > 8191)
 		c->skel->rodata->args_max = 8191;
 	/* Tail-call targets and the floor are not attached on their own. */
@@ -364,7 +365,7 @@ int col_select(struct col *c, uint16_t type, bool on)
 		/* Entry first on, last off, so an exit never waits for a stash
 		 * that was not taken. */
 		if (on) {
-			c->skel->bss->lnr_sel_enter[nr] = e->enter;
+			c->skel->bss->lnr_sel_enter[nr] = c->opts.args_at_exit ? 0 : e->enter;
 			__atomic_store_n(&c->skel->bss->lnr_sel[nr], type, __ATOMIC_RELEASE);
 		} else {
 			__atomic_store_n(&c->skel->bss->lnr_sel[nr], 0, __ATOMIC_RELEASE);
@@ -544,7 +545,7 @@ int col_attach(struct col *c, char *err, size_t errlen)
 
 	if (c->opts.noop)
 		return col_attach_one(c, c->skel->progs.lnr_noop, err, errlen);
-	e = col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
+	e = c->opts.args_at_exit ? 0 : col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
 	if (!e)
 		e = col_attach_one(c, c->skel->progs.lnr_sys_exit, err, errlen);
 	if (!e)

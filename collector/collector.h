@@ -29,6 +29,10 @@ struct col_opts {
 	void *sink_arg;
 	/* Where to write the verifier log if loading fails (NULL: a file in /tmp). */
 	const char *verifier_log;
+	/* Read open paths and connect addresses at exit instead of entry: no
+	 * sys_enter program (every syscall then takes one tracepoint program
+	 * instead of two), at the price of the entry-time values. */
+	bool args_at_exit;
 	/* Benchmark floor: attach only a no-op sys_exit program. */
 	bool noop;
 };

@@ -30,6 +30,9 @@ const volatile __u32 snaplen = 80;	      /* bytes of I/O buffers kept */
 const volatile __u32 path_max = LNR_PATH_MAX; /* bytes of a path kept, NUL included */
 const volatile __u64 wakeup_bytes = 1 << 18;  /* unread bytes that wake the drain */
 const volatile __u32 args_max = 4096;	      /* bytes of argv / env kept */
+/* 1: paths of open* and connect's address are read at syscall entry (sys_enter
+ * attached); 0: read at exit, as Falco's modern probe does (no sys_enter). */
+const volatile __u8 use_enter = 1;
 
 /* Run-time selection, written by user space through the mmapped .bss:
  * lnr_sel[nr] is the event type to produce at exit (0: not selected);
@@ -1052,6 +1055,8 @@ static __always_inline __u32 user_sockaddr(__u8 *t, const void *uaddr, __u64 ule
 
 static __always_inline struct lnr_stash *stash_get(void)
 {
+	if (!use_enter)
+		return NULL; /* arguments are read at exit only */
 	return bpf_task_storage_get(&lnr_stash_map, bpf_get_current_task_btf(), 0, 0);
 }
 
@@ -1142,7 +1147,7 @@ static long generic_param(__u64 i, void *unused)
 		} else {
 			struct lnr_cpu_stats *s = stats();
 
-			if (s)
+			if (s && use_enter)
 				s->stash_miss++;
 			put_str(buf, c, (const void *)v, path_max, 1);
 		}

@@ -109,6 +109,7 @@ int main(int argc, char **argv)
 		{"snaplen", required_argument, NULL, 's'},
 		{"stats", no_argument, NULL, 'S'},
 		{"ring", required_argument, NULL, 'r'},
+		{"args-at-exit", no_argument, NULL, 'x'},
 		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
@@ -162,6 +163,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			ring_name = optarg;
+			break;
+		case 'x':
+			o.args_at_exit = true;
 			break;
 		case 'R':
 			ring_size = strtoull(optarg, NULL, 10);

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
 #define PPM_O_F_CREATED (1 << 14)
 
 static struct act_shm *shm;
+static bool args_at_exit; /* run with the paths read at exit (no sys_enter) */
 static char dir[128];
 
 /* ---- what the actor does ---- */
@@ -881,6 +883,7 @@ static int group_setup(void **state)
 	o.sink = collect;
 	o.sink_arg = &recs;
 	o.buf_size_preset = 6; /* 32 MiB: the whole machine's syscalls are selected */
+	o.args_at_exit = args_at_exit;
 	col = col_open(&o, err, sizeof(err));
 	if (!col) {
 		fprintf(stderr, "col_open: %s\n", err);
@@ -1050,7 +1053,7 @@ static void test_wellformed_and_self_filtered(void **state)
 	assert_true(st.ignored > 0); /* we did make selected syscalls: they were filtered */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files), cmocka_unit_test(test_fds),
@@ -1058,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_procs), cmocka_unit_test(test_wellformed_and_self_filtered),
 	};
 
+	args_at_exit = argc > 1 && strcmp(argv[1], "--args-at-exit") == 0;
 	lnr_test_require_root("test_collector_events");
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
