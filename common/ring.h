@@ -122,9 +122,10 @@ void ring_stats(const struct ring *r, struct ring_stats *st);
  * pointer into the ring, 8-byte aligned, valid for len bytes as one
  * contiguous span. Returns 0, -EAGAIN if the ring has not room now (wait
  * with ring_wait_writable() and retry), -EMSGSIZE if len is 0 or too big,
- * -EPROTO if the shared positions are corrupt, -EPIPE if the ring was
- * closed by its consumer. Several reservations may be outstanding; they are
- * delivered in reservation order once each is committed or discarded.
+ * -EPROTO if the shared positions are corrupt. No system call: a dead or
+ * closed consumer is reported by ring_wait_writable() once the ring is full.
+ * Several reservations may be outstanding; they are delivered in
+ * reservation order once each is committed or discarded.
  */
 int ring_reserve(struct ring *r, size_t len, void **data);
 /* Publish a reserved record (data as returned by ring_reserve()). */
