@@ -1,6 +1,7 @@
 /* test_ring.c: unit tests of the shm ring (common/ring.c): layout, wrap, limits, errors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -570,6 +571,62 @@ static void test_attach_peer(void **state)
 	assert_int_equal(ring_unlink(n), 0);
 }
 
+struct waiter {
+	struct ring *r;
+	int rc;
+};
+
+static void *wait_readable_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->rc = ring_wait_readable(w->r, 10000);
+	return NULL;
+}
+
+/* The producer makes no system call while the consumer is awake, and one wake when it sleeps. */
+static void test_wake_only_when_sleeping(void **state)
+{
+	struct ring *p, *c;
+	struct ring_stats st;
+	struct waiter w;
+	pthread_t t;
+	const char *n;
+
+	pair("wake", 65536, &p, &c);
+	n = name_buf;
+	for (unsigned i = 0; i < 1000; i++) {
+		put(p, 1 + i % 200, i);
+		get(c, 1 + i % 200, i);
+	}
+	ring_stats(p, &st);
+	assert_int_equal(st.prod_wakeups, 0);
+	assert_int_equal(st.cons_wakeups, 0);
+	assert_int_equal(st.cons_sleeps, 0);
+
+	/* the consumer goes to sleep on the empty ring; one commit wakes it, once */
+	w.r = c;
+	w.rc = 1;
+	assert_int_equal(pthread_create(&t, NULL, wait_readable_thread, &w), 0);
+	do {
+		usleep(1000);
+		ring_stats(p, &st);
+	} while (st.cons_sleeps == 0);
+	put(p, 64, 64);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	get(c, 64, 64);
+	ring_stats(p, &st);
+	assert_int_equal(st.prod_wakeups, 1);
+
+	/* more records while the consumer is awake: still no wake */
+	for (unsigned i = 0; i < 100; i++)
+		put(p, 100, i);
+	ring_stats(p, &st);
+	assert_int_equal(st.prod_wakeups, 1);
+	unpair(p, c, n);
+}
+
 /* Fuzz-like: random corruption of the header never crashes attach or the first reads. */
 static void test_attach_corrupt_header_fuzz(void **state)
 {
@@ -655,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_record_rejected),
 		cmocka_unit_test(test_reattach),
 		cmocka_unit_test(test_attach_peer),
+		cmocka_unit_test(test_wake_only_when_sleeping),
 		cmocka_unit_test(test_attach_corrupt_header_fuzz),
 	};
 
