@@ -113,11 +113,12 @@ static void unpair(struct ring *p, struct ring *c, const char *n)
 
 static void test_create_mode_and_unlink(void **state)
 {
-	const char *n = uniq("mode");
+	char n[64];
 	char path[128];
 	struct stat st;
 	struct ring *p, *again;
 
+	snprintf(n, sizeof(n), "%s", uniq("mode"));
 	p = ring_create(n, 4096, RING_PRODUCER, 0, 0, err, sizeof(err));
 	assert_non_null(p);
 	snprintf(path, sizeof(path), "/dev/shm/lanner-%s", n);
@@ -139,6 +140,13 @@ static void test_create_mode_and_unlink(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	ring_close(again);
+	/* a ring open to other users is neither created nor attached */
+	assert_null(ring_create(uniq("mode"), 4096, RING_PRODUCER, 0666, 0, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_null(ring_attach(n, 0, RING_CONSUMER, err, sizeof(err)));
+	assert_int_equal(errno, EPERM);
+	assert_non_null(strstr(err, "other users"));
 
 	assert_int_equal(ring_unlink(n), 0);
 	assert_int_not_equal(access(path, F_OK), 0);
