@@ -912,18 +912,24 @@ static void count_nodes(const struct pnode *n, size_t *code, size_t *checks)
 }
 
 /* Emit n; the jumps of an and/or go to the end of that node. Returns 0 or -ENOMEM. */
-static int emit_node(struct prog *p, const struct pnode *n)
+static int emit_node(struct prog *p, const struct pnode *n, struct strref **svp)
 {
 	size_t *jumps;
 	size_t nj = 0;
 
 	switch (n->kind) {
 	case PN_CHECK:
+		if (n->chk->str_in) {
+			/* Both the tree's check and its flat copy use the block's refs. */
+			n->chk->sv = *svp;
+			for (size_t j = 0; j < n->chk->nrv; j++)
+				*(*svp)++ = (struct strref){n->chk->rv[j].s, n->chk->rv[j].len};
+		}
 		p->checks[p->nchecks] = *n->chk;
 		p->code[p->ncode++] = (struct xop){XOP_CHECK, (uint32_t)p->nchecks++};
 		return 0;
 	case PN_NOT:
-		if (emit_node(p, n->kids[0]) < 0)
+		if (emit_node(p, n->kids[0], svp) < 0)
 			return -ENOMEM;
 		p->code[p->ncode++] = (struct xop){XOP_NOT, 0};
 		return 0;
@@ -933,7 +939,7 @@ static int emit_node(struct prog *p, const struct pnode *n)
 		if (!jumps)
 			return -ENOMEM;
 		for (size_t i = 0; i < n->nkids; i++) {
-			if (emit_node(p, n->kids[i]) < 0) {
+			if (emit_node(p, n->kids[i], svp) < 0) {
 				free(jumps);
 				return -ENOMEM;
 			}
@@ -985,21 +991,12 @@ static int flatten(struct cc *c)
 	p->block = b;
 	p->code = (struct xop *)(void *)b;
 	p->checks = (struct pcheck *)(void *)(b + off_chk);
-	if (emit_node(p, p->root) < 0) {
+	sv = (struct strref *)(void *)(b + off_str);
+	if (emit_node(p, p->root, &sv) < 0) {
 		coom(c);
 		return -1;
 	}
 	p->code[p->ncode++] = (struct xop){XOP_END, 0};
-	sv = (struct strref *)(void *)(b + off_str);
-	for (size_t i = 0; i < p->nchecks; i++) {
-		struct pcheck *k = &p->checks[i];
-
-		if (!k->str_in)
-			continue;
-		k->sv = sv;
-		for (size_t j = 0; j < k->nrv; j++)
-			*sv++ = (struct strref){k->rv[j].s, k->rv[j].len};
-	}
 	if (p->nfields)
 		memcpy(b + off_fld, p->fields, p->nfields * sizeof(struct fld_ref));
 	free(p->fields);
