@@ -468,26 +468,11 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 	return e;
 }
 
-static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_t *done)
+/* Builds one transaction for it[0..n) and writes it out (no waiting for replies). */
+static int send_chunk(struct out_redis *r, struct output_item *it, size_t n, size_t *ncmds)
 {
-	struct out_redis *r = priv;
-	size_t skip = 0;
-	int e;
+	int e = build(r, it, n), wdone = 0;
 
-	*done = 0;
-	if (!r->ctx) {
-		e = connect_redis(r);
-		if (e)
-			return e;
-	}
-	/* what a previous, unanswered EXEC already committed is not written twice */
-	while (skip < n && it[skip].end <= r->committed)
-		skip++;
-	if (skip == n) {
-		*done = n;
-		return 0;
-	}
-	e = build(r, it + skip, n - skip);
 	if (e)
 		return e;
 	if (r->nargs > r->argv_cap) {
@@ -505,26 +490,32 @@ static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_
 		r->argv[i] = r->arena.data + r->args[i].off;
 		r->argvlen[i] = r->args[i].len;
 	}
-	for (size_t i = 0; i < r->ncmds; i++) {
+	for (size_t i = 0; i < r->ncmds; i++)
 		if (redisAppendCommandArgv(r->ctx, (int)r->cmds[i].argc, r->argv + r->cmds[i].first,
-					   r->argvlen + r->cmds[i].first) != REDIS_OK) {
-			disconnect(r);
+					   r->argvlen + r->cmds[i].first) != REDIS_OK)
 			return -ENOMEM;
-		}
-	}
-	/* one round trip: read every reply; only EXEC's says whether the batch is in */
+	while (!wdone)
+		if (redisBufferWrite(r->ctx, &wdone) != REDIS_OK)
+			return -EIO;
+	*ncmds = r->ncmds;
+	return 0;
+}
+
+/* Reads the ncmds replies of one transaction: 0 when EXEC applied it, else -EIO. */
+static int read_chunk(struct out_redis *r, size_t ncmds)
+{
 	redisReply *exec = NULL;
-	for (size_t i = 0; i < r->ncmds; i++) {
+
+	for (size_t i = 0; i < ncmds; i++) {
 		redisReply *rep = NULL;
 		if (redisGetReply(r->ctx, (void **)&rep) != REDIS_OK || !rep) {
 			lg_warn("redis: connection lost: %s", r->ctx->errstr);
-			disconnect(r);
 			freeReplyObject(exec);
 			return -EIO;
 		}
-		if (i == r->ncmds - 1)
+		if (i == ncmds - 1) {
 			exec = rep;
-		else {
+		} else {
 			if (rep->type == REDIS_REPLY_ERROR)
 				lg_err("redis: command %zu of the batch refused: %s", i, rep->str);
 			freeReplyObject(rep);
@@ -540,9 +531,65 @@ static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_
 		if (exec->element[i]->type == REDIS_REPLY_ERROR)
 			lg_err("redis: in transaction: %s", exec->element[i]->str);
 	freeReplyObject(exec);
-	r->committed = it[n - 1].end;
-	*done = n;
 	return 0;
+}
+
+#define MAX_CHUNKS 4
+#define MIN_CHUNK 128
+
+/*
+ * A batch goes out as up to MAX_CHUNKS transactions written back to back before
+ * any reply is read: Redis executes one while we build the next (one round trip
+ * for all). Each transaction sets the commit marker to its own end, so after any
+ * failure the marker says exactly which ones are in.
+ */
+static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_t *done)
+{
+	struct out_redis *r = priv;
+	size_t skip = 0, first[MAX_CHUNKS], cnt[MAX_CHUNKS], ncmds[MAX_CHUNKS], nch = 0;
+	int e = 0;
+
+	*done = 0;
+	if (!r->ctx) {
+		e = connect_redis(r);
+		if (e)
+			return e;
+	}
+	/* what a previous, unanswered EXEC already committed is not written twice */
+	while (skip < n && it[skip].end <= r->committed)
+		skip++;
+	*done = skip;
+	if (skip == n)
+		return 0;
+	size_t m = n - skip, chunk = m;
+	if (m >= 2 * MIN_CHUNK)
+		chunk = (m + MAX_CHUNKS - 1) / MAX_CHUNKS < MIN_CHUNK
+				? MIN_CHUNK
+				: (m + MAX_CHUNKS - 1) / MAX_CHUNKS;
+	for (size_t off = skip; off < n && nch < MAX_CHUNKS; off += chunk) {
+		size_t k = n - off < chunk ? n - off : chunk;
+		e = send_chunk(r, it + off, k, &ncmds[nch]);
+		if (e)
+			break;
+		first[nch] = off;
+		cnt[nch] = k;
+		nch++;
+	}
+	if (e) {
+		/* the connection is in an unknown state: the marker sorts it out on reconnect */
+		disconnect(r);
+		return e == -ENOMEM ? e : -EIO;
+	}
+	for (size_t c = 0; c < nch; c++) {
+		e = read_chunk(r, ncmds[c]);
+		if (e) {
+			disconnect(r);
+			return e;
+		}
+		r->committed = it[first[c] + cnt[c] - 1].end;
+		*done = first[c] + cnt[c];
+	}
+	return *done == n ? 0 : -EAGAIN;
 }
 
 static void out_redis_destroy(void *priv)
