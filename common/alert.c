@@ -426,16 +426,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 	return need + 1;
 }
 
-int alert_json_string(struct alert_buf *out, const char *str, size_t n)
+/* The escaped bytes of s without the quotes (escaping is per character: bodies concatenate). */
+static int json_body(struct alert_buf *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0;
 	char esc[8];
 
-	/* worst case: 6 bytes per input byte, plus quotes */
 	if (buf_reserve(out, n + 2))
-		return -ENOMEM;
-	if (buf_putc(out, '"'))
 		return -ENOMEM;
 	while (i < n) {
 		unsigned char c = s[i];
@@ -497,6 +495,13 @@ int alert_json_string(struct alert_buf *out, const char *str, size_t n)
 		i++;
 	}
 	if (run && alert_buf_append(out, s + i - run, run))
+		return -ENOMEM;
+	return 0;
+}
+
+int alert_json_string(struct alert_buf *out, const char *str, size_t n)
+{
+	if (buf_putc(out, '"') || json_body(out, str, n))
 		return -ENOMEM;
 	return buf_putc(out, '"');
 }
@@ -665,7 +670,8 @@ static int json_fields(struct alert_buf *out, const struct alert *a,
 		       const struct alert_field *extra)
 {
 	size_t n = a->nfields + (extra ? 1 : 0);
-	const struct alert_field **v = malloc((n ? n : 1) * sizeof(*v));
+	const struct alert_field *stackv[64];
+	const struct alert_field **v = n <= 64 ? stackv : malloc(n * sizeof(*v));
 	bool first = true;
 	int rc = 0;
 
@@ -694,13 +700,15 @@ static int json_fields(struct alert_buf *out, const struct alert *a,
 	}
 	if (!rc)
 		rc = buf_putc(out, '}');
-	free(v);
+	if (v != stackv)
+		free(v);
 	return rc;
 }
 
 static int json_tags(struct alert_buf *out, const struct alert *a)
 {
-	const char **t = malloc((a->ntags ? a->ntags : 1) * sizeof(*t));
+	const char *stackt[32];
+	const char **t = a->ntags <= 32 ? stackt : malloc(a->ntags * sizeof(*t));
 	int rc;
 
 	if (!t)
@@ -719,7 +727,8 @@ static int json_tags(struct alert_buf *out, const struct alert *a)
 	}
 	if (!rc)
 		rc = buf_putc(out, ']');
-	free(t);
+	if (t != stackt)
+		free(t);
 	return rc;
 }
 
@@ -857,7 +866,6 @@ static int render_json_internal(const struct alert *a, struct alert_buf *out)
 
 int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct alert_buf *out)
 {
-	struct alert_buf tmp;
 	bool first = true;
 	int rc;
 
@@ -874,13 +882,22 @@ int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct a
 			rc = json_str_or_empty(out, a->output);
 	}
 	if (!rc && f->json_include_output_property) {
-		alert_buf_init(&tmp);
-		rc = alert_render_output(a, f, &tmp);
+		/* the prefix is plain ASCII: its escape is itself, then the output's escape */
+		rc = json_key(out, "output", &first);
 		if (!rc)
-			rc = json_key(out, "output", &first);
+			rc = buf_putc(out, '"');
 		if (!rc)
-			rc = alert_json_string(out, tmp.data, tmp.len);
-		alert_buf_fini(&tmp);
+			rc = render_prefix_time(a->time_ns, f->time_format_iso_8601, out);
+		if (!rc)
+			rc = buf_puts(out, ": ");
+		if (!rc)
+			rc = buf_puts(out, prio_name_safe(a->priority));
+		if (!rc)
+			rc = buf_putc(out, ' ');
+		if (!rc && a->output)
+			rc = json_body(out, a->output, strlen(a->output));
+		if (!rc)
+			rc = buf_putc(out, '"');
 	}
 	if (!rc && f->json_include_output_fields_property) {
 		struct alert_field t = {
