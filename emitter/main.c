@@ -41,6 +41,7 @@ struct emitter {
 	pthread_t intake;
 	atomic_bool stop;
 	struct ratelimit *rl;
+	uint64_t reported_drops[MAX_OUTPUTS]; /* size-cap drops already reported (intake thread) */
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
 };
@@ -130,9 +131,51 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 	return rc;
 }
 
+/*
+ * Spool overflow is reported, not only counted: when an output lost alerts to the size cap
+ * since the last check, an internal alert says which and how many. Runs on the intake thread,
+ * the journal's only appender.
+ */
+static void report_overflow(struct emitter *e)
+{
+	struct alert *a = NULL;
+	uint64_t total = 0;
+
+	for (int i = 0; i < e->nouts; i++) {
+		uint64_t d = journal_reader_dropped(e->outs[i]->rd);
+		if (d <= e->reported_drops[i])
+			continue;
+		if (!a) {
+			a = alert_new();
+			if (!a)
+				return;
+			a->priority = ALERT_PRIO_CRITICAL;
+			a->time_ns = wall_ns();
+			alert_set_rule(a, "Lanner internal: spool overflow");
+			alert_set_source(a, "internal");
+			alert_set_hostname(a, e->cfg.hostname);
+		}
+		char key[80];
+		snprintf(key, sizeof(key), "lanner.spool.dropped.%s", e->outs[i]->name);
+		alert_add_uint64(a, key, d - e->reported_drops[i]);
+		total += d - e->reported_drops[i];
+		e->reported_drops[i] = d;
+	}
+	if (!a)
+		return;
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "%llu undelivered alerts were removed from the spool (emitter.spool.max_bytes)",
+		 (unsigned long long)total);
+	alert_set_output(a, msg);
+	append_internal(e, a);
+	alert_free(a);
+}
+
 static void *intake_main(void *arg)
 {
 	struct emitter *e = arg;
+	uint64_t last_check = 0;
 
 	while (!atomic_load(&e->stop)) {
 		nng_msg *m = NULL, *r = NULL;
@@ -141,6 +184,10 @@ static void *intake_main(void *arg)
 		if (ratelimit_summary(e->rl, mono_ns(), wall_ns(), e->cfg.hostname, &sum) == 1) {
 			append_internal(e, sum);
 			alert_free(sum);
+		}
+		if (mono_ns() - last_check >= 1000000000ull) {
+			report_overflow(e);
+			last_check = mono_ns();
 		}
 		if (rv == NNG_ETIMEDOUT)
 			continue;
