@@ -359,7 +359,8 @@ struct journal *journal_open(const struct journal_opts *o)
 	}
 	closedir(d);
 	d = NULL;
-	qsort(bases, nb, sizeof(*bases), cmp_u64);
+	if (nb)
+		qsort(bases, nb, sizeof(*bases), cmp_u64);
 	for (size_t i = 0; i < nb; i++) {
 		char path[4096];
 		struct stat st;
