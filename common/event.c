@@ -154,9 +154,18 @@ int lnr_evt_param_index(const struct lnr_evt_info *info, const char *name)
 /* ------------------------------------------------------------------------ */
 /* Builder                                                                   */
 
-static uint32_t *evb_lens(struct lnr_evt_builder *b)
+/* Length table entry i (memcpy: no alignment assumption on the table). */
+static void evb_setlen(struct lnr_evt_builder *b, unsigned i, uint32_t v)
 {
-	return (uint32_t *)(void *)(b->buf + LNR_EVT_HDR_LEN);
+	memcpy(b->buf + LNR_EVT_HDR_LEN + (size_t)i * sizeof(uint32_t), &v, sizeof(v));
+}
+
+static uint32_t evb_getlen(const struct lnr_evt_builder *b, unsigned i)
+{
+	uint32_t v;
+
+	memcpy(&v, b->buf + LNR_EVT_HDR_LEN + (size_t)i * sizeof(uint32_t), sizeof(v));
+	return v;
 }
 
 int lnr_evb_init(struct lnr_evt_builder *b, void *buf, size_t cap, uint16_t type, uint64_t ts,
@@ -208,7 +217,7 @@ static void evb_put(struct lnr_evt_builder *b, const void *p, uint32_t n, uint32
 {
 	if (n)
 		memcpy(b->buf + b->off, p, n);
-	evb_lens(b)[b->next] = n | flags;
+	evb_setlen(b, b->next, n | flags);
 	b->off += n;
 	b->next++;
 }
@@ -296,7 +305,7 @@ static void evb_var(struct lnr_evt_builder *b, const struct lnr_param_info *pi, 
 		memcpy(b->buf + b->off, p, n);
 	if (nul_end && truncated)
 		b->buf[b->off + n - 1] = '\0';
-	evb_lens(b)[b->next] = (uint32_t)n | (truncated ? LNR_PARAM_TRUNC : 0);
+	evb_setlen(b, b->next, (uint32_t)n | (truncated ? LNR_PARAM_TRUNC : 0));
 	b->off += (uint32_t)n;
 	b->next++;
 }
@@ -334,7 +343,7 @@ void lnr_evb_str(struct lnr_evt_builder *b, const char *s, size_t maxlen)
 	}
 	memcpy(b->buf + b->off, s, len);
 	b->buf[b->off + len] = '\0';
-	evb_lens(b)[b->next] = (uint32_t)(len + 1) | LNR_PARAM_TRUNC;
+	evb_setlen(b, b->next, (uint32_t)(len + 1) | LNR_PARAM_TRUNC);
 	b->off += (uint32_t)(len + 1);
 	b->next++;
 }
@@ -376,16 +385,14 @@ void lnr_evb_bytes(struct lnr_evt_builder *b, const void *p, size_t n, int trunc
 int lnr_evb_finish(struct lnr_evt_builder *b)
 {
 	struct lnr_evt_hdr *h;
-	const uint32_t *lens;
 
 	if (b->err)
 		return b->err;
 	if (b->next != b->nparams)
 		return -EINVAL;
 	h = (struct lnr_evt_hdr *)(void *)b->buf;
-	lens = evb_lens(b);
 	for (unsigned i = 0; i < b->nparams; i++)
-		if (lens[i] & LNR_PARAM_TRUNC)
+		if (evb_getlen(b, i) & LNR_PARAM_TRUNC)
 			h->flags |= LNR_EVF_TRUNCATED;
 	h->len = b->off;
 	return (int)b->off;

@@ -200,8 +200,9 @@ struct lnr_evt_builder {
 	int err; /* First error (negative errno), sticky. */
 };
 
-/* Start a record of the given type at buf. Returns 0, or -EINVAL (unknown type)
- * or -ENOSPC (cap too small for the header and length table). */
+/* Start a record of the given type at buf (8-byte aligned, as ring slots are).
+ * Returns 0, or -EINVAL (unknown type) or -ENOSPC (cap too small for the
+ * header and length table). */
 int lnr_evb_init(struct lnr_evt_builder *b, void *buf, size_t cap, uint16_t type, uint64_t ts,
 		 int64_t tid, int64_t pid);
 /* Append a parameter. Integer appenders store the parameter's declared size;
@@ -301,5 +302,12 @@ int lnr_socktuple_decode(const uint8_t *p, size_t n, struct lnr_sockaddr *out);
  * escaped, so the line is safe for a terminal. Returns what snprintf would.
  */
 int lnr_evt_format(const struct lnr_evt_view *v, char *buf, size_t n);
+
+/*
+ * Print parameter i alone as lnr_evt_format() does (what Falco's
+ * evt.arg.NAME shows): "NULL" when absent, flags symbolically, strings
+ * escaped. Returns what snprintf would.
+ */
+int lnr_evt_param_format(const struct lnr_evt_view *v, unsigned i, char *buf, size_t n);
 
 #endif

@@ -303,20 +303,20 @@ static const struct lnr_evt_info lnr_evt_table[LNR_EVT_MAX] = {
 	 * enricher needs nothing but the ring. Not Falco events: no scap codes;
 	 * flagged LNR_EVF_INTERNAL and never forwarded to rules.
 	 */
-	EVT(PROCINFO, "procinfo", INTERNAL, MST, -1, 0, 0, P("tid", PID, DEC), P("pid", PID, DEC),
-	    P("ptid", PID, DEC), P("sid", PID, DEC), P("vpgid", PID, DEC), P("vtid", PID, DEC),
-	    P("vpid", PID, DEC), P("comm", CHARBUF, NA), P("exe", CHARBUF, NA),
+	EVT(SEED_THREAD, "seed.thread", INTERNAL, MST, -1, 0, 0, P("tid", PID, DEC),
+	    P("pid", PID, DEC), P("ptid", PID, DEC), P("sid", PID, DEC), P("vpgid", PID, DEC),
+	    P("vtid", PID, DEC), P("vpid", PID, DEC), P("comm", CHARBUF, NA), P("exe", CHARBUF, NA),
 	    P("exepath", CHARBUF, NA), P("cwd", CHARBUF, NA), P("root", CHARBUF, NA),
 	    P("args", BYTEBUF, NA), P("env", BYTEBUF, NA), P("cgroups", BYTEBUF, NA),
 	    P("fdlimit", INT64, DEC), P("flags", FLAGS32, HEX), P("uid", UINT32, DEC),
 	    P("gid", UINT32, DEC), P("loginuid", UINT32, DEC), P("cap_inheritable", UINT64, HEX),
 	    P("cap_permitted", UINT64, HEX), P("cap_effective", UINT64, HEX),
 	    P("clone_ts", ABSTIME, DEC), P("tty", UINT32, DEC)),
-	EVT(FDINFO, "fdinfo", INTERNAL, MST, -1, 0, 0, P("tid", PID, DEC), P("fd", FD, DEC),
+	EVT(SEED_FD, "seed.fd", INTERNAL, MST, -1, 0, 0, P("tid", PID, DEC), P("fd", FD, DEC),
 	    P("type", UINT8, DEC), P("name", CHARBUF, NA), P("tuple", SOCKTUPLE, NA),
 	    P("flags", FLAGS32, HEX), P("dev", UINT32, HEX), P("ino", UINT64, DEC),
 	    P("l4proto", UINT8, DEC)),
-	EVT(USERINFO, "userinfo", INTERNAL, 0, -1, 0, 0, P("is_group", UINT8, DEC),
+	EVT(SEED_USER, "seed.user", INTERNAL, 0, -1, 0, 0, P("is_group", UINT8, DEC),
 	    P("uid", UINT32, DEC), P("gid", UINT32, DEC), P("name", CHARBUF, NA),
 	    P("homedir", CHARBUF, NA), P("shell", CHARBUF, NA)),
 };

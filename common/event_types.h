@@ -111,9 +111,9 @@
 	X(DROP, "drop")                                                                            \
 	X(CONTAINER, "container")                                                                  \
 	X(ASYNCEVENT, "asyncevent")                                                                \
-	X(PROCINFO, "procinfo")                                                                    \
-	X(FDINFO, "fdinfo")                                                                        \
-	X(USERINFO, "userinfo")
+	X(SEED_THREAD, "seed.thread")                                                              \
+	X(SEED_FD, "seed.fd")                                                                      \
+	X(SEED_USER, "seed.user")
 
 /* It would indent LNR_EVT_MAX as a continuation of the macro call. */
 // clang-format off

@@ -575,7 +575,7 @@ static enum enr_fd_type seed_fd_type(uint64_t t)
 	return t < sizeof(map) / sizeof(map[0]) ? map[t] : ENR_FD_UNKNOWN;
 }
 
-/* State seeds (procinfo, fdinfo, userinfo): a capture's lists, through the ring. */
+/* State seeds (seed.thread, seed.fd, seed.user): a capture's lists, through the ring. */
 static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 {
 	const uint8_t *raw;
@@ -584,7 +584,7 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 	const char *str;
 
 	switch (v->hdr->type) {
-	case LNR_EVT_PROCINFO: {
+	case LNR_EVT_SEED_THREAD: {
 		int64_t tid = arg_s64(s, v, K_TID, v->hdr->tid), pid = arg_s64(s, v, K_PID, tid);
 		struct enr_thread *th = thr_add(s->threads, tid, pid, arg_s64(s, v, K_PTID, 0));
 		struct enr_proc *p;
@@ -633,7 +633,7 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 		thr_recount_children(s->threads);
 		return 0;
 	}
-	case LNR_EVT_FDINFO: {
+	case LNR_EVT_SEED_FD: {
 		struct enr_thread *th = thr_get(s->threads, arg_s64(s, v, K_TID, v->hdr->tid));
 		enum enr_fd_type t = seed_fd_type(arg_u64(s, v, K_TYPE, 0));
 		uint64_t scap_type = arg_u64(s, v, K_TYPE, 0);
@@ -661,7 +661,7 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 		}
 		return 0;
 	}
-	case LNR_EVT_USERINFO:
+	case LNR_EVT_SEED_USER:
 		if (arg_u64(s, v, K_IS_GROUP, 0))
 			return usr_db_seed_group(s->users, (uint32_t)arg_u64(s, v, K_GID, 0),
 						 arg_str(s, v, K_NAME));
@@ -683,8 +683,8 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	c->fdnum = -1;
 	c->ts = v->hdr->ts;
 	s->stats.events++;
-	if (v->hdr->type == LNR_EVT_PROCINFO || v->hdr->type == LNR_EVT_FDINFO ||
-	    v->hdr->type == LNR_EVT_USERINFO)
+	if (v->hdr->type == LNR_EVT_SEED_THREAD || v->hdr->type == LNR_EVT_SEED_FD ||
+	    v->hdr->type == LNR_EVT_SEED_USER)
 		return parse_seed(s, v); /* ctx stays empty: nothing to evaluate */
 	c->thread = thread_for(s, v);
 	if (!c->thread)

@@ -304,22 +304,22 @@ static void test_seeds(void **state)
 
 	/* a capture's lists: parent, child with an open file, and its users */
 	apply(s, &c,
-	      EV(LNR_EVT_PROCINFO, 0, 0, I("tid", 10), I("pid", 10), I("ptid", 1),
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 10), I("pid", 10), I("ptid", 1),
 		 S("comm", "sshd"), S("exe", "/usr/sbin/sshd"), S("exepath", "/usr/sbin/sshd"),
 		 S("cwd", "/"), I("uid", 0), I("sid", 10)));
 	apply(s, &c,
-	      EV(LNR_EVT_PROCINFO, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
 		 S("comm", "bash"), S("exe", "-bash"), S("cwd", "/home/alice/"),
 		 B("args", "-i\0", 3), I("uid", 1000), I("gid", 1000), I("loginuid", 1000),
 		 I("sid", 20)));
 	apply(s, &c,
-	      EV(LNR_EVT_FDINFO, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
+	      EV(LNR_EVT_SEED_FD, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
 		 S("name", "/home/alice/notes.txt")));
 	apply(s, &c,
-	      EV(LNR_EVT_USERINFO, 0, 0, I("is_group", 0), I("uid", 1000), I("gid", 1000),
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 0), I("uid", 1000), I("gid", 1000),
 		 S("name", "alice"), S("homedir", "/home/alice"), S("shell", "/bin/bash")));
 	apply(s, &c,
-	      EV(LNR_EVT_USERINFO, 0, 0, I("is_group", 1), I("gid", 1000), S("name", "staff")));
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 1), I("gid", 1000), S("name", "staff")));
 	/* an event of the seeded process on the seeded fd */
 	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 5)));
 	assert_string_equal(field(s, &c, "proc.name"), "bash");

@@ -753,6 +753,20 @@ static void test_format_execve(void **state)
 	assert_int_equal(lnr_evt_decode(r, (size_t)len, &v, NULL), 0);
 	lnr_evt_format(&v, line, sizeof(line));
 	assert_non_null(strstr(line, " execve res=0 exe=/bin/sh args=-c echo hi tid=NULL "));
+
+	/* A cut argument list says so. */
+	assert_int_equal(lnr_evb_init(&b, r, sizeof(store), LNR_EVT_EXECVE, 0, 10, 10), 0);
+	for (unsigned i = 0; i < in->nparams; i++) {
+		if (strcmp(in->params[i].name, "args") == 0)
+			lnr_evb_bytes(&b, "-c\0echo h", 9, 1);
+		else
+			lnr_evb_absent(&b);
+	}
+	len = lnr_evb_finish(&b);
+	assert_true(len > 0);
+	assert_int_equal(lnr_evt_decode(r, (size_t)len, &v, NULL), 0);
+	lnr_evt_format(&v, line, sizeof(line));
+	assert_non_null(strstr(line, " args=-c echo h(truncated) tid=NULL "));
 }
 
 static void test_accessors(void **state)

@@ -253,6 +253,72 @@ static void check_code(json_t *events, const struct lnr_evt_info *in, uint16_t c
 			 code, (long long)np);
 }
 
+/* Whether the "A | B | C" string s holds the token tok. */
+static int has_token(const char *s, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	for (const char *p = s; (p = strstr(p, tok)) != NULL; p += n) {
+		int start = p == s || p[-1] == ' ' || p[-1] == '|' || p[-1] == '\n';
+		int end = p[n] == '\0' || p[n] == ' ' || p[n] == '|' || p[n] == '\n';
+
+		if (start && end)
+			return 1;
+	}
+	return 0;
+}
+
+/* Category and EF_* flags of the entry with that code equal ours. */
+static void check_cat_flags(json_t *events, const struct lnr_evt_info *in, uint16_t code)
+{
+	static const char *const cats[] = {
+		[LNR_EC_UNKNOWN] = "EC_UNKNOWN",
+		[LNR_EC_OTHER] = "EC_OTHER",
+		[LNR_EC_FILE] = "EC_FILE",
+		[LNR_EC_NET] = "EC_NET",
+		[LNR_EC_IPC] = "EC_IPC",
+		[LNR_EC_MEMORY] = "EC_MEMORY",
+		[LNR_EC_PROCESS] = "EC_PROCESS",
+		[LNR_EC_SLEEP] = "EC_SLEEP",
+		[LNR_EC_SYSTEM] = "EC_SYSTEM",
+		[LNR_EC_SIGNAL] = "EC_SIGNAL",
+		[LNR_EC_USER] = "EC_USER",
+		[LNR_EC_TIME] = "EC_TIME",
+		[LNR_EC_IO_READ] = "EC_IO_READ",
+		[LNR_EC_IO_WRITE] = "EC_IO_WRITE",
+		[LNR_EC_IO_OTHER] = "EC_IO_OTHER",
+		[LNR_EC_WAIT] = "EC_WAIT",
+		[LNR_EC_SCHEDULER] = "EC_SCHEDULER",
+		[LNR_EC_INTERNAL] = "EC_INTERNAL",
+	};
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} flags[] = {
+		{LNR_EF_CREATES_FD, "EF_CREATES_FD"},
+		{LNR_EF_DESTROYS_FD, "EF_DESTROYS_FD"},
+		{LNR_EF_USES_FD, "EF_USES_FD"},
+		{LNR_EF_READS_FROM_FD, "EF_READS_FROM_FD"},
+		{LNR_EF_WRITES_TO_FD, "EF_WRITES_TO_FD"},
+		{LNR_EF_MODIFIES_STATE, "EF_MODIFIES_STATE"},
+		{LNR_EF_WAITS, "EF_WAITS"},
+	};
+	json_t *ev = summary_by_code(events, code);
+	const char *cat = json_string_value(json_object_get(ev, "cat"));
+	const char *fl = json_string_value(json_object_get(ev, "flags"));
+
+	assert_non_null(cat);
+	assert_non_null(fl);
+	if (!has_token(cat, cats[in->category]))
+		fail_msg("%s: category %s, libs says %s", in->name, cats[in->category], cat);
+	if (!!(in->flags & LNR_EF_SYSCALL) != has_token(cat, "EC_SYSCALL"))
+		fail_msg("%s: LNR_EF_SYSCALL disagrees with libs' %s", in->name, cat);
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (!!(in->flags & flags[k].bit) != has_token(fl, flags[k].name))
+			fail_msg("%s: %s disagrees with libs' flags %s", in->name, flags[k].name,
+				 fl);
+}
+
 static void test_summary_crosscheck(void **state)
 {
 	char path[4096];
@@ -272,9 +338,11 @@ static void test_summary_crosscheck(void **state)
 
 		if (in->scap_code_x) {
 			check_code(events, in, in->scap_code_x, 1);
+			check_cat_flags(events, in, in->scap_code_x);
 			checked++;
 		} else if (in->scap_code_e) {
 			check_code(events, in, in->scap_code_e, 1);
+			check_cat_flags(events, in, in->scap_code_e);
 			checked++;
 		}
 		if (in->scap_code_e && in->scap_code_x)
@@ -282,8 +350,8 @@ static void test_summary_crosscheck(void **state)
 		if (in->scap_code_x)
 			assert_int_equal(in->scap_code_x, in->scap_code_e + 1);
 	}
-	/* Everything but pivot_root and Lanner's own state seeds (procinfo,
-	 * fdinfo, userinfo) has a libs counterpart. */
+	/* Everything but pivot_root and Lanner's own state seeds (seed.thread,
+	 * seed.fd, seed.user) has a libs counterpart. */
 	assert_int_equal(checked, LNR_EVT_MAX - 4);
 	json_decref(root);
 }
