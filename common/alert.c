@@ -1242,3 +1242,108 @@ int alert_decode(const void *buf, size_t len, struct alert **out)
 	*out = a;
 	return 0;
 }
+
+/* Skips a str (validating it like get_str); p and n get its bytes (NULL when absent). */
+static int skip_str(struct rd *r, bool required, const char **p, size_t *n)
+{
+	uint32_t len;
+
+	if (get_u32(r, &len))
+		return -EINVAL;
+	if (len == WIRE_ABSENT) {
+		if (p)
+			*p = NULL;
+		if (n)
+			*n = 0;
+		return required ? -EINVAL : 0;
+	}
+	if (len > ALERT_MAX_STR)
+		return -E2BIG;
+	if (r->left < len || memchr(r->p, '\0', len))
+		return -EINVAL;
+	if (p)
+		*p = (const char *)r->p;
+	if (n)
+		*n = len;
+	r->p += len;
+	r->left -= len;
+	return 0;
+}
+
+int alert_check(const void *buf, size_t len, struct alert_peek *pk)
+{
+	struct rd r = {.p = buf, .left = len};
+	uint8_t m0, m1, ver, pr, t, b;
+	uint64_t u;
+	uint32_t n;
+	const char *rp = NULL, *sp = NULL;
+	size_t rl = 0, sl = 0;
+	int rc;
+
+	if (len > ALERT_MAX_WIRE)
+		return -E2BIG;
+	if (get_u8(&r, &m0) || get_u8(&r, &m1) || get_u8(&r, &ver) || get_u8(&r, &pr))
+		return -EINVAL;
+	if ((m0 | m1 << 8) != ALERT_WIRE_MAGIC || ver != ALERT_WIRE_VERSION ||
+	    pr >= ALERT_PRIO_COUNT)
+		return -EINVAL;
+	if (get_u64(&r, &u))
+		return -EINVAL;
+	rc = skip_str(&r, false, &rp, &rl);
+	if (!rc)
+		rc = skip_str(&r, false, &sp, &sl);
+	for (int i = 0; !rc && i < 2; i++)
+		rc = skip_str(&r, false, NULL, NULL);
+	if (!rc)
+		rc = get_u32(&r, &n);
+	if (!rc && n > ALERT_MAX_TAGS)
+		rc = -E2BIG;
+	if (!rc && n && (size_t)n > r.left / 4)
+		rc = -EINVAL;
+	for (uint32_t i = 0; !rc && i < n; i++)
+		rc = skip_str(&r, true, NULL, NULL);
+	if (!rc)
+		rc = get_u32(&r, &n);
+	if (!rc && n > ALERT_MAX_FIELDS)
+		rc = -E2BIG;
+	if (!rc && n && (size_t)n > r.left / 5)
+		rc = -EINVAL;
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		rc = skip_str(&r, true, NULL, NULL);
+		if (rc)
+			break;
+		if (get_u8(&r, &t)) {
+			rc = -EINVAL;
+			break;
+		}
+		switch (t) {
+		case ALERT_FT_NULL:
+			break;
+		case ALERT_FT_STRING:
+			rc = skip_str(&r, true, NULL, NULL);
+			break;
+		case ALERT_FT_INT64:
+		case ALERT_FT_UINT64:
+		case ALERT_FT_DOUBLE:
+			rc = get_u64(&r, &u);
+			break;
+		case ALERT_FT_BOOL:
+			rc = get_u8(&r, &b);
+			if (!rc && b > 1)
+				rc = -EINVAL;
+			break;
+		default:
+			rc = -EINVAL;
+		}
+	}
+	if (!rc && r.left != 0)
+		rc = -EINVAL;
+	if (rc)
+		return rc;
+	pk->priority = (enum alert_priority)pr;
+	pk->rule = rp;
+	pk->rule_len = rl;
+	pk->source = sp;
+	pk->source_len = sl;
+	return 0;
+}

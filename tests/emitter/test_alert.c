@@ -360,11 +360,18 @@ static void test_wire_validation(void **state)
 	for (size_t n = 0; n < w.len; n++) {
 		/* a copy of exactly n bytes so ASan catches any over-read */
 		char *c = malloc(n ? n : 1);
+		struct alert_peek pk;
 		memcpy(c, w.data, n);
 		assert_int_not_equal(alert_decode(c, n, &d), 0);
+		assert_int_not_equal(alert_check(c, n, &pk), 0);
 		free(c);
 	}
 	assert_int_equal(alert_decode(w.data, w.len, &d), 0);
+	struct alert_peek pk;
+	assert_int_equal(alert_check(w.data, w.len, &pk), 0);
+	assert_int_equal(pk.rule_len, 4);
+	assert_memory_equal(pk.rule, "rule", 4);
+	assert_null(pk.source);
 	assert_string_equal(d->rule, "rule");
 	assert_null(d->source);
 	assert_int_equal(d->nfields, 5);
@@ -399,7 +406,11 @@ static void test_wire_validation(void **state)
 		memcpy(x, w.data, w.len);
 		for (int k = 0; k < 3; k++)
 			x[rand() % w.len] = (char)rand();
-		if (alert_decode(x, w.len, &d) == 0)
+		struct alert_peek p2;
+		int ck = alert_check(x, w.len, &p2);
+		int dc = alert_decode(x, w.len, &d);
+		assert_int_equal(ck == 0, dc == 0); /* the check accepts exactly what decodes */
+		if (dc == 0)
 			alert_free(d);
 		free(x);
 	}
