@@ -608,19 +608,31 @@ int alert_json_double(struct alert_buf *out, double d)
 	return buf_puts(out, res);
 }
 
+/* Appends v in decimal (the hot path: no printf). */
+static int put_dec(struct alert_buf *out, uint64_t v, bool neg)
+{
+	char num[24], *p = num + sizeof(num);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	return alert_buf_append(out, p, (size_t)(num + sizeof(num) - p));
+}
+
 static int json_value(struct alert_buf *out, const struct alert_field *f)
 {
-	char num[32];
-
 	switch (f->type) {
 	case ALERT_FT_STRING:
 		return alert_json_string(out, f->v.s, strlen(f->v.s));
 	case ALERT_FT_INT64:
-		snprintf(num, sizeof(num), "%lld", (long long)f->v.i64);
-		return buf_puts(out, num);
+		/* the magnitude of INT64_MIN does not fit int64: compute it unsigned */
+		return f->v.i64 < 0 ? put_dec(out, 0 - (uint64_t)f->v.i64, true)
+				    : put_dec(out, (uint64_t)f->v.i64, false);
 	case ALERT_FT_UINT64:
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)f->v.u64);
-		return buf_puts(out, num);
+		return put_dec(out, f->v.u64, false);
 	case ALERT_FT_DOUBLE:
 		return alert_json_double(out, f->v.d);
 	case ALERT_FT_BOOL:
@@ -628,6 +640,17 @@ static int json_value(struct alert_buf *out, const struct alert_field *f)
 	default:
 		return buf_puts(out, "null");
 	}
+}
+
+/* A fixed top-level key (plain ASCII, no escaping needed): written as is. */
+static int json_lit_key(struct alert_buf *out, const char *k, bool *first)
+{
+	if (!*first && buf_putc(out, ','))
+		return -ENOMEM;
+	*first = false;
+	if (buf_putc(out, '"') || buf_puts(out, k) || buf_putc(out, '"'))
+		return -ENOMEM;
+	return buf_putc(out, ':');
 }
 
 static int json_key(struct alert_buf *out, const char *k, bool *first)
@@ -828,31 +851,31 @@ static int render_json_internal(const struct alert *a, struct alert_buf *out)
 	int rc = buf_putc(out, '{');
 
 	if (!rc)
-		rc = json_key(out, "hostname", &first);
+		rc = json_lit_key(out, "hostname", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->hostname);
 	if (!rc)
-		rc = json_key(out, "output", &first);
+		rc = json_lit_key(out, "output", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->output);
 	if (!rc)
-		rc = json_key(out, "output_fields", &first);
+		rc = json_lit_key(out, "output_fields", &first);
 	if (!rc)
 		rc = json_fields(out, a, NULL);
 	if (!rc)
-		rc = json_key(out, "priority", &first);
+		rc = json_lit_key(out, "priority", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, prio_name_safe(a->priority));
 	if (!rc)
-		rc = json_key(out, "rule", &first);
+		rc = json_lit_key(out, "rule", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->rule);
 	if (!rc)
-		rc = json_key(out, "source", &first);
+		rc = json_lit_key(out, "source", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, "internal");
 	if (!rc)
-		rc = json_key(out, "time", &first);
+		rc = json_lit_key(out, "time", &first);
 	if (!rc)
 		rc = buf_putc(out, '"');
 	if (!rc)
@@ -873,17 +896,17 @@ int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct a
 		return render_json_internal(a, out);
 	rc = buf_putc(out, '{');
 	if (!rc)
-		rc = json_key(out, "hostname", &first);
+		rc = json_lit_key(out, "hostname", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->hostname);
 	if (!rc && f->json_include_message_property) {
-		rc = json_key(out, "message", &first);
+		rc = json_lit_key(out, "message", &first);
 		if (!rc)
 			rc = json_str_or_empty(out, a->output);
 	}
 	if (!rc && f->json_include_output_property) {
 		/* the prefix is plain ASCII: its escape is itself, then the output's escape */
-		rc = json_key(out, "output", &first);
+		rc = json_lit_key(out, "output", &first);
 		if (!rc)
 			rc = buf_putc(out, '"');
 		if (!rc)
@@ -905,29 +928,29 @@ int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct a
 			.type = ALERT_FT_UINT64,
 			.v.u64 = a->time_ns,
 		};
-		rc = json_key(out, "output_fields", &first);
+		rc = json_lit_key(out, "output_fields", &first);
 		if (!rc)
 			rc = json_fields(out, a, &t);
 	}
 	if (!rc)
-		rc = json_key(out, "priority", &first);
+		rc = json_lit_key(out, "priority", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, prio_name_safe(a->priority));
 	if (!rc)
-		rc = json_key(out, "rule", &first);
+		rc = json_lit_key(out, "rule", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->rule);
 	if (!rc)
-		rc = json_key(out, "source", &first);
+		rc = json_lit_key(out, "source", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->source);
 	if (!rc && f->json_include_tags_property) {
-		rc = json_key(out, "tags", &first);
+		rc = json_lit_key(out, "tags", &first);
 		if (!rc)
 			rc = json_tags(out, a);
 	}
 	if (!rc)
-		rc = json_key(out, "time", &first);
+		rc = json_lit_key(out, "time", &first);
 	if (!rc)
 		rc = buf_putc(out, '"');
 	if (!rc)

@@ -145,25 +145,34 @@ fail:
  * argument) into one buffer handed to hiredis as is: no per-argument
  * formatting or copying of the alert JSON through hiredis' argv path.
  */
+/* "<c><decimal>\r\n" without printf (two per argument on the hot path) */
+static int resp_head(struct out_redis *r, char c, uint64_t v)
+{
+	char h[32], *p = h + sizeof(h);
+
+	*--p = '\n';
+	*--p = '\r';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	*--p = c;
+	return alert_buf_append(&r->arena, p, (size_t)(h + sizeof(h) - p));
+}
+
 static int cmd_begin(struct out_redis *r, long argc)
 {
-	char h[32];
-
 	if (r->args_left)
 		r->args_bad = true; /* the previous command got a wrong number of arguments */
 	r->args_left = argc;
 	r->ncmds++;
-	int n = snprintf(h, sizeof(h), "*%ld\r\n", argc);
-	return alert_buf_append(&r->arena, h, (size_t)n);
+	return resp_head(r, '*', (uint64_t)argc);
 }
 
 static int arg_head(struct out_redis *r, size_t len)
 {
-	char h[32];
-	int n = snprintf(h, sizeof(h), "$%zu\r\n", len);
-
 	r->args_left--;
-	return alert_buf_append(&r->arena, h, (size_t)n);
+	return resp_head(r, '$', len);
 }
 
 static int arg_add(struct out_redis *r, const void *p, size_t n)

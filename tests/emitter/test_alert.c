@@ -268,6 +268,7 @@ static void test_json_options(void **state)
 	alert_add_bool(a, "z.flag", true);
 	alert_add_double(a, "m.rate", 0.5);
 	alert_add_uint64(a, "a.big", UINT64_MAX);
+	alert_add_int64(a, "a.min", INT64_MIN);
 	alert_fmt_default(&f);
 	f.json_output = true;
 	f.json_include_message_property = true;
@@ -277,7 +278,8 @@ static void test_json_options(void **state)
 		b.data,
 		"{\"hostname\":\"h\",\"message\":\"msg x=1\",\"output\":\"2026-11-28T12:29:06."
 		"211176210+0000: Critical msg x=1\",\"output_fields\":{\"a.big\":"
-		"18446744073709551615,\"evt.time.iso8601\":1795868946211176210,\"m.rate\":0.5,"
+		"18446744073709551615,\"a.min\":-9223372036854775808,\"evt.time.iso8601\":"
+		"1795868946211176210,\"m.rate\":0.5,"
 		"\"z.flag\":true},\"priority\":\"Critical\",\"rule\":\"R\",\"source\":\"syscall\","
 		"\"tags\":[\"a\",\"b\"],\"time\":\"2026-11-28T12:29:06.211176210Z\"}");
 	f.json_include_message_property = false;
