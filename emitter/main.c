@@ -236,7 +236,8 @@ static int listen_intake(struct emitter *e)
 	rv = nng_rep0_open(&e->sock);
 	if (rv)
 		goto fail;
-	nng_socket_set_ms(e->sock, NNG_OPT_RECVTIMEO, INTAKE_POLL_MS);
+	/* No receive timeout: nng 1.5's rep0 can stop reading a pipe after timed-out receives
+	 * (seen: a 300 KB request half read, both sides waiting); shutdown closes the socket. */
 	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ, ALERT_TX_MAX_BYTES);
 	rv = nng_listen(e->sock, url, NULL, 0);
 	if (rv == NNG_EADDRINUSE && !strncmp(url, "ipc://", 6)) {
@@ -452,6 +453,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 	atomic_store(&e.stop, true);
+	nng_close(e.sock); /* wakes the intake thread's receive with NNG_ECLOSED */
 	pthread_join(e.intake, NULL);
 out:
 	nng_close(e.sock);
