@@ -29,7 +29,6 @@
 
 #define MAX_OUTPUTS 8
 #define MAX_OVERRIDES 256
-#define INTAKE_POLL_MS 100
 #define SENDER_INTERNAL 0 /* journal sender id of alerts the emitter makes itself */
 
 struct emitter {
@@ -41,6 +40,7 @@ struct emitter {
 	pthread_t intake;
 	atomic_bool stop;
 	struct ratelimit *rl;
+	pthread_mutex_t rl_mu;		      /* rl: the intake allows, the main loop summarises */
 	uint64_t reported_drops[MAX_OUTPUTS]; /* size-cap drops already reported (intake thread) */
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
@@ -104,6 +104,7 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 	if (!iov)
 		return -ENOMEM;
 	uint64_t now = mono_ns();
+	pthread_mutex_lock(&e->rl_mu);
 	while (alert_tx_frame_next(&f, &pos, &rec, &rlen)) {
 		struct alert_peek pk;
 		char rule[1024];
@@ -130,6 +131,7 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 			k++;
 		}
 	}
+	pthread_mutex_unlock(&e->rl_mu);
 	rc = journal_append(e->j, f.sender, f.seq, iov, k);
 	if (!rc)
 		atomic_fetch_add(&e->accepted, k);
@@ -139,8 +141,7 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 
 /*
  * Spool overflow is reported, not only counted: when an output lost alerts to the size cap
- * since the last check, an internal alert says which and how many. Runs on the intake thread,
- * the journal's only appender.
+ * since the last check, an internal alert says which and how many. Main loop only.
  */
 static void report_overflow(struct emitter *e)
 {
@@ -181,20 +182,10 @@ static void report_overflow(struct emitter *e)
 static void *intake_main(void *arg)
 {
 	struct emitter *e = arg;
-	uint64_t last_check = 0;
 
 	while (!atomic_load(&e->stop)) {
 		nng_msg *m = NULL, *r = NULL;
-		struct alert *sum = NULL;
 		int rv = nng_recvmsg(e->sock, &m, 0);
-		if (ratelimit_summary(e->rl, mono_ns(), wall_ns(), e->cfg.hostname, &sum) == 1) {
-			append_internal(e, sum);
-			alert_free(sum);
-		}
-		if (mono_ns() - last_check >= 1000000000ull) {
-			report_overflow(e);
-			last_check = mono_ns();
-		}
 		if (rv == NNG_ETIMEDOUT)
 			continue;
 		if (rv) {
@@ -418,6 +409,7 @@ int main(int argc, char **argv)
 		lg_err("cannot open the spool %s: %s", e.cfg.spool_dir, strerror(errno));
 		goto out;
 	}
+	pthread_mutex_init(&e.rl_mu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -428,7 +420,7 @@ int main(int argc, char **argv)
 		goto out;
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
-	uint64_t last_stats = 0, last_sync = mono_ns();
+	uint64_t last_stats = 0, last_sync = mono_ns(), last_overflow_check = 0;
 	for (;;) {
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
 		int sig = sigtimedwait(&ss, NULL, &to);
@@ -441,6 +433,20 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t now = mono_ns();
+		/* periodic internal alerts: here, not on the intake thread, which blocks in its
+		 * receive while no batch comes (the journal takes appends from any thread) */
+		struct alert *sum = NULL;
+		pthread_mutex_lock(&e.rl_mu);
+		int due = ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum);
+		pthread_mutex_unlock(&e.rl_mu);
+		if (due == 1) {
+			append_internal(&e, sum);
+			alert_free(sum);
+		}
+		if (now - last_overflow_check >= 1000000000ull) {
+			report_overflow(&e);
+			last_overflow_check = now;
+		}
 		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
 		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
 			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */
