@@ -54,6 +54,42 @@ static void usage(FILE *f)
 		"Signals: SIGTERM/SIGINT stop in order (drained), SIGHUP reloads the rules.\n");
 }
 
+/*
+ * The configuration when no -c is given: LANNER_CONFIG, /etc/lanner/lanner.yaml,
+ * the source tree's lanner.yaml (build/lanner/lanner -> ../../lanner.yaml),
+ * PREFIX/etc/lanner/lanner.yaml; else /dev/null, i.e. the built-in defaults.
+ * The stages get the same path with -c.
+ */
+static const char *default_config(void)
+{
+	static char path[PATH_MAX + 64];
+	char self[PATH_MAX], *slash;
+	const char *env = getenv("LANNER_CONFIG");
+	ssize_t len;
+
+	if (env && *env)
+		return env;
+	if (access("/etc/lanner/lanner.yaml", R_OK) == 0)
+		return "/etc/lanner/lanner.yaml";
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0) {
+		self[len] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/../../lanner.yaml", self);
+			if (access(path, R_OK) == 0)
+				return path;
+			snprintf(path, sizeof(path), "%s/../etc/lanner/lanner.yaml", self);
+			if (access(path, R_OK) == 0)
+				return path;
+		}
+	}
+	fprintf(stderr, "lanner: no configuration file found (-c, LANNER_CONFIG, "
+			"/etc/lanner/lanner.yaml): using the built-in defaults\n");
+	return "/dev/null";
+}
+
 /* The rules for -L/-l/--support: the -r ones, else the config's, else Falco's default. */
 static void effective_rules(struct cfg *cfg, const char **rules, size_t *nrules)
 {
@@ -287,6 +323,8 @@ int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!o.config)
+		o.config = default_config();
 	if (nvalidate) {
 		char *v[STAGE_MAX_ARGS + 2];
 		size_t n = 0;

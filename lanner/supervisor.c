@@ -21,6 +21,8 @@
 #include "config.h"
 #include "log.h"
 #include "ring.h"
+#include "rules_diag.h"
+#include "rules_load.h"
 #include "rules_setup.h"
 #include "stage.h"
 #include "sv_http.h"
@@ -488,6 +490,12 @@ static void on_exit_stage(struct sv *s, struct sv_stage *st, int status)
 			log_warningf("%s did not stop cleanly: %s", st->name, how);
 		return;
 	}
+	if (st->kind == SV_EVALUATOR && s->regroup) {
+		/* drained after the enricher closed its ring (reload, or the enricher
+		 * exited): regroup_step() starts it again */
+		log_infof("%s finished its ring (%s)", st->name, how);
+		return;
+	}
 	if (s->stopping) {
 		/* draining: enricher and evaluators exit by themselves at the end */
 		log_infof("%s finished (%s)", st->name, how);
@@ -539,8 +547,6 @@ static void on_exit_stage(struct sv *s, struct sv_stage *st, int status)
 		s->regroup = true;
 		return;
 	}
-	if (st->kind == SV_EVALUATOR && clean && s->regroup)
-		return; /* drained after the enricher closed its ring */
 	schedule_restart(s, st);
 	if (!s->stopping) {
 		st->restarts++;
@@ -581,7 +587,9 @@ static int start_group(struct sv *s, enum sv_kind kind)
 	for (;;) {
 		all = true;
 		reap(s);
-		if (s->stopping || sig_stop)
+		/* a failure, or the user's stop; the end of a replay does not abort
+		 * a regroup (its records still have to go through) */
+		if (s->exit_status || sig_stop)
 			return -1;
 		for (unsigned i = 0; i < s->nst; i++) {
 			struct sv_stage *st = &s->st[i];
@@ -670,6 +678,26 @@ static int check_rules(struct sv *s, struct cfg **out_cfg, char *err, size_t err
 	}
 	rs = rules_setup(cfg, s->rules, s->nrules, &l, err, errlen);
 	if (!rs) {
+		/* the first error with its place (file:line:col), not only a summary */
+		for (size_t i = 0; l && i < l->diags.n; i++) {
+			char *txt = NULL;
+			size_t len = 0;
+			FILE *m;
+
+			if (l->diags.v[i].sev != RULES_ERROR)
+				continue;
+			m = open_memstream(&txt, &len);
+			if (m) {
+				rules_diag_print(m, &l->diags.v[i], rules_loader_line, l);
+				fclose(m);
+				for (char *c = txt; c && *c; c++)
+					if (*c == '\n')
+						*c = *(c + 1) ? ' ' : '\0';
+				snprintf(err, errlen, "%s", txt ? txt : "rules errors");
+			}
+			free(txt);
+			break;
+		}
 		rules_loader_free(l);
 		cfg_free(cfg);
 		return -EINVAL;
@@ -1208,9 +1236,11 @@ int sv_run(const struct sv_opts *o)
 			log_infof("-M %.0f s elapsed: stopping", o->duration_s);
 			s->stopping = true;
 		}
-		if (s->stopping) {
+		if (s->regroup && !s->exit_status)
+			regroup_step(s); /* finish a reload before a stop: no record left behind */
+		if (s->stopping && !s->regroup) {
 			stop_step(s);
-		} else {
+		} else if (!s->stopping) {
 			if (sig_hup) {
 				sig_hup = 0;
 				do_reload(s);
@@ -1229,8 +1259,6 @@ int sv_run(const struct sv_opts *o)
 					do_reload(s);
 				}
 			}
-			if (s->regroup)
-				regroup_step(s);
 			for (unsigned i = 0; i < s->nst && !s->stopping; i++) {
 				struct sv_stage *st = &s->st[i];
 
