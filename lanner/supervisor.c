@@ -48,15 +48,16 @@ struct sv_stage {
 	char name[32]; /* "evaluator.3": the name in messages, metrics and alerts */
 	enum sv_kind kind;
 	unsigned index;
-	pid_t pid;	   /* 0: not running */
-	bool ready;	   /* attached to its rings / listening */
-	bool want;	   /* should be running (false once stopped on purpose) */
-	bool term_sent;	   /* SIGTERM sent (a stop or a reload), an exit is expected */
-	double started;	   /* monotonic seconds of the last start */
-	double term_at;	   /* when SIGTERM was sent */
-	double restart_at; /* > 0: start again at this time */
-	unsigned fails;	   /* consecutive deaths without SV_STABLE_S of uptime */
-	unsigned restarts; /* total, for metrics */
+	pid_t pid;	    /* 0: not running */
+	bool ready;	    /* attached to its rings / listening */
+	bool want;	    /* should be running (false once stopped on purpose) */
+	bool term_sent;	    /* SIGTERM sent (a stop or a reload), an exit is expected */
+	double started;	    /* monotonic seconds of the last start */
+	double term_at;	    /* when SIGTERM was sent */
+	double restart_at;  /* > 0: start again at this time */
+	unsigned fails;	    /* consecutive deaths without SV_STABLE_S of uptime */
+	uint64_t ring_base; /* raw ring bytes written when a collector started */
+	unsigned restarts;  /* total, for metrics */
 	/* CPU accounting for /metrics */
 	unsigned long long cpu_ticks;
 	double cpu_at;
@@ -388,6 +389,11 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 	}
 	st->pid = pid;
 	st->ready = false;
+	{
+		struct ring_stats rs;
+
+		st->ring_base = ring_stat_name(s->raw_name, &rs) == 0 ? rs.prod_pos : 0;
+	}
 	st->term_sent = false;
 	st->started = now_s();
 	st->restart_at = 0;
@@ -423,6 +429,15 @@ static bool check_ready(struct sv *s, struct sv_stage *st)
 		break;
 	case SV_SOURCE:
 		st->ready = ring_stat_name(s->raw_name, &rs) == 0 && rs.producer_pid == st->pid;
+		if (st->ready && !s->replay) {
+			/* The collector attaches to the ring before its BPF programs are
+			 * loaded: ready once events flow. Make one (an openat) ourselves. */
+			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0)
+				close(fd);
+			st->ready = rs.prod_pos > st->ring_base;
+		}
 		break;
 	case SV_UI:
 		st->ready = now_s() - st->started > 0.5;
