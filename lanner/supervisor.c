@@ -84,8 +84,9 @@ struct sv {
 	struct sv_http *http;
 	char hostname[256];
 	unsigned long long reloads, reload_failures;
-	bool regroup;	/* enricher + evaluators restart together (reload, enricher exit) */
-	bool reloading; /* the regroup was asked for by a reload */
+	bool regroup;	     /* enricher + evaluators restart together (reload, enricher exit) */
+	bool reloading;	     /* the regroup was asked for by a reload */
+	bool reload_pending; /* asked during a regroup: done after it */
 	bool stopping;
 	bool emitter_flushed; /* internal alerts sent before the emitter is stopped */
 	pid_t self_pid;
@@ -742,11 +743,13 @@ static void do_reload(struct sv *s)
 	struct sv_stage *en = stage_of(s, SV_ENRICHER);
 
 	if (s->regroup) {
-		log_warningf("reload: a restart of the enricher and evaluators is in progress; "
-			     "asked again once it is done");
-		sig_hup = 1;
+		if (!s->reload_pending)
+			log_infof("reload: a restart of the enricher and evaluators is in "
+				  "progress; reloading once it is done");
+		s->reload_pending = true;
 		return;
 	}
+	s->reload_pending = false;
 	if (check_rules(s, NULL, err, sizeof(err), &n) != 0) {
 		s->reload_failures++;
 		sv_alert(s, ALERT_PRIO_ERROR, "Lanner internal: rules reload refused", NULL,
@@ -1256,7 +1259,7 @@ int sv_run(const struct sv_opts *o)
 		if (s->stopping && !s->regroup) {
 			stop_step(s);
 		} else if (!s->stopping) {
-			if (sig_hup) {
+			if (sig_hup || (s->reload_pending && !s->regroup)) {
 				sig_hup = 0;
 				do_reload(s);
 			}

@@ -206,6 +206,25 @@ else
 	bad "good reload: reloaded=$reloaded open $open_n (want $open_base), connect $conn_n (0 < x < $conn_base)"
 	tail -5 "$work/rl.err"
 fi
+# SIGHUP twice in a row (the second waits for the first): same rules, nothing lost
+"$L" -c "$cfg" -o watch_config_files=false -r "$work/rules.yaml" --evaluators 2 --replay "$cap" \
+	>"$work/hup.out" 2>"$work/hup.err" &
+lp=$!
+pids=$lp
+sleep 1.5
+kill -HUP $lp
+sleep 0.05
+kill -HUP $lp
+wait $lp
+rc=$?
+pids=""
+nrel=$(grep -c '"rule":"Lanner internal: rules reloaded"' "$work/hup.out")
+if [ $rc = 0 ] && [ "$nrel" = 2 ] && [ "$(counts "$work/hup.out")" = "$base" ]; then
+	ok "SIGHUP x2: two reloads, alerts = undisturbed run"
+else
+	bad "SIGHUP x2: rc=$rc reloads=$nrel"
+	counts "$work/hup.out"
+fi
 unset LANNER_REPLAY_LOOPS LANNER_REPLAY_EPS
 
 # ---- 4. SIGTERM mid-run, pid file, web server
