@@ -936,6 +936,8 @@ static bool ingest_allowed(struct ctx *c)
 		return true;
 	if (c->authed && c->sess.role == UI_ROLE_ADMIN)
 		return csrf_ok(c);
+	if (c->authed)
+		return false; /* a read-only user does not write, whatever the address */
 	if (tok && *tok) {
 		const char *q = arg(c, "token"), *a = hdr(c, "Authorization");
 		if (q && ui_token_equal(q, tok))
