@@ -205,6 +205,7 @@ const struct cfg_schema_key cfg_schema[] = {
 	{"ui", CFG_K_MAP},
 	{"ui.auth", CFG_K_ANY},
 	{"ui.base_path", CFG_K_STRING},
+	{"ui.cache_ms", CFG_K_UINT},
 	{"ui.enabled", CFG_K_BOOL},
 	{"ui.ingest_token", CFG_K_STRING},
 	{"ui.listen", CFG_K_STRING},

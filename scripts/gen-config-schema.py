@@ -144,6 +144,7 @@ LANNER = {
     "ui.ingest_token": "string",
     "ui.session_ttl": "uint",
     "ui.scan_budget": "uint",
+    "ui.cache_ms": "uint",
     "spool": "map",
     "spool.dir": "string",
     "spool.max_mb": "uint",

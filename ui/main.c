@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		"      --tls-cert FILE      PEM certificate: serve HTTPS (ui.tls_cert)\n"
 		"      --tls-key FILE       PEM private key (ui.tls_key)\n"
 		"      --ingest-token TOK   required on POSTed alerts (ui.ingest_token)\n"
+		"      --cache-ms MS        reuse read answers this long, 0 = off (ui.cache_ms: "
+		"1000)\n"
 		"      --add-user NAME      add or change a user (password read from stdin), exit\n"
 		"      --role admin|readonly  role for --add-user (default readonly)\n"
 		"  -h, --help, --version\n");
@@ -56,6 +58,7 @@ enum {
 	OPT_ADDUSER,
 	OPT_ROLE,
 	OPT_VERSION,
+	OPT_CACHE,
 };
 
 static int parse_listen(const char *v, struct ui_opts *o)
@@ -129,6 +132,7 @@ int main(int argc, char **argv)
 		{"ingest-token", required_argument, NULL, OPT_TOKEN},
 		{"add-user", required_argument, NULL, OPT_ADDUSER},
 		{"role", required_argument, NULL, OPT_ROLE},
+		{"cache-ms", required_argument, NULL, OPT_CACHE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -137,7 +141,8 @@ int main(int argc, char **argv)
 	char *ov_owned[UI_MAX_OVERRIDES];
 	int nov = 0, nowned = 0;
 	const char *config = NULL, *listen = NULL, *base = NULL, *users = NULL, *cert = NULL,
-		   *key = NULL, *token = NULL, *add_user = NULL, *role = "readonly";
+		   *key = NULL, *token = NULL, *add_user = NULL, *role = "readonly",
+		   *cache_ms = NULL;
 	bool no_auth = false;
 	int rc = 1, opt;
 	struct emitter_config ec;
@@ -202,6 +207,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ROLE:
 			role = optarg;
+			break;
+		case OPT_CACHE:
+			cache_ms = optarg;
 			break;
 		case OPT_VERSION:
 			printf("lanner-ui %s\n", lnr_version());
@@ -273,6 +281,9 @@ int main(int argc, char **argv)
 		no_auth = true;
 	uo.session_ttl_s = (unsigned)cfg_get_uint(cfg, "ui.session_ttl", uo.session_ttl_s);
 	uo.scan_budget = (unsigned)cfg_get_uint(cfg, "ui.scan_budget", uo.scan_budget);
+	uo.cache_ms = (unsigned)cfg_get_uint(cfg, "ui.cache_ms", 1000);
+	if (cache_ms)
+		uo.cache_ms = (unsigned)strtoul(cache_ms, NULL, 10);
 	if (!uo.scan_budget)
 		uo.scan_budget = 20000;
 	if (cfg_error_count(cfg))

@@ -35,6 +35,22 @@ typedef int mhd_ret;
 typedef enum MHD_Result mhd_ret;
 #endif
 
+/* A response kept by the micro-cache (see cached()). */
+struct captured {
+	char *body;
+	size_t len;
+	unsigned status;
+	char type[64];
+};
+
+#define UI_CACHE_SLOTS 128
+struct centry {
+	char *key; /* path + query; NULL = free slot */
+	struct captured r;
+	double t_ms;  /* when computed (monotonic) */
+	bool pending; /* being computed: identical requests wait for it (single flight) */
+};
+
 struct ui_server {
 	struct MHD_Daemon *d;
 	struct ui_opts o;
@@ -45,6 +61,9 @@ struct ui_server {
 	atomic_bool stopping;
 	atomic_ullong posted; /* alerts accepted by POST */
 	time_t started;
+	pthread_mutex_t clock_; /* the cache */
+	pthread_cond_t cdone;
+	struct centry cache[UI_CACHE_SLOTS];
 	pthread_mutex_t olock;
 	char outputs[UI_MAX_OUTPUTS][64]; /* falcosidekick's "outputs" seen in posts */
 	size_t noutputs;
@@ -69,6 +88,7 @@ struct ctx {
 	bool authed;
 	bool via_cookie;
 	char ip[64];
+	struct captured *cap; /* non-NULL: send_buf stores the response here (the cache) */
 };
 
 /* ---- small helpers ---- */
@@ -106,10 +126,20 @@ static void add_common_headers(struct ctx *c, struct MHD_Response *r)
 static mhd_ret send_buf(struct ctx *c, unsigned status, const char *type, const void *p, size_t n,
 			const char *disposition)
 {
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(n, (void *)p, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r;
 	mhd_ret ret;
 
+	if (c->cap && !disposition) {
+		c->cap->body = malloc(n ? n : 1);
+		if (!c->cap->body)
+			return MHD_NO;
+		memcpy(c->cap->body, p, n);
+		c->cap->len = n;
+		c->cap->status = status;
+		snprintf(c->cap->type, sizeof(c->cap->type), "%s", type);
+		return MHD_YES;
+	}
+	r = MHD_create_response_from_buffer(n, (void *)p, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
@@ -1365,6 +1395,148 @@ static mhd_ret redirect(struct ctx *c, const char *to)
 	return ret;
 }
 
+/* ---- micro-cache ---- */
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct qkey {
+	char buf[2048];
+	size_t len;
+	bool overflow;
+};
+
+static mhd_ret key_it(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct qkey *k = cls;
+	(void)kind;
+	int n = snprintf(k->buf + k->len, sizeof(k->buf) - k->len, "&%s=%s", key,
+			 value ? value : "");
+	if (n < 0 || (size_t)n >= sizeof(k->buf) - k->len)
+		k->overflow = true;
+	else
+		k->len += (size_t)n;
+	return MHD_YES;
+}
+
+static mhd_ret send_captured(struct ctx *c, const struct captured *r)
+{
+	return send_buf(c, r->status, r->type, r->body, r->len, NULL);
+}
+
+/*
+ * Read endpoints answer from a response computed less than cache_ms ago for the same path
+ * and query (any user may see any read answer: roles only restrict writes), and identical
+ * requests that arrive while one is being computed wait for it instead of repeating it
+ * (many dashboards refreshing at once cost one Redis scan). cache_ms 0 turns it off.
+ */
+static mhd_ret cached(struct ctx *c, mhd_ret (*fn)(struct ctx *))
+{
+	struct ui_server *s = c->s;
+	struct qkey k = {.len = 0};
+	double ttl = s->o.cache_ms;
+
+	if (!ttl)
+		return fn(c);
+	k.len = (size_t)snprintf(k.buf, sizeof(k.buf), "%s?", c->path);
+	MHD_get_connection_values(c->con, MHD_GET_ARGUMENT_KIND, key_it, &k);
+	if (k.overflow || k.len >= sizeof(k.buf))
+		return fn(c);
+	pthread_mutex_lock(&s->clock_);
+	for (;;) {
+		struct centry *e = NULL;
+		for (size_t i = 0; i < UI_CACHE_SLOTS; i++)
+			if (s->cache[i].key && !strcmp(s->cache[i].key, k.buf))
+				e = &s->cache[i];
+		double now = mono_ms();
+		if (e && !e->pending && now - e->t_ms < ttl) {
+			struct captured r = e->r;
+			r.body = malloc(e->r.len ? e->r.len : 1);
+			if (r.body)
+				memcpy(r.body, e->r.body, e->r.len);
+			pthread_mutex_unlock(&s->clock_);
+			if (!r.body)
+				return MHD_NO;
+			mhd_ret ret = send_captured(c, &r);
+			free(r.body);
+			return ret;
+		}
+		if (e && e->pending) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 30;
+			if (pthread_cond_timedwait(&s->cdone, &s->clock_, &until))
+				break; /* the computation hangs: compute our own */
+			continue;
+		}
+		/* claim a slot: this key's (stale), a free one, or the oldest finished one */
+		struct centry *slot = e;
+		for (size_t i = 0; !slot && i < UI_CACHE_SLOTS; i++)
+			if (!s->cache[i].key)
+				slot = &s->cache[i];
+		for (size_t i = 0; !e && s->cache[UI_CACHE_SLOTS - 1].key && i < UI_CACHE_SLOTS;
+		     i++)
+			if (!s->cache[i].pending &&
+			    (!slot || slot->pending || s->cache[i].t_ms < slot->t_ms))
+				slot = &s->cache[i];
+		if (slot && slot->pending)
+			slot = NULL;
+		if (!slot)
+			break;
+		free(slot->key);
+		free(slot->r.body);
+		memset(slot, 0, sizeof(*slot));
+		slot->key = strdup(k.buf);
+		if (!slot->key)
+			break;
+		slot->pending = true;
+		pthread_mutex_unlock(&s->clock_);
+
+		struct captured r = {0};
+		c->cap = &r;
+		mhd_ret ret = fn(c);
+		c->cap = NULL;
+
+		pthread_mutex_lock(&s->clock_);
+		slot->pending = false;
+		slot->t_ms = mono_ms();
+		/* only successes are kept: an error is retried by the next request */
+		if (ret == MHD_YES && r.body && r.status == 200) {
+			slot->r = r;
+			slot->r.body = malloc(r.len ? r.len : 1);
+			if (slot->r.body)
+				memcpy(slot->r.body, r.body, r.len);
+			else
+				slot->t_ms = 0;
+		} else {
+			slot->t_ms = 0;
+		}
+		pthread_cond_broadcast(&s->cdone);
+		pthread_mutex_unlock(&s->clock_);
+		if (ret == MHD_YES && r.body)
+			ret = send_captured(c, &r);
+		free(r.body);
+		return ret;
+	}
+	pthread_mutex_unlock(&s->clock_);
+	return fn(c);
+}
+
+static mhd_ret h_fsk_count_plain(struct ctx *c)
+{
+	return h_fsk_count(c, NULL);
+}
+
+static mhd_ret h_fsk_count_by(struct ctx *c)
+{
+	return h_fsk_count(c, c->path + 21);
+}
+
 /* ---- routing ---- */
 
 static mhd_ret route(struct ctx *c)
@@ -1406,25 +1578,25 @@ static mhd_ret route(struct ctx *c)
 	if (post && !strcmp(p, "/api/v1/authenticate"))
 		return send_json(c, 200, json_string("authenticated"));
 	if (get && !strcmp(p, "/api/alerts"))
-		return h_alerts(c);
+		return cached(c, h_alerts);
 	if (get && !strcmp(p, "/api/export"))
 		return h_export(c);
 	if (get && !strcmp(p, "/api/counts"))
-		return h_counts(c);
+		return cached(c, h_counts);
 	if (get && !strcmp(p, "/api/timeseries"))
-		return h_timeseries(c);
+		return cached(c, h_timeseries);
 	if (get && !strcmp(p, "/api/live"))
 		return h_live(c);
 	if (get && !strcmp(p, "/api/info"))
-		return h_info(c);
+		return cached(c, h_info);
 	if ((get || post) && !strcmp(p, "/api/users"))
 		return h_users(c, post);
 	if (get && !strcmp(p, "/api/v1/events/count"))
-		return h_fsk_count(c, NULL);
+		return cached(c, h_fsk_count_plain);
 	if (get && !strncmp(p, "/api/v1/events/count/", 21))
-		return h_fsk_count(c, p + 21);
+		return cached(c, h_fsk_count_by);
 	if (get && !strcmp(p, "/api/v1/events/search"))
-		return h_fsk_search(c);
+		return cached(c, h_fsk_search);
 	if (get && !strcmp(p, "/api/v1/configuration"))
 		return h_fsk_configuration(c);
 	if (get && !strcmp(p, "/api/v1/outputs"))
@@ -1551,6 +1723,8 @@ struct ui_server *ui_server_start(const struct ui_opts *o, struct ui_store *st,
 	s->in = in;
 	s->started = time(NULL);
 	pthread_mutex_init(&s->olock, NULL);
+	pthread_mutex_init(&s->clock_, NULL);
+	pthread_cond_init(&s->cdone, NULL);
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 	if (inet_pton(AF_INET, o->listen_addr, &a4->sin_addr) == 1) {
@@ -1620,6 +1794,12 @@ void ui_server_stop(struct ui_server *s)
 		MHD_stop_daemon(s->d);
 	free(s->cert);
 	free(s->key);
+	for (size_t i = 0; i < UI_CACHE_SLOTS; i++) {
+		free(s->cache[i].key);
+		free(s->cache[i].r.body);
+	}
+	pthread_mutex_destroy(&s->clock_);
+	pthread_cond_destroy(&s->cdone);
 	pthread_mutex_destroy(&s->olock);
 	free(s);
 }

@@ -20,6 +20,7 @@ struct ui_opts {
 	const char *ingest_token;	/* "" = loopback clients may post without one */
 	unsigned session_ttl_s;
 	unsigned scan_budget; /* stream entries examined per search request */
+	unsigned cache_ms;    /* read answers reused this long (0 = off); single flight */
 	const char *config_path;
 	const struct emitter_config *ec; /* Redis layout settings (redis: section) */
 };

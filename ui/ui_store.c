@@ -13,7 +13,7 @@
 #include "log.h"
 
 #define UI_POOL_MAX 64	       /* idle connections kept */
-#define UI_SCAN_CHUNK 500      /* entries per XREVRANGE round trip */
+#define UI_SCAN_CHUNK 1000     /* most entries per XREVRANGE round trip */
 #define UI_COUNT_PIPELINE 1024 /* HGETALLs in flight per round trip */
 /* Redis stamps stream IDs when it commits; an alert's event time is before that, up to
  * clock skew between the node and Redis: scans stop this far below `since`. */
@@ -303,8 +303,14 @@ int ui_store_search(struct ui_store *s, struct ui_search *q, ui_match_fn fn, voi
 			 (uint64_t)(q->f->since_ns / 1000000ull - UI_SKEW_MS));
 	else
 		snprintf(end, sizeof(end), "-");
+	/* first round trip sized to the page (an unfiltered page costs one small read), then
+	 * doubling up to UI_SCAN_CHUNK for selective filters */
+	size_t chunk = q->limit && q->limit + 1 < UI_SCAN_CHUNK ? q->limit + 1 : UI_SCAN_CHUNK;
+	if (chunk < 16)
+		chunk = 16;
 	for (;;) {
-		size_t want = UI_SCAN_CHUNK;
+		size_t want = chunk;
+		chunk = chunk * 2 < UI_SCAN_CHUNK ? chunk * 2 : UI_SCAN_CHUNK;
 		if (q->budget - q->scanned < want)
 			want = q->budget - q->scanned;
 		if (!want)

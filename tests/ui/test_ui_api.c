@@ -885,6 +885,39 @@ static void test_logout_and_throttle(void **state)
 	json_decref(get_json(BASE "/api/session", 200));
 }
 
+/* The micro-cache: an identical read within cache_ms is answered from memory, then refreshed. */
+static void test_cache(void **state)
+{
+	(void)state;
+	struct ui_opts o = {.listen_addr = "127.0.0.1",
+			    .no_auth = true,
+			    .scan_budget = 20000,
+			    .cache_ms = 400,
+			    .ec = &ec};
+	struct ui_server *main_srv = srv;
+	srv = ui_server_start(&o, st, NULL, ing);
+	assert_non_null(srv);
+	json_t *a = get_json("/api/counts?by=rule&since=1000h", 200);
+	struct alert *al = mk(3);
+	al->time_ns = (uint64_t)time(NULL) * 1000000000ull;
+	assert_int_equal(ui_ingest_write(ing, &al, 1), 0);
+	alert_free(al);
+	json_t *b = get_json("/api/counts?by=rule&since=1000h", 200);
+	assert_int_equal(jint(a, "total"), jint(b, "total")); /* from the cache */
+	json_decref(b);
+	h_msleep(450);
+	b = get_json("/api/counts?by=rule&since=1000h", 200);
+	assert_int_equal(jint(a, "total") + 1, jint(b, "total")); /* refreshed */
+	json_decref(a);
+	json_decref(b);
+	/* another query is another entry */
+	b = get_json("/api/counts?by=source&since=1000h", 200);
+	assert_non_null(json_object_get(json_object_get(b, "counts"), "syscall"));
+	json_decref(b);
+	ui_server_stop(srv);
+	srv = main_srv;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_live_sse),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_logout_and_throttle),
 	};
 	if (access("/usr/bin/redis-server", X_OK) && system("command -v redis-server >/dev/null")) {
