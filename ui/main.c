@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "version.h"
 
 #define UI_MAX_OVERRIDES 64
+#define UI_TRIM_INTERVAL_S 60 /* seconds between retention checks of the stream */
 
 static void usage(FILE *f)
 {
@@ -391,7 +393,19 @@ int main(int argc, char **argv)
 		   strchr(uo.listen_addr, ':') ? "]" : "", ui_server_port(srv), uo.base_path,
 		   ec.redis.address, ec.redis.key_prefix, ec.redis.stream);
 	int sig = 0;
-	sigwait(&ss, &sig);
+	for (;;) {
+		struct timespec tmo = {.tv_sec = UI_TRIM_INTERVAL_S};
+		sig = sigtimedwait(&ss, NULL, &tmo);
+		if (sig > 0)
+			break;
+		if (ec.redis.stream_maxlen) {
+			long long removed = 0;
+			if (!ui_store_trim(st, ec.redis.stream_maxlen, &removed) && removed)
+				log_printf(LOG_LVL_INFO,
+					   "retention: trimmed %lld alerts (stream_maxlen %llu)",
+					   removed, (unsigned long long)ec.redis.stream_maxlen);
+		}
+	}
 	log_printf(LOG_LVL_INFO, "signal %d: stopping", sig);
 	rc = 0;
 out:

@@ -452,3 +452,22 @@ int ui_store_counts(struct ui_store *s, const char *by, uint64_t from_min, uint6
 	ui_store_put(s, c);
 	return rc;
 }
+
+int ui_store_trim(struct ui_store *s, uint64_t maxlen, long long *removed)
+{
+	redisContext *c = ui_store_get(s);
+	int rc = 0;
+
+	*removed = 0;
+	if (!c)
+		return -EIO;
+	redisReply *r = redisCommand(c, "XTRIM %s MAXLEN ~ %llu", s->stream_key,
+				     (unsigned long long)maxlen);
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		*removed = r->integer;
+	else
+		rc = -EIO;
+	freeReplyObject(r);
+	ui_store_put(s, c);
+	return rc;
+}

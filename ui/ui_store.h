@@ -101,6 +101,12 @@ int ui_store_counts(struct ui_store *s, const char *by, uint64_t from_min, uint6
 		    json_t *obj, long long *total, json_t *series, uint64_t step_min,
 		    size_t nbuckets);
 
+/*
+ * XTRIM <stream> MAXLEN ~ maxlen: the safety net behind the writers' own XADD MAXLEN (a
+ * writer configured with another limit, or none, cannot grow the stream past ours).
+ * *removed = entries dropped. 0 or -EIO.
+ */
+int ui_store_trim(struct ui_store *s, uint64_t maxlen, long long *removed);
 /* Stream length, or -1 on error. */
 long long ui_store_xlen(struct ui_store *s);
 

@@ -918,6 +918,78 @@ static void test_cache(void **state)
 	srv = main_srv;
 }
 
+/* HTTPS with MHD's TLS: the session cookie is Secure; plain HTTP is not answered. */
+static void test_tls(void **state)
+{
+	char cmd[1024], cert[300], key[300];
+	(void)state;
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 1 "
+		 "-subj /CN=localhost >/dev/null 2>&1",
+		 key, cert);
+	if (system(cmd)) {
+		fprintf(stderr, "openssl CLI missing: TLS test skipped\n");
+		skip();
+	}
+	struct ui_opts o = {.listen_addr = "127.0.0.1",
+			    .users_file = users,
+			    .tls_cert = cert,
+			    .tls_key = key,
+			    .scan_budget = 1000,
+			    .ec = &ec};
+	struct ui_server *t = ui_server_start(&o, st, auth, ing);
+	assert_non_null(t);
+	CURL *c = curl_easy_init();
+	struct resp r = {0};
+	char url[128];
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u/api/login", ui_server_port(t));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, cert);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L); /* CN=localhost, we dial 127.0.0.1 */
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{\"user\":\"reader\",\"password\":\"reader-pw\"}");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.set_cookie, "; Secure"));
+	free(r.body);
+	/* plain HTTP to the TLS port gets no HTTP answer */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/login", ui_server_port(t));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	memset(&r, 0, sizeof(r));
+	assert_int_not_equal(curl_easy_perform(c), CURLE_OK);
+	free(r.body);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	ui_server_stop(t);
+}
+
+/* Retention: the UI's periodic XTRIM bounds a stream whatever its writers did. */
+static void test_retention_trim(void **state)
+{
+	long long removed = 0;
+	(void)state;
+	redisContext *c = h_redis_connect(&redis);
+	long long before = h_int(c, "XLEN lanner:alerts");
+	assert_true(before > 200);
+	assert_int_equal(ui_store_trim(st, 100, &removed), 0);
+	long long after = h_int(c, "XLEN lanner:alerts");
+	assert_true(after >= 100 && after < before);
+	assert_int_equal(before - after, removed);
+	json_t *j = get_json(BASE "/api/info", 200);
+	assert_int_equal(jint(json_object_get(j, "stream"), "length"), after);
+	json_decref(j);
+	redisFree(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -933,7 +1005,9 @@ int main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_logout_and_throttle),
+		cmocka_unit_test(test_retention_trim),
 	};
 	if (access("/usr/bin/redis-server", X_OK) && system("command -v redis-server >/dev/null")) {
 		fprintf(stderr, "SKIP: redis-server not installed\n");

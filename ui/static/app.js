@@ -301,6 +301,8 @@ function human(n) {
   while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
   return n.toFixed(i ? 1 : 0) + ' ' + u[i];
 }
+// a stream ID is "<ms since the epoch>-<seq>": when Redis stored the alert
+function idTime(id) { return id ? new Date(Number(id.split('-')[0])).toLocaleString() : '—'; }
 async function info() {
   const box = $('info'); box.replaceChildren();
   try {
@@ -309,7 +311,7 @@ async function info() {
       'alerts stored': i.stream.length, 'stream memory': human(i.stream.memory_bytes),
       'stream limit (MAXLEN ~)': i.retention.stream_maxlen || 'none',
       'counters kept for': (i.retention.counter_ttl_s / 86400).toFixed(1) + ' days',
-      'oldest alert id': i.stream.oldest_id, 'newest alert id': i.stream.newest_id,
+      'oldest alert stored': idTime(i.stream.oldest_id), 'newest alert stored': idTime(i.stream.newest_id),
       'Redis memory': human(i.redis.used_memory), 'Redis maxmemory': i.redis.maxmemory ? human(i.redis.maxmemory) : 'unlimited',
     };
     box.append(kvPanel('Lanner UI', { version: i.version, uptime_s: i.uptime_s, users: i.users.count }),
