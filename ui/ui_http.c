@@ -1240,12 +1240,13 @@ static mhd_ret h_users(struct ctx *c, bool post)
 	int rc = n && r && p && c->s->o.users_file
 			 ? ui_users_set(c->s->auth, c->s->o.users_file, n, ui_role_parse(r), p)
 			 : -EINVAL;
-	json_decref(j);
+	if (!rc)
+		log_printf(LOG_LVL_INFO, "user %s set by %s", n, c->sess.user);
+	json_decref(j); /* n, r, p point into it */
 	if (rc)
 		return send_err(c, rc == -EINVAL ? 400 : 500,
 				rc == -EINVAL ? "expected {name, role: admin|readonly, password}"
 					      : strerror(-rc));
-	log_printf(LOG_LVL_INFO, "user %s set by %s", n ? n : "?", c->sess.user);
 	return send_json(c, 200, ui_auth_users_json(c->s->auth));
 }
 
