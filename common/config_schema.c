@@ -208,6 +208,7 @@ const struct cfg_schema_key cfg_schema[] = {
 	{"ui.cache_ms", CFG_K_UINT},
 	{"ui.enabled", CFG_K_BOOL},
 	{"ui.ingest_token", CFG_K_STRING},
+	{"ui.init_admin", CFG_K_BOOL},
 	{"ui.listen", CFG_K_STRING},
 	{"ui.scan_budget", CFG_K_UINT},
 	{"ui.session_ttl", CFG_K_UINT},

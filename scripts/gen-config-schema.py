@@ -145,6 +145,7 @@ LANNER = {
     "ui.session_ttl": "uint",
     "ui.scan_budget": "uint",
     "ui.cache_ms": "uint",
+    "ui.init_admin": "bool",
     "spool": "map",
     "spool.dir": "string",
     "spool.max_mb": "uint",

@@ -1,5 +1,7 @@
 /* main.c: lanner-ui, Lanner's dashboard: web pages and REST API over the emitter's Redis layout. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/random.h>
 #include <getopt.h>
 #include <signal.h>
 #include <time.h>
@@ -40,6 +42,9 @@ static void usage(FILE *f)
 		"      --ingest-token TOK   required on POSTed alerts (ui.ingest_token)\n"
 		"      --cache-ms MS        reuse read answers this long, 0 = off (ui.cache_ms: "
 		"1000)\n"
+		"      --init-admin         users file without users: create 'admin' with a "
+		"random\n"
+		"                           password, written to USERS_FILE.admin-password (0600)\n"
 		"      --add-user NAME      add or change a user (password read from stdin), exit\n"
 		"      --role admin|readonly  role for --add-user (default readonly)\n"
 		"  -h, --help, --version\n");
@@ -61,6 +66,7 @@ enum {
 	OPT_ROLE,
 	OPT_VERSION,
 	OPT_CACHE,
+	OPT_INIT_ADMIN,
 };
 
 static int parse_listen(const char *v, struct ui_opts *o)
@@ -116,6 +122,44 @@ static char *read_password(void)
 	return line;
 }
 
+/*
+ * Out of the box (the lanner supervisor passes --init-admin): a users file with no users gets
+ * an "admin" with a random password, written once to <users>.admin-password (mode 0600) for
+ * the operator to read; the log says where, never the password itself.
+ */
+static int init_first_admin(const char *users)
+{
+	static const char set[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	unsigned char rnd[20];
+	char pw[sizeof(rnd) + 1], path[4096];
+	FILE *f = NULL;
+	int fd;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		pw[i] = set[rnd[i] % (sizeof(set) - 1)];
+	pw[sizeof(rnd)] = '\0';
+	snprintf(path, sizeof(path), "%s.admin-password", users);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		log_printf(LOG_LVL_ERROR, "init-admin: cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	fprintf(f, "%s\n", pw);
+	if (fclose(f) || ui_users_set(NULL, users, "admin", UI_ROLE_ADMIN, pw)) {
+		log_printf(LOG_LVL_ERROR, "init-admin: cannot create the admin user in %s", users);
+		return -EIO;
+	}
+	log_printf(LOG_LVL_WARNING,
+		   "created user 'admin'; its password is in %s (change it with lanner-ui "
+		   "--users-file %s --add-user admin --role admin)",
+		   path, users);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -135,6 +179,7 @@ int main(int argc, char **argv)
 		{"add-user", required_argument, NULL, OPT_ADDUSER},
 		{"role", required_argument, NULL, OPT_ROLE},
 		{"cache-ms", required_argument, NULL, OPT_CACHE},
+		{"init-admin", no_argument, NULL, OPT_INIT_ADMIN},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -145,7 +190,7 @@ int main(int argc, char **argv)
 	const char *config = NULL, *listen = NULL, *base = NULL, *users = NULL, *cert = NULL,
 		   *key = NULL, *token = NULL, *add_user = NULL, *role = "readonly",
 		   *cache_ms = NULL;
-	bool no_auth = false;
+	bool no_auth = false, init_admin = false;
 	int rc = 1, opt;
 	struct emitter_config ec;
 	bool ec_loaded = false;
@@ -212,6 +257,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CACHE:
 			cache_ms = optarg;
+			break;
+		case OPT_INIT_ADMIN:
+			init_admin = true;
 			break;
 		case OPT_VERSION:
 			printf("lanner-ui %s\n", lnr_version());
@@ -345,6 +393,13 @@ int main(int argc, char **argv)
 				"lanner-ui --users-file PATH --add-user NAME --role admin), or "
 				"--no-auth\n");
 			goto out;
+		}
+		if (init_admin || cfg_get_bool(cfg, "ui.init_admin", false)) {
+			struct ui_auth *probe_auth = ui_auth_new(users, uo.session_ttl_s);
+			size_t have = probe_auth ? ui_auth_user_count(probe_auth) : 1;
+			ui_auth_free(probe_auth);
+			if (!have && init_first_admin(users))
+				goto out;
 		}
 		auth = ui_auth_new(users, uo.session_ttl_s);
 		if (!auth)

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ui_auth.h"
 #include "ui_ingest.h"
 
 static json_t *roundtrip(json_t *in)
@@ -122,6 +126,82 @@ static void test_bad_alerts(void **state)
 	json_decref(j);
 }
 
+/* The user commands of the binary: --add-user (password on stdin), --role, --init-admin. */
+static void test_user_commands(void **state)
+{
+	char dir[] = "/tmp/lanner-ui-users.XXXXXX", cmd[1024], users[128], line[512];
+	unsigned retry;
+	struct ui_session_info info;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(users, sizeof(users), "%s/users", dir);
+#define RUN(fmt, ...) (snprintf(cmd, sizeof(cmd), fmt " >/dev/null 2>&1", __VA_ARGS__), system(cmd))
+	assert_int_equal(RUN("echo pw-one | %s --users-file %s --add-user ann --role admin",
+			     LANNER_UI_BIN, users),
+			 0);
+	assert_int_equal(
+		RUN("echo pw-two | %s --users-file %s --add-user ben", LANNER_UI_BIN, users), 0);
+	assert_int_not_equal(RUN("echo x | %s --users-file %s --add-user 'b:d' --role admin",
+				 LANNER_UI_BIN, users),
+			     0);
+	assert_int_not_equal(
+		RUN("echo x | %s --users-file %s --add-user cid --role king", LANNER_UI_BIN, users),
+		0);
+	assert_int_not_equal(
+		RUN("printf '' | %s --users-file %s --add-user cid", LANNER_UI_BIN, users), 0);
+	struct stat sb;
+	assert_int_equal(stat(users, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	FILE *f = fopen(users, "r");
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#') {
+			n++;
+			assert_non_null(strstr(line, ":$y$")); /* yescrypt, salted */
+		}
+	fclose(f);
+	assert_int_equal(n, 2);
+	struct ui_auth *a = ui_auth_new(users, 60);
+	assert_int_equal(ui_auth_login(a, "t", "ann", "pw-one", NULL, &info, &retry), 0);
+	assert_int_equal(info.role, UI_ROLE_ADMIN);
+	assert_int_equal(ui_auth_login(a, "t", "ben", "pw-two", NULL, &info, &retry), 0);
+	assert_int_equal(info.role, UI_ROLE_READONLY);
+	assert_int_equal(ui_auth_login(a, "t", "ben", "pw-one", NULL, &info, &retry), -EACCES);
+	ui_auth_free(a);
+	/* change ben: new password and role, the old password stops working */
+	assert_int_equal(RUN("echo pw-3 | %s --users-file %s --add-user ben --role admin",
+			     LANNER_UI_BIN, users),
+			 0);
+	a = ui_auth_new(users, 60);
+	assert_int_equal(ui_auth_user_count(a), 2);
+	assert_int_equal(ui_auth_login(a, "u", "ben", "pw-two", NULL, &info, &retry), -EACCES);
+	assert_int_equal(ui_auth_login(a, "u", "ben", "pw-3", NULL, &info, &retry), 0);
+	assert_int_equal(info.role, UI_ROLE_ADMIN);
+	ui_auth_free(a);
+	/* --init-admin on an empty users file: a random password in <users>.admin-password */
+	char fresh[160], pwfile[200], pw[64] = "";
+	snprintf(fresh, sizeof(fresh), "%s/fresh", dir);
+	snprintf(pwfile, sizeof(pwfile), "%s.admin-password", fresh);
+	assert_int_equal(RUN("timeout -s TERM 1 %s --users-file %s --init-admin --listen "
+			     "127.0.0.1:0 --redis 127.0.0.1:1; test $? = 124",
+			     LANNER_UI_BIN, fresh),
+			 0);
+	assert_int_equal(stat(pwfile, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	f = fopen(pwfile, "r");
+	assert_non_null(fgets(pw, sizeof(pw), f));
+	fclose(f);
+	pw[strcspn(pw, "\n")] = '\0';
+	assert_true(strlen(pw) >= 16);
+	a = ui_auth_new(fresh, 60);
+	assert_int_equal(ui_auth_login(a, "v", "admin", pw, NULL, &info, &retry), 0);
+	assert_int_equal(info.role, UI_ROLE_ADMIN);
+	ui_auth_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+#undef RUN
+}
+
 int main(void)
 {
 	/* Falco's text prefix is local time: these alerts were written on a UTC machine */
@@ -131,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_falco_alerts_roundtrip),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_bad_alerts),
+		cmocka_unit_test(test_user_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
