@@ -77,8 +77,12 @@ int ui_parse_rfc3339(const char *s, uint64_t *ns)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		int h, m;
-		if (sscanf(p + 1, "%2d:%2d", &h, &m) != 2)
+		/* exactly "+HH:MM" / "-HH:MM" */
+		for (int i = 1; i <= 5; i++)
+			if (i == 3 ? p[i] != ':' : (p[i] < '0' || p[i] > '9'))
+				return -EINVAL;
+		int h = (p[1] - '0') * 10 + (p[2] - '0'), m = (p[4] - '0') * 10 + (p[5] - '0');
+		if (h > 23 || m > 59)
 			return -EINVAL;
 		off = (h * 3600L + m * 60L) * (*p == '-' ? -1 : 1);
 		p += 6;

@@ -81,6 +81,10 @@ static void test_rfc3339(void **state)
 	assert_int_equal(ui_parse_rfc3339("2026-11-28T12:29:06", &ns), -EINVAL);
 	assert_int_equal(ui_parse_rfc3339("2026-11-28T12:29:06Zjunk", &ns), -EINVAL);
 	assert_int_equal(ui_parse_rfc3339("", &ns), -EINVAL);
+	/* a short offset at the end of the string (found by fuzzing: read past the end) */
+	assert_int_equal(ui_parse_rfc3339("2026-11-28T12:29:06.5-1:2", &ns), -EINVAL);
+	assert_int_equal(ui_parse_rfc3339("2026-11-28T12:29:06+01", &ns), -EINVAL);
+	assert_int_equal(ui_parse_rfc3339("2026-11-28T12:29:06+24:00", &ns), -EINVAL);
 }
 
 static void test_bad_alerts(void **state)
