@@ -41,6 +41,9 @@ struct emitter {
 	pthread_t intake;
 	atomic_bool stop;
 	struct ratelimit *rl;
+	/* Serialises journal appends and the rate limiter between the intake thread and the
+	 * main loop's periodic summary (once per batch / per 100 ms tick, never per alert). */
+	pthread_mutex_t jmu;
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
 };
@@ -138,10 +141,8 @@ static void *intake_main(void *arg)
 		nng_msg *m = NULL, *r = NULL;
 		struct alert *sum = NULL;
 		int rv = nng_recvmsg(e->sock, &m, 0);
-		if (ratelimit_summary(e->rl, mono_ns(), wall_ns(), e->cfg.hostname, &sum) == 1) {
-			append_internal(e, sum);
-			alert_free(sum);
-		}
+
+		(void)sum;
 		if (rv == NNG_ETIMEDOUT)
 			continue;
 		if (rv) {
@@ -151,7 +152,9 @@ static void *intake_main(void *arg)
 		}
 		uint64_t seq;
 		uint8_t ack[16];
+		pthread_mutex_lock(&e->jmu);
 		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
+		pthread_mutex_unlock(&e->jmu);
 		nng_msg_free(m);
 		alert_tx_ack_encode(ack, st, seq);
 		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
@@ -183,7 +186,8 @@ static int listen_intake(struct emitter *e)
 	rv = nng_rep0_open(&e->sock);
 	if (rv)
 		goto fail;
-	nng_socket_set_ms(e->sock, NNG_OPT_RECVTIMEO, INTAKE_POLL_MS);
+	/* No receive timeout: nng 1.5's rep0 can stop reading a pipe after timed-out receives
+	 * (seen: a 300 KB request half read, both sides waiting); shutdown closes the socket. */
 	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ, ALERT_TX_MAX_BYTES);
 	rv = nng_listen(e->sock, url, NULL, 0);
 	if (rv == NNG_EADDRINUSE && !strncmp(url, "ipc://", 6)) {
@@ -364,6 +368,7 @@ int main(int argc, char **argv)
 		lg_err("cannot open the spool %s: %s", e.cfg.spool_dir, strerror(errno));
 		goto out;
 	}
+	pthread_mutex_init(&e.jmu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -387,6 +392,16 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t now = mono_ns();
+		struct alert *sum = NULL;
+
+		/* The rate limiter's periodic summary, from here: the intake thread blocks in
+		 * its receive (no timeout, see listen_intake). */
+		pthread_mutex_lock(&e.jmu);
+		if (e.rl && ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum) == 1) {
+			append_internal(&e, sum);
+			alert_free(sum);
+		}
+		pthread_mutex_unlock(&e.jmu);
 		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
 		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
 			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */
@@ -399,6 +414,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 	atomic_store(&e.stop, true);
+	nng_close(e.sock); /* wakes the intake thread's receive with NNG_ECLOSED */
 	pthread_join(e.intake, NULL);
 out:
 	nng_close(e.sock);
