@@ -126,6 +126,33 @@ try {
   await page.goto(url + '#/dashboard');
   await until(page, () => document.getElementById('total').textContent !== '–');
   await page.screenshot({ path: `${shots}/07-dashboard-dark.png`, fullPage: true });
+  // page times with 100,000 alerts stored (printed, not asserted: the VM is shared)
+  const big = Number(process.env.LANNER_UI_BROWSER_ALERTS || 100000);
+  if (big > 0) {
+    const t1 = Date.now();
+    const batches = [];
+    for (let i = 0; i < big; i += 1000)
+      batches.push(Array.from({ length: Math.min(1000, big - i) }, (_, k) => alert(i + k)));
+    for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map(post));
+    console.log(`stored ${big} more alerts in ${Date.now() - t1} ms`);
+    const want = String(N + 1 + big);
+    for (const [name, hash, ready] of [
+      ['dashboard', '#/dashboard', (w) => document.getElementById('total').textContent === w &&
+        document.querySelectorAll('#by-rule .bar').length > 0],
+      ['events', '#/events', () => document.querySelectorAll('#events tbody tr').length === 50],
+      ['events filtered (rule)', '#/events?rule=Rule%203', () =>
+        document.querySelectorAll('#events tbody tr').length === 50],
+      ['info', '#/info', () => document.querySelectorAll('#info .panel').length >= 4],
+    ]) {
+      await page.goto('about:blank');
+      const t = Date.now();
+      await page.goto(url + hash);
+      await until(page, ready, want, 30000);
+      console.log(`page ${name} with ${want} alerts stored: ${Date.now() - t} ms`);
+      await page.screenshot({ path: `${shots}/09-${name.split(' ')[0]}-100k.png`, fullPage: false });
+    }
+    await page.click('#theme'); // back to light for the phone shot
+  }
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(url + '#/events');
   await page.waitForSelector('#events tbody tr');
