@@ -990,6 +990,39 @@ static void test_retention_trim(void **state)
 	redisFree(c);
 }
 
+/* Redis going away is a 503 (never a crash or a hang), and the server recovers when it returns. */
+static void test_redis_down(void **state)
+{
+	(void)state;
+	h_redis_stop(&redis);
+	static const char *const paths[] = {BASE "/api/alerts", BASE "/api/counts",
+					    BASE "/api/timeseries", BASE "/api/live",
+					    BASE "/api/v1/events/count/rule"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		json_decref(get_json(paths[i], 503));
+	struct resp r = http("GET", BASE "/api/v1/healthz", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 500);
+	free(r.body);
+	r = http("POST", BASE "/api/v1/events?token=tok-123",
+		 "{\"rule\":\"r\",\"priority\":\"Error\",\"time\":\"2026-11-28T12:29:06Z\"}", NULL,
+		 NULL, NULL, NULL);
+	assert_int_equal(r.status, 503);
+	free(r.body);
+	json_t *j = get_json(BASE "/api/info", 200);
+	assert_true(json_is_false(json_object_get(json_object_get(j, "redis"), "connected")));
+	json_decref(j);
+	/* back (the AOF keeps the data): answers again, no restart of lanner-ui */
+	assert_int_equal(h_redis_start(&redis, dir), 0);
+	j = get_json(BASE "/api/alerts?limit=1", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "alerts")), 1);
+	json_decref(j);
+	r = http("POST", BASE "/api/v1/events?token=tok-123",
+		 "{\"rule\":\"r\",\"priority\":\"Error\",\"time\":\"2026-11-28T12:29:06Z\"}", NULL,
+		 NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1008,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_logout_and_throttle),
 		cmocka_unit_test(test_retention_trim),
+		cmocka_unit_test(test_redis_down),
 	};
 	if (access("/usr/bin/redis-server", X_OK) && system("command -v redis-server >/dev/null")) {
 		fprintf(stderr, "SKIP: redis-server not installed\n");
