@@ -121,6 +121,17 @@ try {
   await page.goto(url + '#/info');
   await page.waitForSelector('#info .panel');
   assert.ok((await page.textContent('#info')).includes('alerts stored'));
+  // admin adds a read-only user from the info page; that user can then log in
+  await page.fill('#u-name', 'viewer');
+  await page.selectOption('#u-role', 'readonly');
+  await page.fill('#u-password', 'viewer-pass');
+  await page.click('#u-submit');
+  await page.waitForSelector('#users >> text=viewer');
+  const lr = await fetch(url + 'api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user: 'viewer', password: 'viewer-pass' }) });
+  assert.equal(lr.status, 200);
+  assert.equal((await lr.json()).role, 'readonly');
+  console.log('admin added user viewer (readonly) from the info page');
   await page.screenshot({ path: `${shots}/06-info.png`, fullPage: true });
   await page.click('#theme');
   await page.goto(url + '#/dashboard');

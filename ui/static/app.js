@@ -301,6 +301,29 @@ function human(n) {
   while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
   return n.toFixed(i ? 1 : 0) + ' ' + u[i];
 }
+// admins: list users, add one or change a password/role (POST api/users, CSRF header)
+async function usersPanel() {
+  const list = el('table', { class: 'kv', id: 'users' });
+  const fill = (users) => list.replaceChildren(...users.map((u) =>
+    el('tr', {}, el('td', {}, u.name), el('td', {}, u.role))));
+  fill(await api('api/users'));
+  const name = el('input', { id: 'u-name', placeholder: 'name', autocomplete: 'off' });
+  const role = el('select', { id: 'u-role' }, el('option', {}, 'readonly'), el('option', {}, 'admin'));
+  const pw = el('input', { id: 'u-password', type: 'password', placeholder: 'password', autocomplete: 'new-password' });
+  const msg = el('p', { class: 'error', id: 'u-msg' });
+  const form = el('form', { class: 'filters', id: 'u-form' }, name, role, pw,
+    el('button', { type: 'submit', id: 'u-submit' }, 'Add / change'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault(); msg.textContent = '';
+    try {
+      fill(await api('api/users', { method: 'POST',
+        body: JSON.stringify({ name: name.value, role: role.value, password: pw.value }) }));
+      pw.value = ''; msg.textContent = `saved ${name.value}`;
+    } catch (e) { msg.textContent = e.message; }
+  });
+  return el('div', { class: 'panel' }, el('h2', {}, 'Users (admin)'), list, form, msg);
+}
+
 // a stream ID is "<ms since the epoch>-<seq>": when Redis stored the alert
 function idTime(id) { return id ? new Date(Number(id.split('-')[0])).toLocaleString() : '—'; }
 async function info() {
@@ -317,6 +340,7 @@ async function info() {
     box.append(kvPanel('Lanner UI', { version: i.version, uptime_s: i.uptime_s, users: i.users.count }),
       kvPanel('Retention', kept), kvPanel('Ingest', i.ingest), kvPanel('Redis', i.redis),
       kvPanel('Configuration', i.config));
+    if (state.session && state.session.auth && state.session.role === 'admin') box.append(await usersPanel());
   } catch (e) { box.append(el('p', { class: 'error' }, e.message)); }
 }
 
