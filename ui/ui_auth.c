@@ -48,6 +48,8 @@ struct ui_auth {
 	char dummy_hash[128]; /* checked for unknown names so timing does not reveal them */
 };
 
+static pthread_mutex_t users_file_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static time_t now_s(void)
 {
 	struct timespec ts;
@@ -394,6 +396,8 @@ int ui_users_set(struct ui_auth *a, const char *path, const char *name, enum ui_
 
 	if (!valid_name(name) || role == UI_ROLE_NONE || !password || !*password)
 		return -EINVAL;
+	/* two admins saving at once: one read-modify-write of the file at a time */
+	pthread_mutex_lock(&users_file_lock);
 	rc = users_load(&tmp, path);
 	if (rc)
 		goto out;
@@ -449,6 +453,7 @@ int ui_users_set(struct ui_auth *a, const char *path, const char *name, enum ui_
 		pthread_mutex_unlock(&a->lock);
 	}
 out:
+	pthread_mutex_unlock(&users_file_lock);
 	users_clear(&tmp);
 	free(salt);
 	free(cd);
