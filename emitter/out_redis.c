@@ -256,7 +256,8 @@ static int join_tags(const struct alert *a, struct alert_buf *out)
 
 	if (!t)
 		return -ENOMEM;
-	memcpy(t, a->tags, a->ntags * sizeof(*t));
+	if (a->ntags)
+		memcpy(t, a->tags, a->ntags * sizeof(*t));
 	qsort(t, a->ntags, sizeof(*t), cmp_cstr);
 	alert_buf_reset(out);
 	for (size_t i = 0; !rc && i < a->ntags; i++) {
