@@ -54,6 +54,9 @@ const struct prog_msg *prog_warning(const struct prog *p, size_t i);
  */
 int prog_eval(struct prog *p, const struct fld_accessor *acc);
 
+/* The same evaluation by walking the tree (the reference the flat code is tested against). */
+int prog_eval_tree(struct prog *p, const struct fld_accessor *acc);
+
 /* Event types this condition can match (libsinsp's ppm_codes rules). */
 void prog_evtset(const struct prog *p, struct evtset *out);
 

@@ -556,7 +556,7 @@ static int match_dynamic(struct ectx *e, const struct pcheck *k, enum lnr_ptype 
 static int eval_simple(struct ectx *e, const struct pcheck *k)
 {
 	struct fld_val v;
-	int n = e->acc->get(e->acc->ctx, &e->p->fields[k->lhs->fidx], &v, 1);
+	int n = e->acc->get(e->acc->ctx, &e->p->fields[k->lfidx], &v, 1);
 
 	if (k->op == COND_OP_EXISTS)
 		return n > 0;
@@ -564,7 +564,7 @@ static int eval_simple(struct ectx *e, const struct pcheck *k)
 		return 0;
 	if (k->str_in) {
 		for (size_t i = 0; i < k->nrv; i++) {
-			const struct rconst *r = &k->rv[i];
+			const struct strref *r = &k->sv[i];
 
 			if (r->len == v.str.len &&
 			    (r->len == 0 ||
@@ -594,7 +594,7 @@ static int eval_check(struct ectx *e, const struct pcheck *k)
 			return k->op == COND_OP_NE ? !in : in;
 		}
 	}
-	if (k->single && !k->rhs && k->lhs->kind == VX_FIELD && k->cls != PCLS_DYN)
+	if (k->simple)
 		return eval_simple(e, k);
 	return eval_check_general(e, k);
 }
@@ -678,7 +678,7 @@ static int eval_node(struct ectx *e, const struct pnode *n)
 	return 0;
 }
 
-int prog_eval(struct prog *p, const struct fld_accessor *acc)
+int prog_eval_tree(struct prog *p, const struct fld_accessor *acc)
 {
 	struct ectx e = {p, acc, p->arena, 0};
 	int r;
@@ -687,4 +687,39 @@ int prog_eval(struct prog *p, const struct fld_accessor *acc)
 		c->used = 0;
 	r = eval_node(&e, p->root);
 	return e.err ? e.err : r;
+}
+
+int prog_eval(struct prog *p, const struct fld_accessor *acc)
+{
+	struct ectx e = {p, acc, p->arena, 0};
+	int r;
+
+	for (struct achunk *c = p->arena; c; c = c->next)
+		c->used = 0;
+	/* The flat code; eval_node (the tree walk) is the reference it replaced. */
+	r = 0;
+	for (size_t pc = 0;;) {
+		const struct xop *x = &p->code[pc];
+
+		switch (x->kind) {
+		case XOP_CHECK:
+			r = eval_check(&e, &p->checks[x->arg]);
+			if (e.err)
+				return e.err;
+			pc++;
+			continue;
+		case XOP_JF:
+			pc = r ? pc + 1 : x->arg;
+			continue;
+		case XOP_JT:
+			pc = r ? x->arg : pc + 1;
+			continue;
+		case XOP_NOT:
+			r = !r;
+			pc++;
+			continue;
+		default:
+			return r;
+		}
+	}
 }

@@ -1,274 +1,179 @@
-/* bench_rules_eval.c: Falco's three rules files on a production-like event mix, one thread: ns/event. */
-#include <arpa/inet.h>
+/* bench_rules_eval.c: evaluation cost of all official rules on a production-like event mix. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "fields.h"
+#include "prog.h"
 #include "rules_compile.h"
 #include "rules_load.h"
 
 /*
- * What it measures: the evaluator's per-event work once the event and its
- * state are at hand: the per-type index lookup and the compiled programs of
- * the rules indexed for that type (rules_eval). The accessor is a flat table
- * of pre-typed values per field id (what an evaluator reading an enriched
- * record does), so the figures are the rule engine's, not a test store's.
- *
- * The mix is mostly non-matching, like production: opens of ordinary files,
- * execs of ordinary binaries, connects, closes, reads. Falco's reference from
- * the conformance README (whole Falco, capture replay, different workload):
- * 2.24M events in 0.98 s with falco_rules.yaml, 1.23 s with all three files.
- *
- * Usage: bench_rules_eval [CONFORMANCE_DIR]
+ * Loads falco_rules.yaml, falco-incubating_rules.yaml and falco-sandbox_rules.yaml
+ * (read in place), compiles them, then evaluates every enabled rule indexed
+ * under each event's type, for a mix of mostly non-matching events: opens of
+ * ordinary files, execs of ordinary binaries, connects. Field values come from
+ * a flat pre-typed table per event (what the evaluator gets from the
+ * enricher's field block), so the figures are the rule programs' cost plus one
+ * accessor call per field read. Prints ns/event and events/s (median of
+ * RUNS), and the ten rules with the most time.
  */
 #define RUNS 5
-#define PASSES 200 /* passes over the mix per run */
-#define MAXV 8
+#define ROUNDS 20000
 
-struct tev {
-	const char *label;
-	unsigned weight; /* occurrences in a mix of 100 */
-	int type;
-	const char *spec[24]; /* "field=value" or "field=v1|v2" (several values) */
+struct ev {
+	const char *name;
+	enum lnr_evt_type type;
+	const char *kv[40][2]; /* field, value (typed by the catalogue) */
+	const char *anc[4];
 };
 
-/* The typed values of each event (parallel to events[]). */
-struct tvals {
-	int type;
-	struct fld_val vals[FLD_MAX][MAXV];
-	unsigned char nvals[FLD_MAX];
-};
-
-static struct tev events[] = {
-	{"openat lib (python3)",
-	 30,
+static const struct ev mix[] = {
+	{"open libssl by python3",
 	 LNR_EVT_OPENAT,
-	 {"evt.type=openat",
-	  "proc.name=python3",
-	  "proc.exepath=/usr/bin/python3.11",
-	  "proc.cmdline=python3 app.py",
-	  "proc.pname=gunicorn",
-	  "proc.aname=gunicorn|systemd",
-	  "fd.name=/usr/lib/x86_64-linux-gnu/libssl.so.3",
-	  "fd.typechar=f",
-	  "fd.num=7",
-	  "fd.directory=/usr/lib/x86_64-linux-gnu",
-	  "fd.filename=libssl.so.3",
-	  "evt.is_open_read=1",
-	  "evt.is_open_write=0",
-	  "evt.rawres=7",
-	  "evt.res=SUCCESS",
-	  "user.name=app",
-	  "user.uid=1000",
-	  "container.id=host",
-	  "proc.tty=0",
-	  NULL}},
-	{"openat /proc (node)",
-	 15,
+	 {{"evt.type", "openat"},	     {"evt.dir", "<"},
+	  {"proc.name", "python3"},	     {"proc.pname", "bash"},
+	  {"proc.exepath", "/usr/bin/python3.11"}, {"proc.exe", "python3"},
+	  {"proc.cmdline", "python3 app.py"}, {"proc.pcmdline", "bash"},
+	  {"proc.args", "app.py"},	     {"user.name", "app"},
+	  {"user.uid", "1000"},		     {"user.loginuid", "1000"},
+	  {"proc.tty", "0"},		     {"container.id", "host"},
+	  {"fd.name", "/usr/lib/x86_64-linux-gnu/libssl.so.3"},
+	  {"fd.directory", "/usr/lib/x86_64-linux-gnu"},
+	  {"fd.filename", "libssl.so.3"},    {"fd.typechar", "f"},
+	  {"fd.type", "file"},		     {"evt.arg.flags", "O_RDONLY|O_CLOEXEC"},
+	  {"evt.is_open_read", "true"},	     {"evt.is_open_write", "false"},
+	  {"evt.is_open_exec", "false"},     {"evt.rawres", "3"},
+	  {"evt.res", "SUCCESS"},	     {"fd.num", "3"},
+	  {"fd.name_changed", "false"},	     {NULL, NULL}},
+	 {"bash", "sshd", "systemd", NULL}},
+	{"open config by nginx (write)",
 	 LNR_EVT_OPENAT,
-	 {"evt.type=openat",
-	  "proc.name=node",
-	  "proc.exepath=/usr/bin/node",
-	  "proc.cmdline=node server.js",
-	  "proc.pname=npm",
-	  "proc.aname=npm|bash|sshd",
-	  "fd.name=/proc/self/stat",
-	  "fd.typechar=f",
-	  "fd.num=21",
-	  "fd.directory=/proc/self",
-	  "fd.filename=stat",
-	  "evt.is_open_read=1",
-	  "evt.is_open_write=0",
-	  "evt.rawres=21",
-	  "evt.res=SUCCESS",
-	  "user.name=node",
-	  "user.uid=1001",
-	  "container.id=3ad7f1c2b9e0",
-	  "container.image.repository=node",
-	  "proc.tty=0",
-	  NULL}},
-	{"openat write log (java)",
-	 10,
-	 LNR_EVT_OPENAT,
-	 {"evt.type=openat",
-	  "proc.name=java",
-	  "proc.exepath=/usr/lib/jvm/bin/java",
-	  "proc.cmdline=java -jar app.jar",
-	  "proc.pname=systemd",
-	  "proc.aname=systemd",
-	  "fd.name=/var/log/app/app.log",
-	  "fd.typechar=f",
-	  "fd.num=33",
-	  "fd.directory=/var/log/app",
-	  "fd.filename=app.log",
-	  "evt.is_open_read=0",
-	  "evt.is_open_write=1",
-	  "evt.rawres=33",
-	  "evt.res=SUCCESS",
-	  "user.name=app",
-	  "user.uid=1000",
-	  "container.id=host",
-	  "proc.tty=0",
-	  NULL}},
-	{"execve ls (bash)",
-	 10,
+	 {{"evt.type", "openat"},	   {"evt.dir", "<"},
+	  {"proc.name", "nginx"},	   {"proc.pname", "nginx"},
+	  {"proc.exepath", "/usr/sbin/nginx"}, {"proc.exe", "nginx"},
+	  {"proc.cmdline", "nginx -g daemon off;"}, {"user.name", "www-data"},
+	  {"user.uid", "33"},		   {"user.loginuid", "-1"},
+	  {"proc.tty", "0"},		   {"container.id", "4f2a9c1d0e3b"},
+	  {"container.image.repository", "docker.io/library/nginx"},
+	  {"fd.name", "/var/log/nginx/access.log"}, {"fd.directory", "/var/log/nginx"},
+	  {"fd.filename", "access.log"},   {"fd.typechar", "f"},
+	  {"fd.type", "file"},		   {"evt.arg.flags", "O_WRONLY|O_APPEND|O_CREAT"},
+	  {"evt.is_open_read", "false"},   {"evt.is_open_write", "true"},
+	  {"evt.rawres", "7"},		   {"evt.res", "SUCCESS"},
+	  {"fd.num", "7"},		   {NULL, NULL}},
+	 {"nginx", "containerd-shim", NULL, NULL}},
+	{"exec of ls by bash",
 	 LNR_EVT_EXECVE,
-	 {"evt.type=execve",
-	  "proc.name=ls",
-	  "proc.exepath=/usr/bin/ls",
-	  "proc.exe=ls",
-	  "proc.cmdline=ls -la",
-	  "proc.args=-la",
-	  "proc.pname=bash",
-	  "proc.aname=bash|sshd|systemd",
-	  "proc.pcmdline=bash",
-	  "proc.sname=bash",
-	  "proc.tty=34816",
-	  "proc.vpid=4242",
-	  "evt.rawres=0",
-	  "evt.res=SUCCESS",
-	  "user.name=alice",
-	  "user.uid=1000",
-	  "user.loginuid=1000",
-	  "container.id=host",
-	  "proc.is_exe_upper_layer=0",
-	  NULL}},
-	{"connect curl",
-	 10,
+	 {{"evt.type", "execve"},	   {"evt.dir", "<"},
+	  {"proc.name", "ls"},		   {"proc.pname", "bash"},
+	  {"proc.exepath", "/usr/bin/ls"}, {"proc.exe", "ls"},
+	  {"proc.cmdline", "ls -la"},	   {"proc.pcmdline", "bash"},
+	  {"proc.args", "-la"},		   {"proc.pexepath", "/usr/bin/bash"},
+	  {"user.name", "dev"},		   {"user.uid", "1000"},
+	  {"user.loginuid", "1000"},	   {"proc.tty", "34816"},
+	  {"container.id", "host"},	   {"evt.rawres", "0"},
+	  {"evt.res", "SUCCESS"},	   {"proc.is_exe_upper_layer", "false"},
+	  {"proc.is_exe_from_memfd", "false"}, {"proc.sname", "bash"},
+	  {"proc.vpid", "4242"},	   {"proc.is_vpgid_leader", "false"},
+	  {"evt.arg.flags", "0"},	   {NULL, NULL}},
+	 {"bash", "sshd", "systemd", NULL}},
+	{"connect by curl",
 	 LNR_EVT_CONNECT,
-	 {"evt.type=connect",
-	  "proc.name=curl",
-	  "proc.exepath=/usr/bin/curl",
-	  "proc.exe=curl",
-	  "proc.cmdline=curl https://example.com",
-	  "proc.pname=bash",
-	  "proc.aname=bash|sshd",
-	  "fd.name=10.0.0.5:40122->93.184.216.34:443",
-	  "fd.typechar=4",
-	  "fd.type=ipv4",
-	  "fd.l4proto=tcp",
-	  "fd.sip=93.184.216.34",
-	  "fd.rip=93.184.216.34",
-	  "fd.lip=10.0.0.5",
-	  "fd.ip=10.0.0.5|93.184.216.34",
-	  "fd.sport=443",
-	  "fd.rport=443",
-	  "evt.rawres=0",
-	  "evt.res=SUCCESS",
-	  "user.name=alice",
-	  "user.uid=1000",
-	  "container.id=host",
-	  NULL}},
-	{"close",
-	 15,
-	 LNR_EVT_CLOSE,
-	 {"evt.type=close", "proc.name=nginx", "fd.name=/var/www/index.html", "fd.typechar=f",
-	  "fd.num=12", "evt.rawres=0", "user.name=www-data", "container.id=host", NULL}},
-	{"read",
-	 10,
-	 LNR_EVT_READ,
-	 {"evt.type=read", "proc.name=postgres", "fd.name=/var/lib/postgresql/base/1/2619",
-	  "fd.typechar=f", "fd.num=9", "evt.rawres=8192", "user.name=postgres", "container.id=host",
-	  NULL}},
+	 {{"evt.type", "connect"},	  {"evt.dir", "<"},
+	  {"proc.name", "curl"},	  {"proc.pname", "bash"},
+	  {"proc.exepath", "/usr/bin/curl"}, {"proc.cmdline", "curl https://deb.debian.org"},
+	  {"user.name", "dev"},		  {"user.uid", "1000"},
+	  {"container.id", "host"},	  {"fd.typechar", "4"},
+	  {"fd.type", "ipv4"},		  {"fd.l4proto", "tcp"},
+	  {"fd.sockfamily", "ip"},	  {"fd.name", "10.0.0.5:41234->151.101.2.132:443"},
+	  {"fd.sip", "151.101.2.132"},	  {"fd.cip", "10.0.0.5"},
+	  {"fd.rip", "151.101.2.132"},	  {"fd.lip", "10.0.0.5"},
+	  {"fd.sport", "443"},		  {"fd.rport", "443"},
+	  {"fd.lport", "41234"},	  {"fd.cport", "41234"},
+	  {"fd.connected", "true"},	  {"evt.rawres", "0"},
+	  {"evt.res", "SUCCESS"},	  {NULL, NULL}},
+	 {"bash", "sshd", "systemd", NULL}},
 };
-#define NEV (sizeof(events) / sizeof(events[0]))
 
-static struct tvals data[NEV];
-static const struct tvals *cur;
+#define NMIX (sizeof(mix) / sizeof(*mix))
+/* Weights: opens dominate production streams. */
+static const int weight[NMIX] = {6, 2, 1, 1};
+
+static struct fld_val table[NMIX][FLD_MAX];
+static int have[NMIX][FLD_MAX];
+static struct fld_val anc[NMIX][4];
+static int nanc[NMIX];
+static int cur;
+static size_t nget; /* accessor calls (field reads) */
 
 static int get(void *ctx, const struct fld_ref *f, struct fld_val *out, uint32_t max)
 {
-	unsigned n;
-
 	(void)ctx;
-	if (f->id >= FLD_MAX)
-		return 0;
-	n = cur->nvals[f->id];
-	if (f->arg && f->id == FLD_PROC_ANAME) {
-		/* proc.aname[N]: 0 is the process itself, N its Nth ancestor */
-		if (f->index == 0 && cur->nvals[FLD_PROC_NAME]) {
-			out[0] = cur->vals[FLD_PROC_NAME][0];
-			return 1;
-		}
-		if (f->index <= 0 || (unsigned)f->index > n)
-			return 0;
-		out[0] = cur->vals[FLD_PROC_ANAME][f->index - 1];
-		return 1;
+	nget++;
+	if ((f->id == FLD_PROC_ANAME) && !f->arg) {
+		uint32_t n = (uint32_t)nanc[cur] < max ? (uint32_t)nanc[cur] : max;
+
+		memcpy(out, anc[cur], n * sizeof(*out));
+		return (int)n;
 	}
-	if (f->arg)
+	if ((unsigned)f->id >= FLD_MAX || !have[cur][f->id] || (f->arg && f->id != FLD_EVT_ARG))
 		return 0;
-	if (n > max)
-		n = max;
-	memcpy(out, cur->vals[f->id], n * sizeof(*out));
-	return (int)n;
+	if (f->id == FLD_EVT_ARG && (!f->arg || strcmp(f->arg, "flags") != 0))
+		return 0;
+	out[0] = table[cur][f->id];
+	return 1;
 }
 
 static int evt_type(void *ctx)
 {
 	(void)ctx;
-	return cur->type;
+	return (int)mix[cur].type;
 }
 
-static int set_value(struct fld_val *v, enum lnr_ptype t, const char *s, size_t len)
+static void fill(void)
 {
-	char buf[256];
+	for (size_t e = 0; e < NMIX; e++) {
+		for (size_t i = 0; mix[e].kv[i][0]; i++) {
+			const char *name = mix[e].kv[i][0], *v = mix[e].kv[i][1];
+			const struct fld_info *fi = fld_lookup(name);
+			enum fld_id id;
+			struct fld_val *o;
 
-	v->type = (uint16_t)t;
-	snprintf(buf, sizeof(buf), "%.*s", (int)len, s);
-	switch (t) {
-	case LNR_PT_CHARBUF:
-	case LNR_PT_FSPATH:
-	case LNR_PT_FSRELPATH:
-	case LNR_PT_BYTEBUF:
-		v->str.p = strndup(s, len);
-		v->str.len = len;
-		return 0;
-	case LNR_PT_IPADDR:
-	case LNR_PT_IPV4ADDR:
-	case LNR_PT_IPNET:
-		v->ip.family = 4;
-		return inet_pton(AF_INET, buf, v->ip.a) == 1 ? 0 : -1;
-	case LNR_PT_INT8:
-	case LNR_PT_INT16:
-	case LNR_PT_INT32:
-	case LNR_PT_INT64:
-	case LNR_PT_ERRNO:
-	case LNR_PT_FD:
-	case LNR_PT_PID:
-		v->s64 = strtoll(buf, NULL, 10);
-		return 0;
-	default:
-		v->u64 = strtoull(buf, NULL, 10);
-		return 0;
-	}
-}
+			if (!fi && strcmp(name, "evt.arg.flags") == 0)
+				fi = fld_info(FLD_EVT_ARG);
+			if (!fi) {
+				fprintf(stderr, "unknown field %s\n", name);
+				exit(1);
+			}
+			id = fi->id;
+			o = &table[e][id];
+			have[e][id] = 1;
+			if (fld_type_is_string(fi->type) || fi->type == LNR_PT_BYTEBUF) {
+				o->str.p = v;
+				o->str.len = strlen(v);
+			} else if (fi->type == LNR_PT_BOOL) {
+				o->u64 = strcmp(v, "true") == 0;
+			} else if (fi->type == LNR_PT_IPADDR) {
+				unsigned a, b, c, d;
 
-static void build(const struct tev *e, struct tvals *d)
-{
-	d->type = e->type;
-	for (size_t i = 0; e->spec[i]; i++) {
-		const char *eq = strchr(e->spec[i], '='), *p;
-		char name[64];
-		const struct fld_info *fi;
-
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - e->spec[i]), e->spec[i]);
-		fi = fld_lookup(name);
-		if (!fi) {
-			fprintf(stderr, "unknown field %s\n", name);
-			exit(1);
+				sscanf(v, "%u.%u.%u.%u", &a, &b, &c, &d);
+				o->ip.family = 4;
+				o->ip.a[0] = (uint8_t)a;
+				o->ip.a[1] = (uint8_t)b;
+				o->ip.a[2] = (uint8_t)c;
+				o->ip.a[3] = (uint8_t)d;
+			} else if (fld_type_is_signed(fi->type)) {
+				o->s64 = strtoll(v, NULL, 10);
+			} else {
+				o->u64 = strtoull(v, NULL, 10);
+			}
+			o->type = (uint16_t)fi->type;
 		}
-		for (p = eq + 1;;) {
-			const char *bar = strchr(p, '|');
-			size_t len = bar ? (size_t)(bar - p) : strlen(p);
-
-			if (d->nvals[fi->id] < MAXV &&
-			    set_value(&d->vals[fi->id][d->nvals[fi->id]], fi->type, p, len) == 0)
-				d->nvals[fi->id]++;
-			if (!bar)
-				break;
-			p = bar + 1;
+		for (int k = 0; k < 4 && mix[e].anc[k]; k++) {
+			anc[e][k].str.p = mix[e].anc[k];
+			anc[e][k].str.len = strlen(mix[e].anc[k]);
+			nanc[e] = k + 1;
 		}
 	}
 }
@@ -288,143 +193,107 @@ static int cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The mix as a sequence of 100 event indexes, interleaved. */
-static unsigned mix[100];
-
-static struct rules_ruleset *load(const char *conf, size_t nfiles, struct rules_loader **lp)
+int main(int argc, char **argv)
 {
 	static const char *const files[] = {"falco_rules.yaml", "falco-incubating_rules.yaml",
 					    "falco-sandbox_rules.yaml"};
+	const char *dir = argc > 1 && strcmp(argv[1], "-") != 0 ? argv[1]
+							      : LANNER_CONFORMANCE_DIR "/falco-rules";
+	/* "tree" as second argument: the reference tree walk instead of the flat code. */
+	int (*eval)(struct prog *, const struct fld_accessor *) =
+		argc > 2 && strcmp(argv[2], "tree") == 0 ? prog_eval_tree : prog_eval;
 	struct rules_loader *l = rules_loader_new();
-	char path[1024];
-
-	*lp = l;
-	for (size_t i = 0; i < nfiles; i++) {
-		snprintf(path, sizeof(path), "%s/falco-rules/%s", conf, files[i]);
-		if (rules_loader_load_file(l, path) != 0)
-			return NULL;
-	}
-	return rules_compile(l, NULL);
-}
-
-static volatile long sink;
-
-/* Median ns/event over RUNS runs of PASSES passes over the mix; dispatch_only skips programs. */
-static double run(struct rules_ruleset *rs, bool dispatch_only, long *matches)
-{
+	struct rules_opts opts = {0};
+	struct rules_ruleset *rs;
 	struct fld_accessor acc = {get, evt_type, NULL};
-	double t[RUNS];
+	double t[RUNS], *rule_ns;
+	size_t nevents = 0, matches = 0, evals = 0;
+	int order[NMIX * 16], norder = 0;
 
-	for (int r = 0; r < RUNS; r++) {
-		long m = 0;
-		double t0 = now_ns();
+	for (size_t i = 0; i < 3; i++) {
+		char path[4096];
 
-		for (int p = 0; p < PASSES; p++) {
-			for (int i = 0; i < 100; i++) {
-				cur = &data[mix[i]];
-				if (dispatch_only)
-					m += (long)rs->nby_type[cur->type];
-				else
-					m += rules_eval(rs, (unsigned)cur->type, &acc, NULL, NULL);
-			}
-		}
-		t[r] = (now_ns() - t0) / (PASSES * 100.0);
-		*matches = m;
-		sink += m;
-	}
-	qsort(t, RUNS, sizeof(*t), cmpd);
-	return t[RUNS / 2];
-}
-
-struct rule_cost {
-	const char *name;
-	double ns_per_event; /* this rule's share of the cost of an average event of the mix */
-};
-
-static int cmp_cost(const void *a, const void *b)
-{
-	double x = ((const struct rule_cost *)a)->ns_per_event;
-	double y = ((const struct rule_cost *)b)->ns_per_event;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Time spent in each rule: its program on every event of the mix it is indexed for. */
-static void slowest(struct rules_ruleset *rs)
-{
-	struct fld_accessor acc = {get, evt_type, NULL};
-	struct rule_cost *c = calloc(rs->nrules, sizeof(*c));
-	const int reps = 2000;
-
-	for (size_t r = 0; r < rs->nrules; r++) {
-		double total = 0;
-
-		c[r].name = rs->rules[r].rule->name;
-		if (!rs->rules[r].enabled)
-			continue;
-		for (size_t e = 0; e < NEV; e++) {
-			double t0;
-
-			if (!evtset_has(&rs->rules[r].lnr_types, (unsigned)events[e].type))
-				continue;
-			cur = &data[e];
-			t0 = now_ns();
-			for (int k = 0; k < reps; k++)
-				sink += prog_eval(rs->rules[r].prog, &acc);
-			total += (now_ns() - t0) / reps * events[e].weight / 100.0;
-		}
-		c[r].ns_per_event = total;
-	}
-	qsort(c, rs->nrules, sizeof(*c), cmp_cost);
-	printf("  slowest rules (ns per average event of the mix):\n");
-	for (size_t r = 0; r < 10 && r < rs->nrules; r++)
-		printf("    %6.1f  %s\n", c[r].ns_per_event, c[r].name);
-	free(c);
-}
-
-int main(int argc, char **argv)
-{
-	const char *conf = argc > 1 ? argv[1] : LANNER_CONFORMANCE_DIR;
-	unsigned k = 0;
-
-	for (size_t e = 0; e < NEV; e++)
-		build(&events[e], &data[e]);
-	/* interleave: event e at every 100/weight-th slot, roughly */
-	for (unsigned w = 0; k < 100; w++)
-		for (size_t e = 0; e < NEV && k < 100; e++)
-			if (w < events[e].weight)
-				mix[k++] = (unsigned)e;
-	for (size_t nfiles = 1; nfiles <= 3; nfiles += 2) {
-		struct rules_loader *l;
-		struct rules_ruleset *rs = load(conf, nfiles, &l);
-		long m, md;
-		double ns, nsd;
-		size_t enabled = 0;
-
-		if (!rs) {
-			fprintf(stderr, "cannot load the rules from %s\n", conf);
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (rules_loader_load_file(l, path) < 0) {
+			fprintf(stderr, "bench_rules_eval: cannot load %s\n", path);
 			return 1;
 		}
-		for (size_t r = 0; r < rs->nrules; r++)
-			enabled += rs->rules[r].enabled;
-		ns = run(rs, false, &m);
-		nsd = run(rs, true, &md);
-		printf("%s: %zu rules (%zu enabled), %zu-event mix, median of %d runs of %d "
-		       "events\n",
-		       nfiles == 1 ? "falco_rules.yaml" : "all three files", rs->nrules, enabled,
-		       NEV, RUNS, PASSES * 100);
-		printf("  rules_eval:      %7.1f ns/event  %6.2f M events/s  (%ld matches per "
-		       "run)\n",
-		       ns, 1e3 / ns, m);
-		printf("  ceiling (index lookup only): %5.1f ns/event; engine/ceiling = %.1fx\n",
-		       nsd, nsd > 0 ? ns / nsd : 0);
-		printf("  goal: >= 3 M events/s (<= 330 ns/event): %s\n",
-		       ns <= 330 ? "met" : "NOT met");
-		printf("  Falco 0.44.1 reference (whole replay, README): %.2f M events/s\n",
-		       nfiles == 1 ? 2.24 / 0.98 : 2.24 / 1.23);
-		slowest(rs);
-		rules_ruleset_free(rs);
-		rules_loader_free(l);
 	}
+	opts.min_priority = RULES_PRIO_DEBUG;
+	rs = rules_compile(l, &opts);
+	if (!rs) {
+		fprintf(stderr, "bench_rules_eval: compile failed\n");
+		return 1;
+	}
+	fill();
+	for (size_t e = 0; e < NMIX; e++)
+		for (int w = 0; w < weight[e]; w++)
+			order[norder++] = (int)e;
+	rule_ns = calloc(rs->nrules, sizeof(*rule_ns));
+	for (int r = 0; r < RUNS; r++) {
+		double t0 = now_ns();
+
+		nevents = matches = evals = nget = 0;
+		for (int round = 0; round < ROUNDS; round++) {
+			for (int k = 0; k < norder; k++) {
+				enum lnr_evt_type ty;
+
+				cur = order[k];
+				ty = mix[cur].type;
+				for (size_t i = 0; i < rs->nby_type[ty]; i++) {
+					struct rules_crule *cr = &rs->rules[rs->by_type[ty][i]];
+
+					matches += eval(cr->prog, &acc) == 1;
+					evals++;
+				}
+				nevents++;
+			}
+		}
+		t[r] = (now_ns() - t0) / (double)nevents;
+	}
+	qsort(t, RUNS, sizeof(*t), cmpd);
+	/* Per-rule time: one more pass, timing each program on its own. */
+	for (int round = 0; round < 2000; round++) {
+		for (int k = 0; k < norder; k++) {
+			enum lnr_evt_type ty;
+
+			cur = order[k];
+			ty = mix[cur].type;
+			for (size_t i = 0; i < rs->nby_type[ty]; i++) {
+				size_t ri = rs->by_type[ty][i];
+				double t0 = now_ns();
+
+				(void)prog_eval(rs->rules[ri].prog, &acc);
+				rule_ns[ri] += now_ns() - t0;
+			}
+		}
+	}
+	printf("bench_rules_eval: %zu rules compiled (3 official files), event mix of %d "
+	       "(open/open/exec/connect weights 6/2/1/1), %zu events x %d runs\n",
+	       rs->nrules, norder, nevents, RUNS);
+	printf("  rules evaluated per event: %.1f; field reads per event: %.1f; matches per "
+	       "event: %.3f\n",
+	       (double)evals / (double)nevents, (double)nget / (double)nevents,
+	       (double)matches / (double)nevents);
+	printf("  median %.1f ns/event = %.2f M events/s (goal: >= 3 M/s, <= 330 ns)\n", t[RUNS / 2],
+	       1e3 / t[RUNS / 2]);
+	printf("  slowest rules (share of evaluation time in the per-rule pass):\n");
+	for (int top = 0; top < 10; top++) {
+		size_t best = 0;
+		double tot = 0;
+
+		for (size_t i = 0; i < rs->nrules; i++) {
+			tot += rule_ns[i] >= 0 ? rule_ns[i] : 0;
+			if (rule_ns[i] > rule_ns[best])
+				best = i;
+		}
+		if (rule_ns[best] <= 0)
+			break;
+		printf("    %5.1f%%  %s\n", 100.0 * rule_ns[best] / tot, rs->rules[best].rule->name);
+		rule_ns[best] = -rule_ns[best] - 1e-9;
+	}
+	free(rule_ns);
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
 	return 0;
 }

@@ -75,7 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			testev_sets(ev, "proc.name", "bash");
 			testev_sets(ev, "fd.name", "/etc/passwd");
 			acc = testev_accessor(ev);
-			(void)prog_eval(p, &acc);
+			/* The flat code and the tree walk must agree. */
+			if (prog_eval(p, &acc) != prog_eval_tree(p, &acc))
+				abort();
 			testev_free(ev);
 		}
 		prog_free(p);
