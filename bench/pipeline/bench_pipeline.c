@@ -1,4 +1,4 @@
-/* bench_pipeline.c: enrichment and rule evaluation cost per event, in process, with Falco's rules. */
+/* bench_pipeline.c: enrichment and rule evaluation cost per event, in process, with Falco's rules and Lanner's own. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,7 +350,9 @@ int main(int argc, char **argv)
 	const char *all3[] = {LANNER_CONFORMANCE_DIR "/falco-rules/falco_rules.yaml",
 			      LANNER_CONFORMANCE_DIR "/falco-rules/falco-incubating_rules.yaml",
 			      LANNER_CONFORMANCE_DIR "/falco-rules/falco-sandbox_rules.yaml"};
-	const char *own[] = {LANNER_SOURCE_DIR "/rules"};
+	const char *own[] = {LANNER_SOURCE_DIR "/rules/lanner_rules.yaml"};
+	const char *own_falco[] = {LANNER_CONFORMANCE_DIR "/falco-rules/falco_rules.yaml",
+				   LANNER_SOURCE_DIR "/rules/lanner_rules.yaml"};
 
 	if (argc > 1 && strcmp(argv[1], "--no-rule-costs") == 0)
 		rule_costs = 0;
@@ -363,8 +365,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (bench_ruleset("falco_rules + incubating + sandbox", all3, 3) != 0)
 		return 1;
-	if (access(own[0], F_OK) == 0) {
-		/* the project's own ruleset, once it exists (a directory) */
-	}
+	/* Lanner's own default ruleset (rules/), alone and beside falco_rules.yaml. */
+	if (bench_ruleset("lanner rules/", own, 1) != 0)
+		return 1;
+	if (bench_ruleset("falco_rules + lanner rules/", own_falco, 2) != 0)
+		return 1;
 	return 0;
 }
