@@ -56,6 +56,11 @@
 		N("ptid", PID), N("cwd", CHARBUF), N("fdlimit", UINT64), N("pgft_maj", UINT64),    \
 		N("pgft_min", UINT64), N("vm_size", UINT32), N("vm_rss", UINT32),                  \
 		N("vm_swap", UINT32), N("comm", CHARBUF)
+#define CLONE_HEAD                                                                                 \
+	N("res", PID), N("exe", CHARBUF), N("args", BYTEBUF), N("tid", PID), N("pid", PID),        \
+		N("ptid", PID), N("cwd", CHARBUF), N("fdlimit", INT64), N("pgft_maj", UINT64),     \
+		N("pgft_min", UINT64), N("vm_size", UINT32), N("vm_rss", UINT32),                  \
+		N("vm_swap", UINT32), N("comm", CHARBUF)
 #define EXEC_TAIL                                                                                  \
 	N("cgroups", BYTEBUF), N("env", BYTEBUF), N("tty", UINT32), N("vpgid", PID),               \
 		N("loginuid", UID), N("flags", FLAGS32), N("cap_inheritable", UINT64),             \
@@ -82,14 +87,14 @@ static const struct col_evt col_events[] = {
 	EV(CREAT, GENERIC, LNR_ENTER_PATH_ARG0, SYS_creat, -1, FDRET,
 	   K("name", FSPATH, STASH_STR, 0, 0), I("mode", UINT32, 1, MODE),
 	   K("dev", UINT32, FD_DEV, R, 0), K("ino", UINT64, FD_INO, R, 0),
-	   I("new_flags", FLAGS32, LNR_SRC_CREAT, OPEN_FLAGS)),
+	   K("creat_flags", FLAGS16, CREAT_FLAGS, R, 0)),
 	EV(CLOSE, GENERIC, 0, SYS_close, -1, RES, FDA("fd", 0)),
 	EV(EXECVE, EXECVE, 0, SYS_execve, -1, PROC_HEAD, EXEC_TAIL, N("filename", FSPATH)),
 	EV(EXECVEAT, EXECVE, 0, SYS_execveat, -1, PROC_HEAD, EXEC_TAIL),
-	EV(CLONE, CLONE, 0, SYS_clone, -1, PROC_HEAD, CLONE_TAIL),
-	EV(CLONE3, CLONE, 0, SYS_clone3, -1, PROC_HEAD, CLONE_TAIL),
-	EV(FORK, CLONE, 0, SYS_fork, -1, PROC_HEAD, CLONE_TAIL),
-	EV(VFORK, CLONE, 0, SYS_vfork, -1, PROC_HEAD, CLONE_TAIL),
+	EV(CLONE, CLONE, 0, SYS_clone, -1, CLONE_HEAD, CLONE_TAIL),
+	EV(CLONE3, CLONE, 0, SYS_clone3, -1, CLONE_HEAD, CLONE_TAIL),
+	EV(FORK, CLONE, 0, SYS_fork, -1, CLONE_HEAD, CLONE_TAIL),
+	EV(VFORK, CLONE, 0, SYS_vfork, -1, CLONE_HEAD, CLONE_TAIL),
 	EV(PROCEXIT, NONE, 0, -1, -1, N("status", ERRNO), N("ret", ERRNO), N("sig", SIGTYPE),
 	   N("core", UINT8), N("reaper_tid", PID)),
 	EV(CONNECT, GENERIC, LNR_ENTER_SOCKADDR_ARG1, SYS_connect, -1, RES,
@@ -165,7 +170,7 @@ static const struct col_evt col_events[] = {
 	   K("fd2", FD, UINT_ARR, 0, 1), K("ino", UINT64, UINT_ARR_INO, 0, 0),
 	   I("flags", FLAGS32, 1, FD_FLAGS)),
 	EV(EVENTFD, GENERIC, 0, SYS_eventfd, -1, I("res", FD, R, NONE),
-	   I("initval", UINT64, 0, NONE), I("flags", FLAGS32, Z, NONE)),
+	   I("initval", UINT64, 0, NONE), I("flags", UINT32, Z, NONE)),
 	EV(EVENTFD2, GENERIC, 0, SYS_eventfd2, -1, I("res", FD, R, NONE),
 	   I("flags", FLAGS16, 1, FD_FLAGS), I("initval", UINT64, 0, NONE)),
 	EV(MEMFD_CREATE, GENERIC, 0, SYS_memfd_create, -1, FDRET, PATHA("name", CHARBUF, 0),
@@ -173,7 +178,7 @@ static const struct col_evt col_events[] = {
 	EV(PTRACE, GENERIC, 0, SYS_ptrace, -1, RES, K("addr", DYN, DYN_U64, 2, 0),
 	   K("data", DYN, DYN_U64, 3, 0), I("request", ENUMFLAGS16, 0, PTRACE_REQ),
 	   I("pid", PID, 1, NONE)),
-	EV(BPF, GENERIC, 0, SYS_bpf, -1, FDRET, I("cmd", INT32, 0, NONE)),
+	EV(BPF, GENERIC, 0, SYS_bpf, -1, FDRET, I("cmd", ENUMFLAGS32, 0, NONE)),
 	EV(INIT_MODULE, GENERIC, 0, SYS_init_module, -1, RES, K("img", BYTEBUF, UBUF, 0, 1),
 	   I("length", UINT64, 1, NONE), PATHA("uargs", CHARBUF, 2)),
 	EV(FINIT_MODULE, GENERIC, 0, SYS_finit_module, -1, RES, FDA("fd", 0),
@@ -189,10 +194,10 @@ static const struct col_evt col_events[] = {
 	   I("egid", GID, 1, NONE), I("sgid", GID, 2, NONE)),
 	EV(SETREUID, GENERIC, 0, SYS_setreuid, -1, RES, I("ruid", UID, 0, NONE),
 	   I("euid", UID, 1, NONE)),
-	EV(SETREGID, GENERIC, 0, SYS_setregid, -1, RES, I("rgid", GID, 0, NONE),
-	   I("egid", GID, 1, NONE)),
+	EV(SETREGID, GENERIC, 0, SYS_setregid, -1, RES, I("rgid", UID, 0, NONE),
+	   I("egid", UID, 1, NONE)), /* UID, as Falco's table has it */
 	EV(SETSID, GENERIC, 0, SYS_setsid, -1, I("res", PID, R, NONE)),
-	EV(SETPGID, GENERIC, 0, SYS_setpgid, -1, I("res", PID, R, NONE), I("pid", PID, 0, NONE),
+	EV(SETPGID, GENERIC, 0, SYS_setpgid, -1, RES, I("pid", PID, 0, NONE),
 	   I("pgid", PID, 1, NONE)),
 	EV(CAPSET, GENERIC, 0, SYS_capset, -1, RES, K("cap_inheritable", UINT64, CAP, 0, 0),
 	   K("cap_permitted", UINT64, CAP, 0, 1), K("cap_effective", UINT64, CAP, 0, 2)),

@@ -29,6 +29,9 @@ static const size_t col_presets[COL_BUF_PRESET_MAX + 1] = {
 };
 
 #define COL_MAX_RINGS 1024
+/* Longest sleep of the drain between two looks at the buffers (ms): the
+ * latency bound when the kernel does not wake it. */
+#define COL_POLL_MS 5
 
 struct col {
 	struct lanner *skel;
@@ -261,6 +264,8 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 	if (c->skel->rodata->snaplen > LNR_SNAPLEN_MAX)
 		c->skel->rodata->snaplen = LNR_SNAPLEN_MAX;
 	c->skel->rodata->args_max = o->args_max ? o->args_max : 4096;
+	c->skel->rodata->wakeup_bytes = bufsz / 4;
+	c->skel->rodata->use_enter = !o->args_at_exit;
 	if (c->skel->rodata->args_max > 8191)
 		c->skel->rodata->args_max = 8191;
 	/* Tail-call targets and the floor are not attached on their own. */
@@ -360,7 +365,7 @@ int col_select(struct col *c, uint16_t type, bool on)
 		/* Entry first on, last off, so an exit never waits for a stash
 		 * that was not taken. */
 		if (on) {
-			c->skel->bss->lnr_sel_enter[nr] = e->enter;
+			c->skel->bss->lnr_sel_enter[nr] = c->opts.args_at_exit ? 0 : e->enter;
 			__atomic_store_n(&c->skel->bss->lnr_sel[nr], type, __ATOMIC_RELEASE);
 		} else {
 			__atomic_store_n(&c->skel->bss->lnr_sel[nr], 0, __ATOMIC_RELEASE);
@@ -378,6 +383,101 @@ static void col_select_one(const struct col_evt *e, void *arg)
 void col_select_all(struct col *c)
 {
 	col_tab_foreach(col_select_one, c);
+}
+
+/* Minimal state (base_syscalls.repair): process tree, identity, cwd, fd lifetime. */
+static const uint16_t col_repair_set[] = {
+	LNR_EVT_CLONE,	  LNR_EVT_CLONE3,   LNR_EVT_FORK,      LNR_EVT_VFORK,	  LNR_EVT_EXECVE,
+	LNR_EVT_EXECVEAT, LNR_EVT_PROCEXIT, LNR_EVT_CLOSE,     LNR_EVT_DUP,	  LNR_EVT_DUP2,
+	LNR_EVT_DUP3,	  LNR_EVT_FCNTL,    LNR_EVT_CHDIR,     LNR_EVT_FCHDIR,	  LNR_EVT_CHROOT,
+	LNR_EVT_SETUID,	  LNR_EVT_SETGID,   LNR_EVT_SETRESUID, LNR_EVT_SETRESGID, LNR_EVT_SETREUID,
+	LNR_EVT_SETREGID, LNR_EVT_SETSID,   LNR_EVT_SETPGID,   LNR_EVT_CAPSET,	  LNR_EVT_PRCTL,
+};
+
+/* Lanner's default state set: the repair set plus every fd creator and the
+ * namespace/mount changes the enricher tracks (issue 4's list). */
+static const uint16_t col_state_set[] = {
+	LNR_EVT_OPEN,	 LNR_EVT_OPENAT,   LNR_EVT_OPENAT2,	 LNR_EVT_CREAT,
+	LNR_EVT_SOCKET,	 LNR_EVT_CONNECT,  LNR_EVT_ACCEPT,	 LNR_EVT_ACCEPT4,
+	LNR_EVT_BIND,	 LNR_EVT_PIPE,	   LNR_EVT_PIPE2,	 LNR_EVT_SOCKETPAIR,
+	LNR_EVT_EVENTFD, LNR_EVT_EVENTFD2, LNR_EVT_MEMFD_CREATE, LNR_EVT_USERFAULTFD,
+	LNR_EVT_MOUNT,	 LNR_EVT_UMOUNT2,  LNR_EVT_KILL,	 LNR_EVT_SETNS,
+	LNR_EVT_UNSHARE,
+};
+
+static void col_warn(char *warn, size_t n, const char *name)
+{
+	size_t l;
+
+	if (!warn || n == 0)
+		return;
+	l = strlen(warn);
+	snprintf(warn + l, n - l, "%s%s", l ? ", " : "not produced by the collector: ", name);
+}
+
+int col_selection_types(const struct col_selection *s, uint8_t *out, char *warn, size_t warnlen)
+{
+	int count = 0;
+
+	memset(out, 0, LNR_EVT_MAX);
+	if (warn && warnlen)
+		warn[0] = 0;
+	if (s->all) {
+		for (unsigned t = 0; t < LNR_EVT_MAX; t++)
+			out[t] = col_tab_get(t) != NULL;
+	} else {
+		for (size_t i = 0; i < s->n_rule_types; i++) {
+			int t = col_tab_type_by_name(s->rule_types[i]);
+
+			if (t < 0 || !col_tab_get(t))
+				col_warn(warn, warnlen, s->rule_types[i]);
+			else
+				out[t] = 1;
+		}
+		for (size_t i = 0; i < s->n_custom_set; i++) {
+			const char *n = s->custom_set[i];
+			int t;
+
+			if (n[0] == '!')
+				continue;
+			t = col_tab_type_by_name(n);
+			if (t < 0 || !col_tab_get(t))
+				col_warn(warn, warnlen, n);
+			else
+				out[t] = 1;
+		}
+		if (s->n_custom_set == 0 || s->repair)
+			for (size_t i = 0; i < sizeof(col_repair_set) / sizeof(col_repair_set[0]);
+			     i++)
+				out[col_repair_set[i]] = 1;
+		if (s->n_custom_set == 0)
+			for (size_t i = 0; i < sizeof(col_state_set) / sizeof(col_state_set[0]);
+			     i++)
+				out[col_state_set[i]] = 1;
+	}
+	for (size_t i = 0; i < s->n_custom_set; i++) {
+		int t;
+
+		if (s->custom_set[i][0] != '!')
+			continue;
+		t = col_tab_type_by_name(s->custom_set[i] + 1);
+		if (t >= 0)
+			out[t] = 0;
+	}
+	for (unsigned t = 0; t < LNR_EVT_MAX; t++)
+		count += out[t];
+	return count;
+}
+
+int col_apply_selection(struct col *c, const struct col_selection *s, char *warn, size_t warnlen)
+{
+	uint8_t want[LNR_EVT_MAX];
+	int n = col_selection_types(s, want, warn, warnlen);
+
+	for (unsigned t = 0; t < LNR_EVT_MAX; t++)
+		if (col_tab_get(t))
+			col_select(c, t, want[t]);
+	return n;
 }
 
 struct col_names_acc {
@@ -403,12 +503,19 @@ const char *const *col_supported_names(void)
 
 int col_ignore_tgid(struct col *c, uint32_t tgid)
 {
-	__u8 one = 1;
+	uint32_t n;
 
-	if (!c->skel)
+	if (!c->skel || !c->skel->bss)
 		return -EINVAL;
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.lnr_ignore), &tgid, &one, BPF_ANY))
-		return -errno;
+	n = c->skel->bss->lnr_n_ignore;
+	for (uint32_t i = 0; i < n; i++)
+		if (c->skel->bss->lnr_ignore_tgids[i] == tgid)
+			return 0;
+	if (n >= LNR_MAX_IGNORE)
+		return -ENOSPC;
+	/* Entry first, count second: the kernel never reads an unset slot. */
+	c->skel->bss->lnr_ignore_tgids[n] = tgid;
+	__atomic_store_n(&c->skel->bss->lnr_n_ignore, n + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -438,7 +545,7 @@ int col_attach(struct col *c, char *err, size_t errlen)
 
 	if (c->opts.noop)
 		return col_attach_one(c, c->skel->progs.lnr_noop, err, errlen);
-	e = col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
+	e = c->opts.args_at_exit ? 0 : col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
 	if (!e)
 		e = col_attach_one(c, c->skel->progs.lnr_sys_exit, err, errlen);
 	if (!e)
@@ -451,12 +558,21 @@ int col_attach(struct col *c, char *err, size_t errlen)
 int col_poll(struct col *c, int timeout_ms)
 {
 	uint64_t before = c->delivered;
-	int n;
+	int n, wait;
 
 	if (!c->rb)
 		return -EINVAL;
 	c->sink_err = 0;
-	n = ring_buffer__poll(c->rb, timeout_ms);
+	/* Records are written without a wakeup (see lanner.bpf.c): read what
+	 * is there, and sleep at most COL_POLL_MS before looking again unless
+	 * a filling buffer wakes us first. */
+	n = ring_buffer__consume(c->rb);
+	if (n == 0 && timeout_ms != 0 && !c->sink_err) {
+		wait = timeout_ms < 0 || timeout_ms > COL_POLL_MS ? COL_POLL_MS : timeout_ms;
+		n = ring_buffer__poll(c->rb, wait);
+		if (n >= 0 && !c->sink_err)
+			n = ring_buffer__consume(c->rb);
+	}
 	if (c->sink_err)
 		return c->sink_err;
 	if (n < 0)

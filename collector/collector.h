@@ -29,6 +29,10 @@ struct col_opts {
 	void *sink_arg;
 	/* Where to write the verifier log if loading fails (NULL: a file in /tmp). */
 	const char *verifier_log;
+	/* Read open paths and connect addresses at exit instead of entry: no
+	 * sys_enter program (every syscall then takes one tracepoint program
+	 * instead of two), at the price of the entry-time values. */
+	bool args_at_exit;
 	/* Benchmark floor: attach only a no-op sys_exit program. */
 	bool noop;
 };
@@ -68,6 +72,36 @@ int col_select(struct col *c, uint16_t type, bool on);
 void col_select_all(struct col *c);
 /* Event types the collector can produce, as a NULL-terminated static list of names. */
 const char *const *col_supported_names(void);
+
+/*
+ * Which event types to report, with Falco's base_syscalls semantics:
+ *   all            every type the collector produces;
+ *   custom_set     empty: rule_types + Lanner's state set (what the enricher
+ *                  needs to keep process and fd state exact);
+ *                  not empty: rule_types + custom_set (the user owns state);
+ *   repair         adds the minimal state set (process lifecycle,
+ *                  credentials, cwd, fd duplication and closing) to a custom set;
+ *   "!name"        in custom_set removes name from the final set.
+ * Names are Falco event names ("openat"; "procexit" too).
+ */
+struct col_selection {
+	const char *const *rule_types; /* event types the loaded rules can match */
+	size_t n_rule_types;
+	const char *const *custom_set; /* base_syscalls.custom_set */
+	size_t n_custom_set;
+	bool repair; /* base_syscalls.repair */
+	bool all;    /* base_syscalls.all */
+};
+
+/*
+ * Compute the selection: out[type] = 1 for each selected enum lnr_evt_type
+ * (out has LNR_EVT_MAX entries). Names the collector does not produce are
+ * skipped and listed in warn (if not NULL). Returns the number selected.
+ */
+int col_selection_types(const struct col_selection *s, uint8_t *out, char *warn, size_t warnlen);
+/* Compute and apply a selection at once (no reload). Returns the number of
+ * types selected, warnings as above. */
+int col_apply_selection(struct col *c, const struct col_selection *s, char *warn, size_t warnlen);
 
 /* Do not report syscalls of thread group tgid (the pipeline's own processes). */
 int col_ignore_tgid(struct col *c, uint32_t tgid);

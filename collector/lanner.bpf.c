@@ -28,7 +28,11 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 boot_to_real_ns = 0;     /* realtime - boottime at start (ns) */
 const volatile __u32 snaplen = 80;	      /* bytes of I/O buffers kept */
 const volatile __u32 path_max = LNR_PATH_MAX; /* bytes of a path kept, NUL included */
+const volatile __u64 wakeup_bytes = 1 << 18;  /* unread bytes that wake the drain */
 const volatile __u32 args_max = 4096;	      /* bytes of argv / env kept */
+/* 1: paths of open* and connect's address are read at syscall entry (sys_enter
+ * attached); 0: read at exit, as Falco's modern probe does (no sys_enter). */
+const volatile __u8 use_enter = 1;
 
 /* Run-time selection, written by user space through the mmapped .bss:
  * lnr_sel[nr] is the event type to produce at exit (0: not selected);
@@ -38,6 +42,23 @@ __u8 lnr_sel_enter[LNR_NR_SYSCALLS];
 __u8 lnr_sel_procexit;
 /* When not 0, only this thread group is reported (tests, benchmarks, --pid). */
 __u32 lnr_only_tgid;
+/* Thread-group ids whose syscalls are not reported (the pipeline's own
+ * processes: a handful, so a short scan of .bss beats a hash lookup). */
+__u32 lnr_ignore_tgids[LNR_MAX_IGNORE];
+__u32 lnr_n_ignore;
+
+static __always_inline int in_ignore_list(__u32 tgid)
+{
+	__u32 n = lnr_n_ignore;
+
+	for (int i = 0; i < LNR_MAX_IGNORE; i++) {
+		if (i >= n)
+			break;
+		if (lnr_ignore_tgids[i] == tgid)
+			return 1;
+	}
+	return 0;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -90,14 +111,6 @@ struct {
 	__type(value, __u32);
 } lnr_exit_progs SEC(".maps");
 
-/* Thread-group ids whose syscalls are not reported (the pipeline itself). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} lnr_ignore SEC(".maps");
-
 struct lnr_stash {
 	__s64 nr;    /* syscall the data belongs to; -1 once consumed */
 	__u32 len;   /* bytes in data (strings: NUL included) */
@@ -138,7 +151,10 @@ struct bctx {
 	__u32 err;	  /* the record cannot be completed */
 	__u32 u1, u2, u3; /* scratch between parameters (proc_param) */
 	__u32 fname_user; /* fname is a user pointer */
-	__u64 fname;	  /* execve's filename (kernel or user pointer) */
+	__u32 cfile_ok;	  /* cfd/cfile hold a lookup made for this record */
+	__s64 cfd;
+	__u64 cfile;
+	__u64 fname; /* execve's filename (kernel or user pointer) */
 };
 
 /* The record under construction lives in a per-CPU map, not on the stack:
@@ -159,6 +175,16 @@ static __always_inline struct bctx *ctx_get(void)
 
 	return bpf_map_lookup_elem(&lnr_ctx, &zero);
 }
+
+/* kfunc (6.2+): a read-only typed view of a kernel pointer, so that fields
+ * are read with direct (fault-safe) loads instead of one helper call each. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+/* A kernel pointer as a read-only BTF pointer of the given type: direct loads
+ * of its fields are probe loads (a fault reads as 0), one instruction each,
+ * where BPF_CORE_READ makes a helper call per step. The cast itself costs
+ * nothing at run time. */
+#define KP(type, p)                                                                                \
+	((type *)bpf_rdonly_cast((const void *)(__u64)(p), bpf_core_type_id_kernel(type)))
 
 static __always_inline struct lnr_cpu_stats *stats(void)
 {
@@ -194,7 +220,7 @@ static __always_inline int skip_tgid(__u32 tgid)
 
 	if (only && only != tgid)
 		return 1;
-	return bpf_map_lookup_elem(&lnr_ignore, &tgid) != NULL;
+	return in_ignore_list(tgid);
 }
 
 static __always_inline int ignored_tgid(__u32 tgid)
@@ -203,7 +229,7 @@ static __always_inline int ignored_tgid(__u32 tgid)
 
 	if (only && only != tgid)
 		return 1;
-	if (bpf_map_lookup_elem(&lnr_ignore, &tgid)) {
+	if (in_ignore_list(tgid)) {
 		struct lnr_cpu_stats *s = stats();
 
 		if (s)
@@ -213,14 +239,16 @@ static __always_inline int ignored_tgid(__u32 tgid)
 	return 0;
 }
 
+/* Direct loads from the tracepoint's pt_regs (a BTF pointer): a
+ * bpf_probe_read_kernel per argument costs far more. */
 static __always_inline void load_args(struct bctx *c, struct pt_regs *regs)
 {
-	c->args[0] = BPF_CORE_READ(regs, di);
-	c->args[1] = BPF_CORE_READ(regs, si);
-	c->args[2] = BPF_CORE_READ(regs, dx);
-	c->args[3] = BPF_CORE_READ(regs, r10);
-	c->args[4] = BPF_CORE_READ(regs, r8);
-	c->args[5] = BPF_CORE_READ(regs, r9);
+	c->args[0] = regs->di;
+	c->args[1] = regs->si;
+	c->args[2] = regs->dx;
+	c->args[3] = regs->r10;
+	c->args[4] = regs->r8;
+	c->args[5] = regs->r9;
 }
 
 /* Start a record: header fields and the data offset after the length table. */
@@ -249,6 +277,7 @@ static __always_inline __u8 *rec_begin(struct bctx *c, __u16 type, __u16 nparams
 	h->flags = 0;
 	h->reserved = 0;
 	c->type = type;
+	c->cfile_ok = 0;
 	c->idx = 0;
 	c->flags = 0;
 	c->err = 0;
@@ -435,7 +464,14 @@ static __always_inline void rec_submit(__u8 *buf, struct bctx *c)
 		s->drops[LNR_DROP_NO_RING]++;
 		return;
 	}
-	if (bpf_ringbuf_output(rb, buf, len & HALF_MASK, 0)) {
+	/* No wakeup per record: a wakeup is an irq_work and a context switch of
+	 * the drain thread, microseconds per syscall when the drain keeps up.
+	 * The drain polls on a short timer instead, and is woken only when a
+	 * buffer is filling up (more than wakeup_bytes unread). */
+	if (bpf_ringbuf_output(rb, buf, len & HALF_MASK,
+			       bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > wakeup_bytes
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP)) {
 		s->drops[LNR_DROP_BUF_FULL]++;
 		return;
 	}
@@ -704,22 +740,44 @@ static __always_inline __u32 encode_dev(__u32 kdev)
 
 /* ---- files and sockets behind fds ---- */
 
+static __always_inline struct file *as_file(__u64 p)
+{
+	return KP(struct file, p);
+}
+
+/* The file behind fd in the current task. Direct (BTF) loads down to the
+ * fd array, one probe read for the slot; the last answer is kept in the
+ * per-CPU context because an event often asks about the same fd twice or
+ * three times (open: flags, dev, ino). */
 static __always_inline struct file *fd_to_file(__s64 fd)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct bctx *c = ctx_get();
+	struct task_struct *t;
+	struct files_struct *files;
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (c && c->cfile_ok && c->cfd == fd)
+		return c->cfile ? as_file(c->cfile) : NULL;
+	t = bpf_get_current_task_btf();
+	files = t->files;
+	if (!files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
 		return NULL;
-	return f;
+	if (c) {
+		c->cfd = fd;
+		c->cfile = (__u64)f;
+		c->cfile_ok = 1;
+	}
+	return f ? as_file((__u64)f) : NULL;
 }
 
 static __always_inline struct sock *file_to_sock(struct file *f)
@@ -728,9 +786,9 @@ static __always_inline struct sock *file_to_sock(struct file *f)
 
 	if (!f)
 		return NULL;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	so = BPF_CORE_READ(f, private_data);
+	so = f->private_data;
 	if (!so)
 		return NULL;
 	return BPF_CORE_READ(so, sk);
@@ -900,24 +958,24 @@ struct dp_ctx {
  * verifier checks it once instead of once per level). */
 static long dpath_step(__u64 i, struct dp_ctx *x)
 {
-	struct mount *mnt = x->mnt;
-	struct dentry *d = x->d;
+	struct mount *mnt = KP(struct mount, x->mnt);
+	struct dentry *d = KP(struct dentry, x->d);
 	struct dentry *root, *parent;
 	__u8 *t = tmpbuf();
 	__u32 len, pos = x->pos;
 
 	if (!t)
 		return 1;
-	root = BPF_CORE_READ(mnt, mnt.mnt_root);
-	parent = BPF_CORE_READ(d, d_parent);
+	root = mnt->mnt.mnt_root;
+	parent = d->d_parent;
 	if (d == root) {
-		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		struct mount *mp = mnt->mnt_parent;
 
 		if (mp == mnt) {
 			x->done = 1;
 			return 1;
 		}
-		x->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		x->d = mnt->mnt_mountpoint;
 		x->mnt = mp;
 		return 0;
 	}
@@ -925,14 +983,14 @@ static long dpath_step(__u64 i, struct dp_ctx *x)
 		x->done = 1;
 		return 1;
 	}
-	len = BPF_CORE_READ(d, d_name.len) & 255;
+	len = d->d_name.len & 255;
 	if (pos < len + 2) {
 		x->trunc = PARAM_TRUNC;
 		x->done = 1;
 		return 1;
 	}
 	pos = (pos - len) & 4095;
-	bpf_probe_read_kernel(t + pos, len, BPF_CORE_READ(d, d_name.name));
+	bpf_probe_read_kernel(t + pos, len, d->d_name.name);
 	pos = (pos - 1) & 4095;
 	t[pos] = '/';
 	x->pos = pos;
@@ -984,8 +1042,6 @@ static __always_inline __u64 src_val(struct bctx *c, __u8 src)
 		return c->args[src & 7];
 	if (src == LNR_SRC_RET)
 		return c->ret;
-	if (src == LNR_SRC_CREAT)
-		return O_CREAT | O_WRONLY | O_TRUNC;
 	return 0;
 }
 
@@ -1005,6 +1061,8 @@ static __always_inline __u32 user_sockaddr(__u8 *t, const void *uaddr, __u64 ule
 
 static __always_inline struct lnr_stash *stash_get(void)
 {
+	if (!use_enter)
+		return NULL; /* arguments are read at exit only */
 	return bpf_task_storage_get(&lnr_stash_map, bpf_get_current_task_btf(), 0, 0);
 }
 
@@ -1038,7 +1096,7 @@ static long generic_param(__u64 i, void *unused)
 			if (c->ret >= 0) {
 				struct file *fl = fd_to_file(c->ret);
 
-				if (fl && (BPF_CORE_READ(fl, f_mode) & FMODE_CREATED_BIT))
+				if (fl && (fl->f_mode & FMODE_CREATED_BIT))
 					f |= 1 << 14; /* PPM_O_F_CREATED */
 			}
 			v = f;
@@ -1095,7 +1153,7 @@ static long generic_param(__u64 i, void *unused)
 		} else {
 			struct lnr_cpu_stats *s = stats();
 
-			if (s)
+			if (s && use_enter)
 				s->stash_miss++;
 			put_str(buf, c, (const void *)v, path_max, 1);
 		}
@@ -1181,9 +1239,9 @@ static long generic_param(__u64 i, void *unused)
 			break;
 		}
 		if (ps.kind == LNR_PK_FD_DEV)
-			put_int(buf, c, encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev)), 4);
+			put_int(buf, c, encode_dev(f->f_inode->i_sb->s_dev), 4);
 		else
-			put_int(buf, c, BPF_CORE_READ(f, f_inode, i_ino), 8);
+			put_int(buf, c, f->f_inode->i_ino, 8);
 		break;
 	}
 	case LNR_PK_UINT_ARR:
@@ -1207,7 +1265,7 @@ static long generic_param(__u64 i, void *unused)
 			struct file *f = fd_to_file(ps.aux ? fd1 : fd0);
 
 			if (f)
-				put_int(buf, c, BPF_CORE_READ(f, f_inode, i_ino), 8);
+				put_int(buf, c, f->f_inode->i_ino, 8);
 			else
 				put_absent(buf, c);
 		} else {
@@ -1337,7 +1395,7 @@ static long generic_param(__u64 i, void *unused)
 			if (c->ret >= 0) {
 				struct file *fl = fd_to_file(c->ret);
 
-				if (fl && (BPF_CORE_READ(fl, f_mode) & FMODE_CREATED_BIT))
+				if (fl && (fl->f_mode & FMODE_CREATED_BIT))
 					f |= 1 << 14;
 			}
 			put_int(buf, c, f, 4);
@@ -1346,6 +1404,15 @@ static long generic_param(__u64 i, void *unused)
 		} else {
 			put_int(buf, c, how[2], 4);
 		}
+		break;
+	}
+	case LNR_PK_CREAT_FLAGS: {
+		struct file *fl = fd_to_file((__s64)v);
+		__u32 f = 0;
+
+		if (fl && (fl->f_mode & FMODE_CREATED_BIT))
+			f = 1 << 14; /* PPM_O_F_CREATED */
+		put_int(buf, c, f, 2);
 		break;
 	}
 	default:
@@ -1357,7 +1424,7 @@ static long generic_param(__u64 i, void *unused)
 
 static __always_inline int exit_prologue(struct bctx *c, struct pt_regs *regs, long ret)
 {
-	c->nr = BPF_CORE_READ(regs, orig_ax);
+	c->nr = regs->orig_ax; /* tp_btf: regs is a trusted pointer, loads are direct */
 	if ((__u64)c->nr >= LNR_NR_SYSCALLS)
 		return -1;
 	c->ret = ret;
@@ -1428,23 +1495,23 @@ static __always_inline __u32 pid_vnr(struct pid *p)
 
 static __always_inline __u32 task_vtid(struct task_struct *t)
 {
-	return pid_vnr(BPF_CORE_READ(t, thread_pid));
+	return pid_vnr(t->thread_pid);
 }
 
 static __always_inline __u32 task_vtgid(struct task_struct *t)
 {
-	return pid_vnr(BPF_CORE_READ(t, signal, pids[PIDTYPE_TGID]));
+	return pid_vnr(t->signal->pids[PIDTYPE_TGID]);
 }
 
 static __always_inline __u32 tty_of(struct task_struct *t)
 {
-	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	struct tty_struct *tty = t->signal->tty;
 	__u32 major, minor;
 
 	if (!tty)
 		return 0;
-	major = BPF_CORE_READ(tty, driver, major);
-	minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	major = tty->driver->major;
+	minor = tty->driver->minor_start + tty->index;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
@@ -1456,17 +1523,17 @@ struct kn_ctx {
 /* One level of a cgroup's kernfs path, built backwards at tmp[0..4096). */
 static long kn_step(__u64 i, struct kn_ctx *x)
 {
-	struct kernfs_node *kn = x->kn;
+	struct kernfs_node *kn = KP(struct kernfs_node, x->kn);
 	__u8 *t = tmpbuf();
 	struct kernfs_node *p;
 	long l;
 
 	if (!t || !kn)
 		return 1;
-	p = BPF_CORE_READ(kn, __parent);
+	p = kn->__parent;
 	if (!p)
 		return 1;
-	l = bpf_probe_read_kernel_str(t + 4096, 256, BPF_CORE_READ(kn, name));
+	l = bpf_probe_read_kernel_str(t + 4096, 256, kn->name);
 	if (l <= 1)
 		return 1;
 	l -= 1;
@@ -1491,7 +1558,7 @@ static long cg_step(__u64 i, struct cg_ctx *x)
 {
 	struct cgroup_subsys_state *css;
 	struct kn_ctx k = {.pos = 4095};
-	struct task_struct *task = x->t;
+	struct task_struct *task = KP(struct task_struct, x->t);
 	struct bctx *c = x->c;
 	const char *name;
 	__u8 *tmp = tmpbuf();
@@ -1501,11 +1568,12 @@ static long cg_step(__u64 i, struct cg_ctx *x)
 
 	if (!tmp || !buf || i >= 12)
 		return 1;
-	css = BPF_CORE_READ(task, cgroups, subsys[i]);
+	css = BPF_CORE_READ(task, cgroups, subsys[i]); /* variable index: a probe read */
 	if (!css)
 		return 0;
-	name = BPF_CORE_READ(css, ss, name);
-	k.kn = BPF_CORE_READ(css, cgroup, kn);
+	css = KP(struct cgroup_subsys_state, css);
+	name = css->ss->name;
+	k.kn = css->cgroup->kn;
 	if (!name || !k.kn)
 		return 0;
 	tmp[4095] = 0;
@@ -1546,13 +1614,13 @@ static __always_inline void put_cgroups(__u8 *buf, struct bctx *c, struct task_s
 
 static __always_inline __u32 nsid_pgid(struct task_struct *t, int virt)
 {
-	struct pid *p = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	struct pid *p = t->signal->pids[PIDTYPE_PGID];
 
 	if (!p)
 		return 0;
 	if (virt)
 		return pid_vnr(p);
-	return BPF_CORE_READ(p, numbers[0].nr);
+	return p->numbers[0].nr;
 }
 
 #define EXECVE_NPARAMS 31
@@ -1570,7 +1638,7 @@ static __always_inline __u32 nsid_pgid(struct task_struct *t, int virt)
 static long proc_param(__u64 i, void *unused)
 {
 	struct bctx *c = ctx_get();
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = KP(struct task_struct, bpf_get_current_task());
 	__u8 *buf, *tmp = tmpbuf();
 	struct mm_struct *mm;
 	int clone;
@@ -1581,7 +1649,7 @@ static long proc_param(__u64 i, void *unused)
 	if (!buf)
 		return 1;
 	clone = c->type != LNR_EVT_EXECVE && c->type != LNR_EVT_EXECVEAT;
-	mm = BPF_CORE_READ(t, mm);
+	mm = t->mm;
 	if (i >= 14 && clone)
 		i += 100; /* clone's own tail: cases 114.. */
 	switch (i) {
@@ -1596,8 +1664,8 @@ static long proc_param(__u64 i, void *unused)
 		c->u2 = 0;
 		c->u3 = 0;
 		if (mm)
-			alen = read_user_area(tmp + ARGS_TMP, BPF_CORE_READ(mm, arg_start),
-					      BPF_CORE_READ(mm, arg_end), args_max, &trunc);
+			alen = read_user_area(tmp + ARGS_TMP, mm->arg_start, mm->arg_end, args_max,
+					      &trunc);
 		if (!alen || room(c, alen) < alen) {
 			put_absent(buf, c);
 			break;
@@ -1621,47 +1689,43 @@ static long proc_param(__u64 i, void *unused)
 			put_absent(buf, c);
 		break;
 	case 3:
-		put_int(buf, c, BPF_CORE_READ(t, pid), 8); /* tid */
+		put_int(buf, c, t->pid, 8); /* tid */
 		break;
 	case 4:
-		put_int(buf, c, BPF_CORE_READ(t, tgid), 8); /* pid */
+		put_int(buf, c, t->tgid, 8); /* pid */
 		break;
 	case 5:
-		put_int(buf, c, BPF_CORE_READ(t, real_parent, tgid), 8); /* ptid */
+		put_int(buf, c, t->real_parent->tgid, 8); /* ptid */
 		break;
 	case 6: { /* cwd */
 		struct path pwd;
 
-		if (BPF_CORE_READ_INTO(&pwd, t, fs, pwd))
-			put_absent(buf, c);
-		else
-			put_dpath(buf, c, pwd.dentry, pwd.mnt);
+		pwd = t->fs->pwd;
+		put_dpath(buf, c, pwd.dentry, pwd.mnt);
 		break;
 	}
 	case 7:
-		put_int(buf, c, BPF_CORE_READ(t, signal, rlim[7].rlim_cur), 8); /* fdlimit */
+		put_int(buf, c, t->signal->rlim[7].rlim_cur, 8); /* fdlimit */
 		break;
 	case 8:
-		put_int(buf, c, BPF_CORE_READ(t, maj_flt), 8);
+		put_int(buf, c, t->maj_flt, 8);
 		break;
 	case 9:
-		put_int(buf, c, BPF_CORE_READ(t, min_flt), 8);
+		put_int(buf, c, t->min_flt, 8);
 		break;
 	case 10:
-		put_int(buf, c, mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0, 4); /* vm_size KiB */
+		put_int(buf, c, mm ? mm->total_vm << 2 : 0, 4); /* vm_size KiB */
 		break;
 	case 11: { /* vm_rss KiB: file + anon + shmem pages */
 		__s64 rss = 0;
 
 		if (mm)
-			rss = BPF_CORE_READ(mm, rss_stat[0].count) +
-			      BPF_CORE_READ(mm, rss_stat[1].count) +
-			      BPF_CORE_READ(mm, rss_stat[3].count);
+			rss = mm->rss_stat[0].count + mm->rss_stat[1].count + mm->rss_stat[3].count;
 		put_int(buf, c, rss > 0 ? rss << 2 : 0, 4);
 		break;
 	}
 	case 12: { /* vm_swap KiB */
-		__s64 sw = mm ? BPF_CORE_READ(mm, rss_stat[2].count) : 0;
+		__s64 sw = mm ? mm->rss_stat[2].count : 0;
 
 		put_int(buf, c, sw > 0 ? sw << 2 : 0, 4);
 		break;
@@ -1677,8 +1741,8 @@ static long proc_param(__u64 i, void *unused)
 		__u32 trunc = 0, len = 0;
 
 		if (mm)
-			len = read_user_area(tmp + ARGS_TMP, BPF_CORE_READ(mm, env_start),
-					     BPF_CORE_READ(mm, env_end), args_max, &trunc);
+			len = read_user_area(tmp + ARGS_TMP, mm->env_start, mm->env_end, args_max,
+					     &trunc);
 		if (len)
 			put_tmp(buf, c, tmp + ARGS_TMP, len, trunc);
 		else
@@ -1692,23 +1756,22 @@ static long proc_param(__u64 i, void *unused)
 		put_int(buf, c, nsid_pgid(t, 1), 8); /* vpgid */
 		break;
 	case 18:
-		put_int(buf, c, BPF_CORE_READ(t, loginuid.val), 4);
+		put_int(buf, c, t->loginuid.val, 4);
 		break;
 	case 19: { /* flags: PPM_EXE_WRITABLE, PPM_EXE_FROM_MEMFD */
-		struct file *exe = mm ? BPF_CORE_READ(mm, exe_file) : NULL;
+		struct file *exe = mm ? mm->exe_file : NULL;
 		__u32 flags = 0;
 
 		if (exe) {
-			struct inode *ino = BPF_CORE_READ(exe, f_inode);
-			__u32 mode = BPF_CORE_READ(ino, i_mode);
-			__u32 iuid = BPF_CORE_READ(ino, i_uid.val);
-			__u32 euid = BPF_CORE_READ(t, cred, euid.val);
+			struct inode *ino = exe->f_inode;
+			__u32 mode = ino->i_mode;
+			__u32 iuid = ino->i_uid.val;
+			__u32 euid = t->cred->euid.val;
 			char nm[6] = {};
 
 			if ((mode & 0002) || ((mode & 0200) && iuid == euid) || euid == 0)
 				flags |= 1 << 0;
-			bpf_probe_read_kernel_str(nm, sizeof(nm),
-						  BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+			bpf_probe_read_kernel_str(nm, sizeof(nm), exe->f_path.dentry->d_name.name);
 			if (nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' &&
 			    nm[4] == 'd')
 				flags |= 1 << 2;
@@ -1717,45 +1780,38 @@ static long proc_param(__u64 i, void *unused)
 		break;
 	}
 	case 20:
-		put_int(buf, c, BPF_CORE_READ(t, cred, cap_inheritable.val), 8);
+		put_int(buf, c, t->cred->cap_inheritable.val, 8);
 		break;
 	case 21:
-		put_int(buf, c, BPF_CORE_READ(t, cred, cap_permitted.val), 8);
+		put_int(buf, c, t->cred->cap_permitted.val, 8);
 		break;
 	case 22:
-		put_int(buf, c, BPF_CORE_READ(t, cred, cap_effective.val), 8);
+		put_int(buf, c, t->cred->cap_effective.val, 8);
 		break;
 	case 23:
 	case 24:
 	case 25: {
-		struct file *exe = mm ? BPF_CORE_READ(mm, exe_file) : NULL;
-		struct inode *ino = exe ? BPF_CORE_READ(exe, f_inode) : NULL;
+		struct file *exe = mm ? mm->exe_file : NULL;
+		struct inode *ino = exe ? exe->f_inode : NULL;
 
 		if (!ino)
 			put_absent(buf, c);
 		else if (i == 23)
-			put_int(buf, c, BPF_CORE_READ(ino, i_ino), 8);
+			put_int(buf, c, ino->i_ino, 8);
 		else if (i == 24)
-			put_int(buf, c,
-				BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ULL +
-					BPF_CORE_READ(ino, i_ctime_nsec),
-				8);
+			put_int(buf, c, ino->i_ctime_sec * 1000000000ULL + ino->i_ctime_nsec, 8);
 		else
-			put_int(buf, c,
-				BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ULL +
-					BPF_CORE_READ(ino, i_mtime_nsec),
-				8);
+			put_int(buf, c, ino->i_mtime_sec * 1000000000ULL + ino->i_mtime_nsec, 8);
 		break;
 	}
 	case 26:
-		put_int(buf, c, BPF_CORE_READ(t, cred, euid.val), 4); /* uid */
+		put_int(buf, c, t->cred->euid.val, 4); /* uid */
 		break;
 	case 27: { /* trusted_exepath */
-		struct file *exe = mm ? BPF_CORE_READ(mm, exe_file) : NULL;
+		struct file *exe = mm ? mm->exe_file : NULL;
 
 		if (exe)
-			put_dpath(buf, c, BPF_CORE_READ(exe, f_path.dentry),
-				  BPF_CORE_READ(exe, f_path.mnt));
+			put_dpath(buf, c, exe->f_path.dentry, exe->f_path.mnt);
 		else
 			put_absent(buf, c);
 		break;
@@ -1764,7 +1820,7 @@ static long proc_param(__u64 i, void *unused)
 		put_int(buf, c, nsid_pgid(t, 0), 8); /* pgid */
 		break;
 	case 29:
-		put_int(buf, c, BPF_CORE_READ(t, cred, egid.val), 4); /* gid */
+		put_int(buf, c, t->cred->egid.val, 4); /* gid */
 		break;
 	case 30: /* filename */
 		put_str(buf, c, (const void *)c->fname, path_max, c->fname_user);
@@ -1782,16 +1838,16 @@ static long proc_param(__u64 i, void *unused)
 		} else if (c->type == LNR_EVT_VFORK) {
 			flags = clone_flags_to_scap(0x4000 | 0x100);
 		}
-		if (task_vtid(t) != BPF_CORE_READ(t, pid))
+		if (task_vtid(t) != t->pid)
 			flags |= 1 << 29; /* PPM_CL_CHILD_IN_PIDNS */
 		put_int(buf, c, flags, 4);
 		break;
 	}
 	case 116:
-		put_int(buf, c, BPF_CORE_READ(t, cred, euid.val), 4);
+		put_int(buf, c, t->cred->euid.val, 4);
 		break;
 	case 117:
-		put_int(buf, c, BPF_CORE_READ(t, cred, egid.val), 4);
+		put_int(buf, c, t->cred->egid.val, 4);
 		break;
 	case 118:
 		put_int(buf, c, task_vtid(t), 8);
@@ -1800,9 +1856,8 @@ static long proc_param(__u64 i, void *unused)
 		put_int(buf, c, task_vtgid(t), 8);
 		break;
 	case 120: { /* pidns_init_start_ts */
-		struct task_struct *reaper =
-			BPF_CORE_READ(t, nsproxy, pid_ns_for_children, child_reaper);
-		__u64 st = reaper ? BPF_CORE_READ(reaper, start_time) : 0;
+		struct task_struct *reaper = t->nsproxy->pid_ns_for_children->child_reaper;
+		__u64 st = reaper ? reaper->start_time : 0;
 
 		put_int(buf, c, st ? st + boot_to_real_ns : 0, 8);
 		break;
@@ -1928,9 +1983,9 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	st->trunc = 0;
 	st->len = 0;
 	if (how == LNR_ENTER_SOCKADDR_ARG1) {
-		__u64 len = BPF_CORE_READ(regs, dx);
+		__u64 len = regs->dx;
 
-		p = BPF_CORE_READ(regs, si);
+		p = regs->si;
 		if (len > 128)
 			len = 128;
 		if (!p || len < 2 || bpf_probe_read_user(st->data, len & 255, (const void *)p))
@@ -1939,7 +1994,7 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	} else {
 		long n;
 
-		p = how == LNR_ENTER_PATH_ARG0 ? BPF_CORE_READ(regs, di) : BPF_CORE_READ(regs, si);
+		p = how == LNR_ENTER_PATH_ARG0 ? regs->di : regs->si;
 		if (!p)
 			return 0;
 		n = bpf_probe_read_user_str(st->data,

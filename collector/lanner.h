@@ -35,6 +35,9 @@
  * (the path is then flagged truncated). */
 #define LNR_DPATH_DEPTH 32
 
+/* Processes of the pipeline the kernel side filters out. */
+#define LNR_MAX_IGNORE 32
+
 #define LNR_EVT_HDR_SIZE 40u
 
 struct lnr_bpf_hdr {
@@ -96,13 +99,13 @@ enum lnr_pkind {
 	LNR_PK_MSG_DATA,       /* data of the msghdr at src (iovecs), length ret, snaplen */
 	LNR_PK_MSG_SIZE,       /* total length of the msghdr's iovecs */
 	LNR_PK_OPENHOW,	       /* field aux of the user struct open_how at src (u64) */
+	LNR_PK_CREAT_FLAGS,    /* PPM_O_F_CREATED when the fd at src was created by the call */
 	LNR_PK_KIND_MAX
 };
 
 /* Sources. */
 #define LNR_SRC_RET 6
 #define LNR_SRC_ZERO 7
-#define LNR_SRC_CREAT 8 /* the flags creat() implies: O_CREAT|O_WRONLY|O_TRUNC */
 
 /* Tuple directions and where the remote address comes from. */
 #define LNR_TUPLE_OUT 0x1	/* source = local end (connect, send) */

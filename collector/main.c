@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "collector.h"
-#include "col_print.h"
+#include "col_sink.h"
+#include "ring.h"
+#include "event.h"
 #include "col_table.h"
 
 static volatile sig_atomic_t stop;
@@ -30,11 +32,11 @@ struct print_ctx {
 static int print_sink(const void *rec, size_t len, void *arg)
 {
 	struct print_ctx *p = arg;
-	struct col_view v;
+	struct lnr_evt_view v;
 	const char *why = NULL;
 	char line[8192];
 
-	if (col_decode(rec, len, &v, &why)) {
+	if (lnr_evt_decode(rec, len, &v, &why)) {
 		p->bad++;
 		fprintf(stderr, "lanner-collector: malformed record (%s)\n", why);
 		return 0;
@@ -43,7 +45,7 @@ static int print_sink(const void *rec, size_t len, void *arg)
 		return 0;
 	if (p->limit && p->printed >= p->limit)
 		return 0;
-	col_format(&v, line, sizeof(line));
+	lnr_evt_format(&v, line, sizeof(line));
 	puts(line);
 	p->printed++;
 	if (p->limit && p->printed >= p->limit)
@@ -106,6 +108,9 @@ int main(int argc, char **argv)
 		{"cpus-for-each-buffer", required_argument, NULL, 'c'},
 		{"snaplen", required_argument, NULL, 's'},
 		{"stats", no_argument, NULL, 'S'},
+		{"ring", required_argument, NULL, 'r'},
+		{"args-at-exit", no_argument, NULL, 'x'},
+		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -114,7 +119,9 @@ int main(int argc, char **argv)
 	struct col_opts o;
 	struct col_stats st;
 	struct col *c = NULL;
-	const char *types = NULL;
+	const char *types = NULL, *ring_name = NULL;
+	size_t ring_size = 64u << 20;
+	struct col_ring_sink rs = {0};
 	char err[512];
 	int print = 0, want_stats = 0, opt, rc = 1;
 	double duration = 0;
@@ -154,6 +161,15 @@ int main(int argc, char **argv)
 		case 'S':
 			want_stats = 1;
 			break;
+		case 'r':
+			ring_name = optarg;
+			break;
+		case 'x':
+			o.args_at_exit = true;
+			break;
+		case 'R':
+			ring_size = strtoull(optarg, NULL, 10);
+			break;
 		case 'l':
 			for (const char *const *n = col_supported_names(); *n; n++)
 				puts(*n);
@@ -170,9 +186,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (print && ring_name) {
+		fprintf(stderr, "lanner-collector: --print and --ring exclude each other\n");
+		return 2;
+	}
 	if (print) {
 		o.sink = print_sink;
 		o.sink_arg = &pc;
+	}
+	if (ring_name) {
+		rs.ring = ring_attach(ring_name, 0, RING_PRODUCER, err, sizeof(err));
+		if (!rs.ring && errno == ENOENT)
+			rs.ring = ring_create(ring_name, ring_size, RING_PRODUCER, 0600, 0, err,
+					      sizeof(err));
+		if (!rs.ring) {
+			fprintf(stderr, "lanner-collector: ring '%s': %s\n", ring_name, err);
+			return 1;
+		}
+		o.sink = col_ring_sink;
+		o.sink_arg = &rs;
 	}
 	c = col_open(&o, err, sizeof(err));
 	if (!c) {
@@ -201,6 +233,10 @@ int main(int argc, char **argv)
 	while (!stop) {
 		int n = col_poll(c, 100);
 
+		if (n == -EPIPE) {
+			fprintf(stderr, "lanner-collector: the ring's consumer is gone\n");
+			goto out;
+		}
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "lanner-collector: draining failed: %s\n", strerror(-n));
 			goto out;
@@ -231,5 +267,14 @@ out:
 			(unsigned long long)st.ignored);
 	}
 	col_close(c);
+	if (rs.ring) {
+		if (want_stats)
+			fprintf(stderr,
+				"lanner-collector: ring: %llu records, %llu bytes, waited %llu "
+				"times\n",
+				(unsigned long long)rs.records, (unsigned long long)rs.bytes,
+				(unsigned long long)rs.waits);
+		ring_close(rs.ring);
+	}
 	return rc;
 }

@@ -97,8 +97,8 @@ void act_present(struct act_shm *s, struct act_exp *e, const char *name)
 	act_add(s, e, name, ACT_PRESENT);
 }
 
-int act_match(const struct act_shm *s, const struct act_exp *e, const struct col_view *v, char *why,
-	      size_t n)
+int act_match(const struct act_shm *s, const struct act_exp *e, const struct lnr_evt_view *v,
+	      char *why, size_t n)
 {
 	if (v->hdr->type != e->type) {
 		snprintf(why, n, "type");
@@ -110,7 +110,7 @@ int act_match(const struct act_shm *s, const struct act_exp *e, const struct col
 	}
 	for (int k = 0; k < e->nchk; k++) {
 		const struct act_chk *c = &e->chk[k];
-		int i = col_param_index(v, c->name);
+		int i = lnr_evt_param_index(v->info, c->name);
 		int64_t x = 0;
 
 		if (i < 0) {
@@ -120,7 +120,7 @@ int act_match(const struct act_shm *s, const struct act_exp *e, const struct col
 		switch (c->kind) {
 		case ACT_INT:
 		case ACT_INT_NE:
-			if (col_get_int(v, i, &x)) {
+			if (lnr_evt_get_s64(v, i, &x)) {
 				snprintf(why, n, "%s absent", c->name);
 				return 0;
 			}
@@ -132,10 +132,11 @@ int act_match(const struct act_shm *s, const struct act_exp *e, const struct col
 			break;
 		case ACT_STR:
 		case ACT_BYTES:
-			if (v->len[i] != c->len || memcmp(v->val[i], s->blob + c->off, c->len)) {
+			if (v->plen[i] != c->len || memcmp(v->pval[i], s->blob + c->off, c->len)) {
 				snprintf(why, n, "%s: %u bytes '%.*s', expected %u bytes '%.*s'",
-					 c->name, v->len[i], (int)(v->len[i] > 60 ? 60 : v->len[i]),
-					 (const char *)v->val[i], c->len,
+					 c->name, v->plen[i],
+					 (int)(v->plen[i] > 60 ? 60 : v->plen[i]),
+					 (const char *)v->pval[i], c->len,
 					 (int)(c->len > 60 ? 60 : c->len),
 					 (const char *)s->blob + c->off);
 				return 0;
@@ -144,32 +145,32 @@ int act_match(const struct act_shm *s, const struct act_exp *e, const struct col
 		case ACT_TAIL:
 		case ACT_HEAD: {
 			const uint8_t *at =
-				c->kind == ACT_TAIL ? v->val[i] + v->len[i] - c->len : v->val[i];
+				c->kind == ACT_TAIL ? v->pval[i] + v->plen[i] - c->len : v->pval[i];
 
-			if (v->len[i] < c->len || memcmp(at, s->blob + c->off, c->len)) {
+			if (v->plen[i] < c->len || memcmp(at, s->blob + c->off, c->len)) {
 				snprintf(why, n,
 					 "%s (%u bytes) does not %s with the %u expected bytes",
-					 c->name, v->len[i], c->kind == ACT_TAIL ? "end" : "start",
+					 c->name, v->plen[i], c->kind == ACT_TAIL ? "end" : "start",
 					 c->len);
 				return 0;
 			}
 			break;
 		}
 		case ACT_ABSENT:
-			if (v->len[i] != 0) {
+			if (v->plen[i] != 0) {
 				snprintf(why, n, "%s present (%u bytes), expected absent", c->name,
-					 v->len[i]);
+					 v->plen[i]);
 				return 0;
 			}
 			break;
 		case ACT_PRESENT:
-			if (v->len[i] == 0) {
+			if (v->plen[i] == 0) {
 				snprintf(why, n, "%s absent", c->name);
 				return 0;
 			}
 			break;
 		case ACT_TRUNC:
-			if (!v->trunc[i]) {
+			if (!(v->pflags[i] & LNR_PARAM_TRUNC)) {
 				snprintf(why, n, "%s not flagged truncated", c->name);
 				return 0;
 			}

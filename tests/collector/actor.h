@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "col_print.h"
+#include "event.h"
 
 /*
  * The actor (a child process) performs syscalls with known arguments and,
@@ -69,7 +69,7 @@ void act_tail(struct act_shm *s, struct act_exp *e, const char *name, const void
 void act_head(struct act_shm *s, struct act_exp *e, const char *name, const void *p, size_t n);
 
 /* Does the event match the expectation? On mismatch, why (static or in buf). */
-int act_match(const struct act_shm *s, const struct act_exp *e, const struct col_view *v, char *why,
-	      size_t n);
+int act_match(const struct act_shm *s, const struct act_exp *e, const struct lnr_evt_view *v,
+	      char *why, size_t n);
 
 #endif

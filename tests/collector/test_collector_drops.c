@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "collector.h"
-#include "col_print.h"
 #include "event.h"
 #include "test_env.h"
 
@@ -29,10 +28,10 @@ struct counts {
 static int count_sink(const void *rec, size_t len, void *arg)
 {
 	struct counts *c = arg;
-	struct col_view v;
+	struct lnr_evt_view v;
 	const char *why;
 
-	if (col_decode(rec, len, &v, &why) != 0 || v.hdr->pid != c->pid) {
+	if (lnr_evt_decode(rec, len, &v, &why) != 0 || v.hdr->pid != c->pid) {
 		c->other++;
 		return 0;
 	}

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,6 @@
 
 #include "actor.h"
 #include "collector.h"
-#include "col_print.h"
 #include "event.h"
 #include "test_env.h"
 
@@ -47,6 +47,7 @@
 #define PPM_O_F_CREATED (1 << 14)
 
 static struct act_shm *shm;
+static bool args_at_exit; /* run with the paths read at exit (no sys_enter) */
 static char dir[128];
 
 /* ---- what the actor does ---- */
@@ -181,7 +182,7 @@ static void files(void)
 	act_int(shm, e, "fd", fd);
 	act_str(shm, e, "name", p);
 	act_int(shm, e, "mode", 0644);
-	act_int(shm, e, "new_flags", PPM_O_WRONLY | PPM_O_CREAT | PPM_O_TRUNC | PPM_O_F_CREATED);
+	act_int(shm, e, "creat_flags", PPM_O_F_CREATED);
 	close(fd);
 	fd = syscall(SYS_open, p, O_RDONLY);
 	fstat(fd, &st);
@@ -706,9 +707,9 @@ static void creds(void)
 	r = setresuid(-1, 0, -1);
 	e = E("creds", "setresuid", SETRESUID);
 	act_int(shm, e, "res", r);
-	act_int(shm, e, "ruid", -1);
+	act_int(shm, e, "ruid", 0xffffffff); /* UID is unsigned: -1 reads back as 4294967295 */
 	act_int(shm, e, "euid", 0);
-	act_int(shm, e, "suid", -1);
+	act_int(shm, e, "suid", 0xffffffff);
 	r = setresgid(-1, -1, 0);
 	e = E("creds", "setresgid", SETRESGID);
 	act_int(shm, e, "res", r);
@@ -882,6 +883,7 @@ static int group_setup(void **state)
 	o.sink = collect;
 	o.sink_arg = &recs;
 	o.buf_size_preset = 6; /* 32 MiB: the whole machine's syscalls are selected */
+	o.args_at_exit = args_at_exit;
 	col = col_open(&o, err, sizeof(err));
 	if (!col) {
 		fprintf(stderr, "col_open: %s\n", err);
@@ -957,12 +959,12 @@ static void check_group(const char *group)
 		checked++;
 		for (size_t off = 0; off < recs.used && !found;) {
 			uint64_t len;
-			struct col_view v;
+			struct lnr_evt_view v;
 			const char *bad;
 			char w[512];
 
 			memcpy(&len, recs.buf + off, 8);
-			if (col_decode(recs.buf + off + 8, len, &v, &bad) == 0 &&
+			if (lnr_evt_decode(recs.buf + off + 8, len, &v, &bad) == 0 &&
 			    v.hdr->type == e->type && v.hdr->pid == e->pid) {
 				if (act_match(shm, e, &v, w, sizeof(w)))
 					found = 1;
@@ -974,7 +976,7 @@ static void check_group(const char *group)
 		if (!found) {
 			failed++;
 			fprintf(stderr, "MISSING [%s] %s (%s, pid %d): %s\n", group, e->what,
-				col_tab_name(e->type), e->pid, why);
+				lnr_evt_info(e->type)->name, e->pid, why);
 		}
 	}
 	fprintf(stderr, "[%s] %d expectations, %d failed\n", group, checked, failed);
@@ -1021,19 +1023,19 @@ static void test_wellformed_and_self_filtered(void **state)
 	(void)state;
 	for (size_t off = 0; off < recs.used;) {
 		uint64_t len;
-		struct col_view v;
+		struct lnr_evt_view v;
 		const char *why;
 
 		memcpy(&len, recs.buf + off, 8);
-		if (col_decode(recs.buf + off + 8, len, &v, &why) != 0) {
+		if (lnr_evt_decode(recs.buf + off + 8, len, &v, &why) != 0) {
 			if (bad++ < 5)
 				fprintf(stderr, "malformed record: %s\n", why);
 		} else {
 			n++;
 			if (v.hdr->pid == getpid())
 				mine++;
-			for (unsigned i = 0; i < v.evt->nparams; i++) {
-				const char *s = col_get_str(&v, i);
+			for (unsigned i = 0; i < v.nparams; i++) {
+				const char *s = lnr_evt_get_str(&v, i);
 
 				if (s && strstr(s, self_marker))
 					mine++;
@@ -1051,7 +1053,7 @@ static void test_wellformed_and_self_filtered(void **state)
 	assert_true(st.ignored > 0); /* we did make selected syscalls: they were filtered */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files), cmocka_unit_test(test_fds),
@@ -1059,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_procs), cmocka_unit_test(test_wellformed_and_self_filtered),
 	};
 
+	args_at_exit = argc > 1 && strcmp(argv[1], "--args-at-exit") == 0;
 	lnr_test_require_root("test_collector_events");
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
