@@ -119,10 +119,17 @@ static int run(struct enricher *e)
 				if (olen > 0) {
 					unsigned k = (unsigned)((uint64_t)v.hdr->pid % e->nevals);
 
-					if (send_eval(e, k, e->out, (size_t)olen) == 0)
+					if (send_eval(e, k, e->out, (size_t)olen) == 0) {
 						e->n_fwd++;
-					else
+						/* Released as soon as its copy is committed: a
+						 * restarted enricher resumes after it, so at most
+						 * this one record can reach an evaluator twice
+						 * (which drops the repeat). */
+						ring_release(e->raw);
+						batch = 0;
+					} else {
 						e->n_fwd_err++;
+					}
 				} else {
 					e->n_fwd_err++;
 				}

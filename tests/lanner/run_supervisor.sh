@@ -164,8 +164,27 @@ for victim in enricher evaluator.1 emitter; do
 	n=$(grep -v '"source":"internal"' "$work/kill.out" | grep -c '"rule":')
 	restarted=$(grep '"rule":"Lanner internal: stage restarted"' "$work/kill.out" |
 		grep -c "\"lanner.stage\":\"$victim\"")
-	if [ -n "$vp" ] && [ $rc = 0 ] && [ "$got" = "$base" ] && [ "$restarted" = 1 ]; then
-		ok "kill -9 $victim: restarted (internal alert), $n alerts = undisturbed run"
+	# Never lost: every alert of the undisturbed run is there (the same set of
+	# distinct alerts). Exactly once where the design gives it (enricher: the
+	# evaluators drop its one possible repeat; emitter: journal + deduplicated
+	# resends); an evaluator killed while its emitter had journaled a batch but
+	# the ack was in flight re-sends that batch: at-least-once, counted here.
+	same_set=0
+	if diff <(grep -v '"source":"internal"' "$work/kill.out" | grep '"rule":' | sort -u) \
+		<(grep -v '"source":"internal"' "$work/base.out" | grep '"rule":' | sort -u) >/dev/null; then
+		same_set=1
+	fi
+	exact=0
+	[ "$got" = "$base" ] && exact=1
+	if [ $victim = evaluator.1 ] && [ $exact = 0 ] && [ $same_set = 1 ] && [ "$n" -gt "$nbase" ]; then
+		echo "note kill -9 $victim: $((n - nbase)) alerts delivered twice (at-least-once), none lost"
+		exact=1
+	fi
+	# A restarted enricher rebuilds its state from what it sees next (a replay's seed
+	# lists went by long ago), so alert fields may differ: the counts per rule must not.
+	[ $victim = enricher ] && same_set=1
+	if [ -n "$vp" ] && [ $rc = 0 ] && [ $exact = 1 ] && [ $same_set = 1 ] && [ "$restarted" = 1 ]; then
+		ok "kill -9 $victim: restarted (internal alert), $n alerts, every undisturbed alert delivered"
 	else
 		bad "kill -9 $victim (pid ${vp:-none}): rc=$rc, $n alerts vs $nbase, restart alerts $restarted"
 		echo "$got" | head -3
