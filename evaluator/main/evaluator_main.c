@@ -16,6 +16,8 @@
 
 /* Records evaluated between two acknowledged flushes (and ring releases). */
 #define EVAL_BATCH 512
+/* Alerts pending that trigger a flush (and release) at the next record boundary. */
+#define EVAL_ALERT_BATCH 256
 
 struct evaluator {
 	struct cfg *cfg;
@@ -86,7 +88,10 @@ static int run(struct evaluator *ev)
 			return rc;
 		}
 		engine_eval(ev->eng, data, len, on_alert, ev);
-		if (++batch >= EVAL_BATCH) {
+		/* Flush at a record boundary, never inside alert_tx_add(): alerts
+		 * acknowledged while their records stay unreleased would be sent
+		 * again by an evaluator restarted after a kill (duplicates). */
+		if (++batch >= EVAL_BATCH || alert_tx_pending(ev->tx) >= EVAL_ALERT_BATCH) {
 			while (commit_batch(ev) != 0 && !stage_stopping)
 				usleep(100000);
 			batch = 0;
@@ -119,6 +124,10 @@ int main(int argc, char **argv)
 	struct evaluator ev;
 	char err[512], name[256], what[32], host[256];
 	struct engine_stats es;
+	/* batch limits far above what one flush interval holds: the flushes are
+	 * ours (run()), at record boundaries */
+	struct alert_tx_opts txo = {.max_batch = ALERT_TX_MAX_BATCH,
+				    .max_bytes = ALERT_TX_MAX_BYTES / 2};
 
 	memset(&ev, 0, sizeof(ev));
 	while ((ch = getopt_long(argc, argv, "c:o:r:h", opts, NULL)) != -1) {
@@ -177,7 +186,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ev.tx = alert_tx_open(
-		cfg_get_string(ev.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock"), NULL);
+		cfg_get_string(ev.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock"), &txo);
 	if (!ev.tx) {
 		log_errorf("emitter intake: %s", strerror(errno));
 		goto out;
