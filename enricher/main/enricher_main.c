@@ -82,6 +82,7 @@ static int run(struct enricher *e)
 		size_t len;
 		struct lnr_evt_view v;
 		struct st_ctx c;
+		int forwarded = 0;
 		int rc = ring_peek(e->raw, &data, &len);
 
 		if (rc == -EAGAIN) {
@@ -121,12 +122,7 @@ static int run(struct enricher *e)
 
 					if (send_eval(e, k, e->out, (size_t)olen) == 0) {
 						e->n_fwd++;
-						/* Released as soon as its copy is committed: a
-						 * restarted enricher resumes after it, so at most
-						 * this one record can reach an evaluator twice
-						 * (which drops the repeat). */
-						ring_release(e->raw);
-						batch = 0;
+						forwarded = 1;
 					} else {
 						e->n_fwd_err++;
 					}
@@ -136,7 +132,10 @@ static int run(struct enricher *e)
 			}
 			st_finish(e->st, &c);
 		}
-		if (++batch >= ENR_BATCH) {
+		/* A forwarded record is freed in the raw ring at once (after the
+		 * last read of it), so that an enricher restarted after a kill does
+		 * not forward it, and its alerts, twice. */
+		if (forwarded || ++batch >= ENR_BATCH) {
 			ring_release(e->raw);
 			batch = 0;
 		}
