@@ -77,17 +77,26 @@ void cfgi_node_error(struct cfg *cfg, const struct cfg_node *node, const char *f
  */
 const char *cfgi_printable(const char *s, char *buf, size_t n)
 {
+	/* text that is not valid UTF-8 is shown with every non-ASCII byte escaped */
+	bool raw8 = cfgi_utf8_valid((const unsigned char *)s);
 	size_t o = 0;
 
 	for (; *s && o + 8 < n; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (o >= 120) {
+			/* do not cut a character in two */
+			if (raw8 && (c & 0xc0) == 0x80) {
+				while (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+					o--;
+				if (o > 0)
+					o--;
+			}
 			memcpy(buf + o, "...", 3);
 			o += 3;
 			break;
 		}
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'')
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'' || (c >= 0x80 && !raw8))
 			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
 		else
 			buf[o++] = (char)c;

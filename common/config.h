@@ -100,7 +100,9 @@ int cfg_include_config_files(struct cfg *cfg);
  *	key=[a.yaml, b]    flow mapping / sequence; anything else is one scalar,
  *	                   taken verbatim (its type is decided by the getter).
  * An empty value (key=) sets the key to null (= unset, getters give their
- * default). Intermediate mappings are created. Returns 0 or -EINVAL.
+ * default). Intermediate mappings are created. The spec must be valid UTF-8
+ * without control characters (as a file). Nothing changes when it fails.
+ * Returns 0 or -EINVAL (reported), -ENOMEM.
  */
 int cfg_apply_override(struct cfg *cfg, const char *spec);
 /*
@@ -168,6 +170,15 @@ const char *cfg_node_scalar(const struct cfg_node *node);
 const char *cfg_node_file(const struct cfg_node *node);
 unsigned cfg_node_line(const struct cfg_node *node);
 unsigned cfg_node_col(const struct cfg_node *node);
+
+/*
+ * The tree below node (NULL = root) as JSON, for printing the effective
+ * configuration: mappings -> objects, lists -> arrays, scalars -> strings (the
+ * text as written: types are the getters' business), null -> null. A new
+ * reference, or NULL on ENOMEM.
+ */
+struct json_t;
+struct json_t *cfg_to_json(const struct cfg *cfg, const struct cfg_node *node);
 
 /* The getters above, relative to a node (e.g. while iterating "plugins"). */
 bool cfg_node_get_bool(struct cfg *cfg, const struct cfg_node *base, const char *path, bool def);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "config_int.h"
 
 /* ---- paths ---- */
@@ -544,4 +546,105 @@ unsigned cfg_node_line(const struct cfg_node *node)
 unsigned cfg_node_col(const struct cfg_node *node)
 {
 	return node ? node->col : 0;
+}
+
+/* True when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+bool cfgi_utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned n, cp;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *s & 0x1f;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *s & 0x0f;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *s & 0x07;
+		} else {
+			return false;
+		}
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/*
+ * A copy jansson accepts: invalid UTF-8 (possible in -o keys and values only,
+ * files are checked by libyaml) has its non-ASCII bytes replaced by '?'.
+ */
+static char *json_safe(const char *text)
+{
+	char *t = strdup(text);
+	size_t i;
+
+	if (t && !cfgi_utf8_valid((const unsigned char *)t))
+		for (i = 0; t[i]; i++)
+			if ((unsigned char)t[i] >= 0x80)
+				t[i] = '?';
+	return t;
+}
+
+struct json_t *cfg_to_json(const struct cfg *cfg, const struct cfg_node *node)
+{
+	json_t *j = NULL;
+	char *t;
+	size_t i;
+
+	if (!node)
+		node = cfg->root;
+	if (!node)
+		return json_object();
+	switch (node->kind) {
+	case CFG_NODE_NULL:
+		return json_null();
+	case CFG_NODE_SCALAR:
+		t = json_safe(node->text);
+		j = t ? json_string(t) : NULL;
+		free(t);
+		return j;
+	case CFG_NODE_MAP:
+		j = json_object();
+		for (i = 0; j && i < node->n; i++) {
+			json_t *v = cfg_to_json(cfg, node->entries[i].val);
+
+			t = json_safe(node->entries[i].key);
+			/* json_object_set_new takes v even when it fails */
+			if (!v || !t || json_object_set_new(j, t, v)) {
+				if (!t)
+					json_decref(v);
+				free(t);
+				json_decref(j);
+				return NULL;
+			}
+			free(t);
+		}
+		return j;
+	case CFG_NODE_SEQ:
+		j = json_array();
+		for (i = 0; j && i < node->n; i++) {
+			json_t *v = cfg_to_json(cfg, node->items[i]);
+
+			if (!v || json_array_append_new(j, v)) {
+				json_decref(j);
+				return NULL;
+			}
+		}
+		return j;
+	}
+	return NULL;
 }

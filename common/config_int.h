@@ -94,4 +94,7 @@ struct cfg_entry *cfgi_map_findn(const struct cfg_node *map, const char *key, si
 const struct cfg_node *cfgi_lookup(struct cfg *cfg, const struct cfg_node *base, const char *path,
 				   int *err);
 
+/* True when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+bool cfgi_utf8_valid(const unsigned char *s);
+
 #endif

@@ -138,6 +138,19 @@ int cfg_apply_override(struct cfg *cfg, const char *spec)
 			  CFG_MAX_PATH);
 		return -EINVAL;
 	}
+	/* the same rules as files (libyaml refuses these there) */
+	if (!cfgi_utf8_valid((const unsigned char *)spec)) {
+		cfgi_diag(cfg, CFG_DIAG_ERROR, "%s: error: invalid UTF-8", name);
+		return -EINVAL;
+	}
+	for (p = spec; *p; p++) {
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			cfgi_diag(cfg, CFG_DIAG_ERROR,
+				  "%s: error: control character (byte 0x%02x at offset %zu)", name,
+				  (unsigned)(unsigned char)*p, (size_t)(p - spec));
+			return -EINVAL;
+		}
+	}
 	memcpy(kbuf, spec, (size_t)(eq - spec));
 	kbuf[eq - spec] = '\0';
 	file = cfgi_intern(cfg, name);
@@ -322,10 +335,11 @@ static void check_value(struct cfg *cfg, const struct cfg_node *node, char *path
 			memcpy(path + plen, "[]", 3);
 			item = cfg_schema_find(path);
 			path[plen] = '\0';
-			if (!item || item->kind == CFG_K_MAP || item->kind == CFG_K_SEQ)
+			if (!item || item->kind == CFG_K_MAP || item->kind == CFG_K_SEQ) {
 				rc = -EINVAL;
-			else
-				check_value(cfg, node, path, plen, item->kind);
+				break;
+			}
+			check_value(cfg, node, path, plen, item->kind);
 			return;
 		}
 		if (node->kind != CFG_NODE_SEQ)

@@ -106,6 +106,7 @@ const struct cfg_schema_key cfg_schema[] = {
 	{"json_output", CFG_K_BOOL},
 	{"lanner", CFG_K_MAP},
 	{"lanner.evaluators", CFG_K_UINT},
+	{"lanner.instance", CFG_K_STRING},
 	{"lanner.ring_size_mb", CFG_K_UINT},
 	{"lanner.run_dir", CFG_K_STRING},
 	{"lanner.user", CFG_K_STRING},

@@ -35,6 +35,18 @@
  * -ECONNRESET when its connection dropped under it. Timeouts are in
  * milliseconds; CTL_FOREVER waits forever.
  *
+ * Delivery: PUSH/PULL is at most once. A frame that ctl_send accepted can
+ * still be lost if the receiving process dies before handling it (in flight
+ * in nng's and the kernel's buffers), and nng_close drops what is queued.
+ * Where a loss is not acceptable (alerts), send over REQ/REP instead: the
+ * receiver replies OK once the frame is safe (queued durably, spooled), the
+ * sender keeps it until then and resends after -ETIMEDOUT/-ECONNRESET (at
+ * least once; the receiver drops duplicates by a sequence number in the
+ * payload). Several REQ senders can share one REP receiver.
+ *
+ * nng is not fork-safe: a child must exec before using ctl (a forked child
+ * that touches an nng socket of its parent, or opens one, panics).
+ *
  * All functions return 0 or a negative errno (nng errors mapped, e.g.
  * NNG_ETIMEDOUT -> -ETIMEDOUT, NNG_ECONNREFUSED -> -ECONNREFUSED), and log
  * what failed with nng_strerror's text. A socket is used by one thread at a
@@ -91,7 +103,11 @@ int ctl_stage_sock_name(char *buf, size_t n, const char *stage);
 struct ctl_sock *ctl_listen(enum ctl_kind kind, const char *run_dir, const char *name);
 /* Opens a socket of kind and dials run_dir/name.sock (in the background). */
 struct ctl_sock *ctl_dial(enum ctl_kind kind, const char *run_dir, const char *name);
-/* Closes the socket (pending messages are dropped by nng). Accepts NULL. */
+/*
+ * Closes the socket. Accepts NULL. nng drops what is still queued or being
+ * written: a PUSH closed right after ctl_send can lose its last frames, so
+ * close it only once the peer is known to have them (or accept the loss).
+ */
 void ctl_close(struct ctl_sock *s);
 
 /* Sends one frame. Returns 0, -ETIMEDOUT, -EMSGSIZE, -EBADF (closed), ... */

@@ -303,4 +303,11 @@ int lnr_socktuple_decode(const uint8_t *p, size_t n, struct lnr_sockaddr *out);
  */
 int lnr_evt_format(const struct lnr_evt_view *v, char *buf, size_t n);
 
+/*
+ * Print parameter i alone as lnr_evt_format() does (what Falco's
+ * evt.arg.NAME shows): "NULL" when absent, flags symbolically, strings
+ * escaped. Returns what snprintf would.
+ */
+int lnr_evt_param_format(const struct lnr_evt_view *v, unsigned i, char *buf, size_t n);
+
 #endif

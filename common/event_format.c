@@ -517,3 +517,18 @@ int lnr_evt_format(const struct lnr_evt_view *v, char *buf, size_t n)
 		buf[o.len < n ? o.len : n - 1] = '\0';
 	return o.len > (size_t)INT32_MAX ? INT32_MAX : (int)o.len;
 }
+
+int lnr_evt_param_format(const struct lnr_evt_view *v, unsigned i, char *buf, size_t n)
+{
+	struct out o = {buf, n, 0};
+
+	if (!v || !v->info || i >= v->nparams) {
+		if (buf && n)
+			buf[0] = '\0';
+		return 0;
+	}
+	out_param(&o, v, i);
+	if (buf && n)
+		buf[o.len < n ? o.len : n - 1] = '\0';
+	return o.len > (size_t)INT32_MAX ? INT32_MAX : (int)o.len;
+}

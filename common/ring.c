@@ -440,6 +440,13 @@ struct ring *ring_create(const char *name, size_t data_size, enum ring_role role
 	}
 	if (mode == 0)
 		mode = 0600;
+	if (mode & ~0770u) {
+		set_err(err, errlen,
+			"ring %s: mode 0%o: a ring is for the pipeline's user and group only", name,
+			mode);
+		rc = -EINVAL;
+		goto fail;
+	}
 	if (flags & RING_CREATE_REPLACE)
 		shm_unlink(path);
 	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
@@ -510,6 +517,12 @@ static int check_header(int fd, const char *name, size_t want, size_t *hdr_size,
 	if (fstat(fd, &st) < 0) {
 		set_err(err, errlen, "ring %s: fstat: %s", name, strerror(errno));
 		return -errno;
+	}
+	if (st.st_mode & 0007) {
+		set_err(err, errlen,
+			"ring %s: /dev/shm object is open to other users (mode 0%o): refused", name,
+			(unsigned)(st.st_mode & 0777));
+		return -EPERM;
 	}
 	if (st.st_size == 0) {
 		set_err(err, errlen, "ring %s: not initialised yet (being created?)", name);

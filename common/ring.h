@@ -69,7 +69,7 @@ struct ring_stats {
  * Create the shm object "/lanner-<name>" with a data area of data_size bytes
  * (a power of two, RING_MIN_DATA_SIZE..RING_MAX_DATA_SIZE, at least a page)
  * and attach to it in the given role. mode is the object's permission bits
- * (0 means 0600). Fails with EEXIST if the object exists, unless flags has
+ * (0 means 0600; user and group bits only, EINVAL otherwise). Fails with EEXIST if the object exists, unless flags has
  * RING_CREATE_REPLACE. On error returns NULL, sets errno and, if err is not
  * NULL, writes a one-line message into err (errlen bytes, NUL-terminated).
  * The caller frees the handle with ring_close() and removes the object with
@@ -83,7 +83,7 @@ struct ring *ring_create(const char *name, size_t data_size, enum ring_role role
  * caller expects (0 accepts any). Errors (NULL, errno, message in err):
  * ENOENT no such ring; EPROTO not a Lanner ring, another layout version, or
  * a corrupt header; EINVAL a size other than expected or an impossible
- * geometry; EAGAIN the creator has not finished initialising it; EBUSY
+ * geometry; EPERM the object is open to other users (mode bits for others); EAGAIN the creator has not finished initialising it; EBUSY
  * another live process already holds this role. A producer that attaches
  * after a dead one turns the records the dead one left reserved but
  * uncommitted into discarded records. A consumer that attaches after a dead
@@ -122,9 +122,10 @@ void ring_stats(const struct ring *r, struct ring_stats *st);
  * pointer into the ring, 8-byte aligned, valid for len bytes as one
  * contiguous span. Returns 0, -EAGAIN if the ring has not room now (wait
  * with ring_wait_writable() and retry), -EMSGSIZE if len is 0 or too big,
- * -EPROTO if the shared positions are corrupt, -EPIPE if the ring was
- * closed by its consumer. Several reservations may be outstanding; they are
- * delivered in reservation order once each is committed or discarded.
+ * -EPROTO if the shared positions are corrupt. No system call: a dead or
+ * closed consumer is reported by ring_wait_writable() once the ring is full.
+ * Several reservations may be outstanding; they are delivered in
+ * reservation order once each is committed or discarded.
  */
 int ring_reserve(struct ring *r, size_t len, void **data);
 /* Publish a reserved record (data as returned by ring_reserve()). */

@@ -18,6 +18,8 @@
  * Size cap: when the journal grows past max_bytes, the oldest segment is
  * removed even if some output has not read it; those alerts are counted in
  * that output's dropped counter (journal_reader_dropped) and logged.
+ * Every record's CRC is checked when the journal is opened (a torn or corrupt
+ * tail is cut there); reads trust what this process wrote itself.
  * Thread-safety: one appender thread, any number of reader threads (one per reader).
  */
 

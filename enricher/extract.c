@@ -511,6 +511,8 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return fd_field(x, f, out, max);
 
 	switch (f->id) {
+	case FLD_EVT_ABSPATH:
+		return c->abspath[0] ? put_str(out, c->abspath) : 0;
 	/* process identity */
 	case FLD_PROC_NAME:
 		return put_str(out, p->comm);

@@ -133,8 +133,8 @@ char *cond_to_string(const struct cond_node *n);
 /*
  * Whether the canonical form of n parses back to the same canonical form.
  * Falco's printer cannot express every tree: an empty value prints as
- * nothing, values holding '(' ')' ',' print unquoted, a quoted value ending
- * in a backslash never closes, and "not (not x)" prints as "not not x"
+ * nothing, values holding ( ) , or \v print unquoted, a quoted value ending
+ * in a backslash never closes, a NUL byte ends the C string, and "not (not x)" prints as "not not x"
  * (which parses as x). Returns 0 for such trees, 1 otherwise.
  */
 int cond_printable(const struct cond_node *n);

@@ -169,19 +169,40 @@ char *cond_to_string(const struct cond_node *n)
 
 static int value_printable(const char *s, size_t len)
 {
-	if (len == 0 || s[len - 1] == '\\')
+	if (len == 0 || s[len - 1] == '\\' || memchr(s, '\0', len))
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if (s[i] == '(' || s[i] == ')' || s[i] == ',')
+		if (s[i] == '(' || s[i] == ')' || s[i] == ',' || s[i] == '\v')
 			return 0;
 	return 1;
 }
 
+/* Whether s lexes whole as a NumValue (hex or decimal number). */
 static int looks_numeric(const char *s)
 {
-	if (*s == '+' || *s == '-')
-		s++;
-	return isdigit((unsigned char)*s);
+	const char *p = s;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
+		for (p += 2; isxdigit((unsigned char)*p); p++)
+			;
+		return *p == '\0';
+	}
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.')
+		p++;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if ((*p == 'e' || *p == 'E') && (p[1] == '+' || p[1] == '-') &&
+	    isdigit((unsigned char)p[2])) {
+		for (p += 2; isdigit((unsigned char)*p); p++)
+			;
+	}
+	return *p == '\0';
 }
 
 int cond_printable(const struct cond_node *n)
@@ -193,7 +214,8 @@ int cond_printable(const struct cond_node *n)
 	if (n->kind == COND_VALUE && !value_printable(n->str, n->len))
 		return 0;
 	if ((n->kind == COND_FIELD || n->kind == COND_TRANSFORMER) && n->arg &&
-	    (n->arg[n->arg_len - 1] == '\\' || strpbrk(n->arg, "[]")))
+	    (n->arg[n->arg_len - 1] == '\\' || strpbrk(n->arg, "[]") ||
+	     memchr(n->arg, '\0', n->arg_len)))
 		return 0;
 	for (size_t i = 0; i < n->nkids; i++) {
 		const struct cond_node *k = n->kids[i];

@@ -53,6 +53,7 @@ struct fld_ref {
 	size_t arg_len;
 	int64_t index;
 	int arg_dotted; /* 1 when the arg came from ".NAME" (evt.arg.NAME). */
+	uint32_t slot;	/* 1 + its slot in the enricher's field block (slots.h); 0: not assigned. */
 };
 
 /* Number of fields and the entry for an id (NULL when out of range). */

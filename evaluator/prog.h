@@ -54,13 +54,21 @@ const struct prog_msg *prog_warning(const struct prog *p, size_t i);
  */
 int prog_eval(struct prog *p, const struct fld_accessor *acc);
 
+/* The same evaluation by walking the tree (the reference the flat code is tested against). */
+int prog_eval_tree(struct prog *p, const struct fld_accessor *acc);
+
 /* Event types this condition can match (libsinsp's ppm_codes rules). */
 void prog_evtset(const struct prog *p, struct evtset *out);
 
 /* Human-readable program listing (malloc'ed), for `lanner explain` and tests. */
 char *prog_dump(const struct prog *p);
 
-/* Fields the program reads (for the enricher to know what to compute). */
+/*
+ * Fields the program reads (for the enricher to know what to compute),
+ * deduplicated by field and argument. These are the very refs passed to the
+ * accessor's get(), so a caller may annotate them (fld_ref.slot) after
+ * compiling.
+ */
 size_t prog_field_count(const struct prog *p);
 const struct fld_ref *prog_field(const struct prog *p, size_t i);
 

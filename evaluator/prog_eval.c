@@ -187,7 +187,7 @@ static int eval_vexpr(struct ectx *e, const struct vexpr *v, struct fld_val *out
 
 	switch (v->kind) {
 	case VX_FIELD:
-		n = e->acc->get(e->acc->ctx, &v->ref, out, max);
+		n = e->acc->get(e->acc->ctx, &e->p->fields[v->fidx], out, max);
 		if (n < 0)
 			return 0;
 		if (v->ref.type != LNR_PT_DYN)
@@ -298,9 +298,18 @@ static int eval_vexpr(struct ectx *e, const struct vexpr *v, struct fld_val *out
 	}
 	case VX_CONCAT: {
 		size_t total = 0;
-		struct fld_val parts[16];
-		size_t np = v->nargs < 16 ? v->nargs : 16;
+		struct fld_val small[16];
+		struct fld_val *parts = small;
+		size_t np = v->nargs;
 		char *s, *w;
+
+		if (np > 16) {
+			parts = (struct fld_val *)(void *)aalloc(e, np * sizeof(*parts) + 8);
+			if (!parts)
+				return 0;
+			/* Arena memory is byte-aligned: round up to the value alignment. */
+			parts = (struct fld_val *)(((uintptr_t)parts + 7) & ~(uintptr_t)7);
+		}
 
 		for (size_t i = 0; i < np; i++) {
 			n = eval_strings(e, v->args[i], &parts[i], 1);
@@ -426,7 +435,7 @@ static int cmp_one(struct ectx *e, enum cond_op op, enum lnr_ptype t, const stru
 {
 	if (t == LNR_PT_DYN)
 		t = (enum lnr_ptype)v->type;
-	if (fld_type_is_string(t) || t == LNR_PT_BYTEBUF)
+	if (t == LNR_PT_CHARBUF || fld_type_is_string(t) || t == LNR_PT_BYTEBUF)
 		return cmp_str(op, v->str.p, v->str.len, r);
 	if (is_ip_t(t)) {
 		int eq = r->is_net ? match_ip_in_net(&v->ip, &r->net) : match_ip_eq(&v->ip, &r->ip);
@@ -452,10 +461,11 @@ static int cmp_one(struct ectx *e, enum cond_op op, enum lnr_ptype t, const stru
 /* Numeric RHS for PT_DYN values is parsed at compile time; others must be valid. */
 static int dyn_ok(struct ectx *e, enum lnr_ptype t, const struct fld_val *v, const struct rconst *r)
 {
-	enum lnr_ptype vt = (enum lnr_ptype)v->type;
+	enum lnr_ptype vt;
 
 	if (t != LNR_PT_DYN)
 		return 1;
+	vt = (enum lnr_ptype)v->type;
 	if (fld_type_is_numeric(vt)) {
 		if (!r->num_ok) {
 			e->err = -EINVAL;
@@ -542,12 +552,38 @@ static int match_dynamic(struct ectx *e, const struct pcheck *k, enum lnr_ptype 
 	return 0;
 }
 
+/* Hot path: a single-valued field against constants, dispatched on the class. */
+static int eval_simple(struct ectx *e, const struct pcheck *k)
+{
+	struct fld_val v;
+	int n = e->acc->get(e->acc->ctx, &e->p->fields[k->lfidx], &v, 1);
+
+	if (k->op == COND_OP_EXISTS)
+		return n > 0;
+	if (n <= 0)
+		return 0;
+	if (k->str_in) {
+		for (size_t i = 0; i < k->nrv; i++) {
+			const struct strref *r = &k->sv[i];
+
+			if (r->len == v.str.len &&
+			    (r->len == 0 ||
+			     (r->s[0] == v.str.p[0] && !memcmp(r->s, v.str.p, r->len))))
+				return 1;
+		}
+		return 0;
+	}
+	if (k->cls == PCLS_STR && !k->mod && !k->set && !k->trie && k->nrv == 1 &&
+	    k->op != COND_OP_IN && k->op != COND_OP_INTERSECTS)
+		return cmp_str(k->op, v.str.p, v.str.len, &k->rv[0]);
+	v.type = (uint16_t)k->lhs->ref.type;
+	return match_value(e, k, k->lhs->ref.type, &v);
+}
+
+static int eval_check_general(struct ectx *e, const struct pcheck *k) __attribute__((noinline));
+
 static int eval_check(struct ectx *e, const struct pcheck *k)
 {
-	struct fld_val lv[FLD_MAX_VALUES], rv[FLD_MAX_VALUES];
-	enum lnr_ptype t = k->lhs->type;
-	int n, rn = 0;
-
 	if (k->evt_fast && e->acc->evt_type) {
 		int et = e->acc->evt_type(e->acc->ctx);
 
@@ -558,6 +594,18 @@ static int eval_check(struct ectx *e, const struct pcheck *k)
 			return k->op == COND_OP_NE ? !in : in;
 		}
 	}
+	if (k->simple)
+		return eval_simple(e, k);
+	return eval_check_general(e, k);
+}
+
+/* Transformers, several values, run-time right-hand sides: the 64-value buffers live here. */
+static int eval_check_general(struct ectx *e, const struct pcheck *k)
+{
+	struct fld_val lv[FLD_MAX_VALUES], rv[FLD_MAX_VALUES];
+	enum lnr_ptype t = k->lhs->type;
+	int n, rn = 0;
+
 	n = eval_vexpr(e, k->lhs, lv, FLD_MAX_VALUES);
 	if (k->op == COND_OP_EXISTS)
 		return n > 0;
@@ -630,7 +678,7 @@ static int eval_node(struct ectx *e, const struct pnode *n)
 	return 0;
 }
 
-int prog_eval(struct prog *p, const struct fld_accessor *acc)
+int prog_eval_tree(struct prog *p, const struct fld_accessor *acc)
 {
 	struct ectx e = {p, acc, p->arena, 0};
 	int r;
@@ -639,4 +687,39 @@ int prog_eval(struct prog *p, const struct fld_accessor *acc)
 		c->used = 0;
 	r = eval_node(&e, p->root);
 	return e.err ? e.err : r;
+}
+
+int prog_eval(struct prog *p, const struct fld_accessor *acc)
+{
+	struct ectx e = {p, acc, p->arena, 0};
+	int r;
+
+	for (struct achunk *c = p->arena; c; c = c->next)
+		c->used = 0;
+	/* The flat code; eval_node (the tree walk) is the reference it replaced. */
+	r = 0;
+	for (size_t pc = 0;;) {
+		const struct xop *x = &p->code[pc];
+
+		switch (x->kind) {
+		case XOP_CHECK:
+			r = eval_check(&e, &p->checks[x->arg]);
+			if (e.err)
+				return e.err;
+			pc++;
+			continue;
+		case XOP_JF:
+			pc = r ? pc + 1 : x->arg;
+			continue;
+		case XOP_JT:
+			pc = r ? x->arg : pc + 1;
+			continue;
+		case XOP_NOT:
+			r = !r;
+			pc++;
+			continue;
+		default:
+			return r;
+		}
+	}
 }

@@ -33,6 +33,7 @@ struct vexpr {
 	int ancestor;	     /* Field without arg of an ancestor family: match any value. */
 	int either;	     /* fd.ip-like: == any side, != no side equal. */
 	struct fld_ref ref;  /* FIELD (ref.arg points into arg/name below). */
+	uint32_t fidx;	     /* FIELD: index in prog->fields, the ref handed to the accessor. */
 	char *name;
 	char *arg;
 	char *cstr; /* CONST */
@@ -56,8 +57,23 @@ struct rconst {
 	struct rx *rx;
 };
 
+/* Type classes of a left-hand side, fixed at compile time (hot-path dispatch). */
+enum pcls { PCLS_STR, PCLS_SINT, PCLS_UINT, PCLS_BOOL, PCLS_IP, PCLS_NET, PCLS_DBL, PCLS_DYN };
+
+/* A constant string as the hot path scans it (in/= lists). */
+struct strref {
+	const char *s;
+	size_t len;
+};
+
 struct pcheck {
+	const struct strref *sv; /* str_in: the constants, in the program's block. */
 	struct vexpr *lhs;
+	uint32_t lfidx; /* LHS field's index in prog->fields (simple checks). */
+	uint8_t simple; /* One plain single-valued field against constants. */
+	uint8_t cls;	/* enum pcls of the LHS type */
+	uint8_t single; /* LHS yields at most one value */
+	uint8_t str_in; /* string in/intersects/= over constants, no set, no modifier */
 	enum cond_op op;
 	enum cond_mod mod;
 	struct rconst *rv; /* Constants (value or list). */
@@ -87,8 +103,31 @@ struct achunk {
 	char data[];
 };
 
+/*
+ * The tree flattened for execution: checks copied into one array (shallow:
+ * the tree keeps ownership of what they point to) and a linear code where
+ * and/or become conditional jumps, so evaluation walks memory in order.
+ */
+enum xop_kind {
+	XOP_CHECK, /* acc = checks[arg] */
+	XOP_JF,	   /* if !acc: goto arg */
+	XOP_JT,	   /* if acc: goto arg */
+	XOP_NOT,   /* acc = !acc */
+	XOP_END,   /* return acc */
+};
+
+struct xop {
+	uint32_t kind;
+	uint32_t arg;
+};
+
 struct prog {
 	struct pnode *root;
+	struct xop *code;
+	size_t ncode;
+	struct pcheck *checks; /* Shallow copies, in code order. */
+	size_t nchecks;
+	void *block; /* One allocation: code, checks, string refs, fields (locality). */
 	struct evtset evts;
 	struct prog_msg *warn;
 	size_t nwarn;

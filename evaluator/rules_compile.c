@@ -19,7 +19,13 @@
  * otherwise grow exponentially).
  */
 #define RULES_MAX_MACRO_DEPTH 1000u
-#define RULES_MAX_EXPANDED_NODES (1u << 20)
+#define RULES_MAX_EXPANDED_NODES (512u << 10)
+/*
+ * Nodes cloned by macro expansion over the whole ruleset (~100 bytes each):
+ * a chain of macros each using the previous one grows quadratically. The
+ * three official files together clone about 8,000.
+ */
+#define RULES_MAX_TOTAL_NODES (1u << 20)
 
 /* ---- growable string ---------------------------------------------------------------------- */
 
@@ -214,6 +220,14 @@ static int compile_lists(struct cctx *c)
 		struct rules_list *dst = &rs->lists[i];
 
 		rs->nlists = i + 1;
+		if (strpbrk(src->name, " \t\n\r(),=")) {
+			uint32_t *o = realloc(rs->odd_lists, (rs->nodd_lists + 1) * sizeof(*o));
+
+			if (!o)
+				return -ENOMEM;
+			rs->odd_lists = o;
+			o[rs->nodd_lists++] = (uint32_t)i;
+		}
 		dst->name = strdup(src->name);
 		dst->index = src->index;
 		dst->visibility = src->visibility;
@@ -234,7 +248,8 @@ static int compile_lists(struct cctx *c)
 				struct sb q = {0};
 				char **v;
 
-				sb_add_quoted(&q, items[j]);
+				/* Raw: cond_resolve_list quotes items with blanks on substitution. */
+				sb_add(&q, items[j]);
 				if (q.oom || !q.buf) {
 					free(q.buf);
 					if (q.oom)
@@ -256,27 +271,69 @@ static int compile_lists(struct cctx *c)
 	return 0;
 }
 
-/* Substitutes every list (in order) into the text, then parses it. */
+/*
+ * The first list, at or after position `from` in definition order, whose
+ * name occurs in text as a whole token (delimited by blanks, '(', ')', ','
+ * or '=', as resolve_list requires), or -1. Tokens are looked up in the
+ * collection's name index, so a condition costs O(its length), not O(lists).
+ */
+static ssize_t next_list_in(struct rules_ruleset *rs, const char *text, size_t from)
+{
+	static const char delims[] = " \t\n\r(),=";
+	struct rules_coll *col = &rs->loader->coll;
+	ssize_t best = -1;
+	char small[256];
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, delims);
+
+		if (n && n < sizeof(small)) {
+			struct rules_list *l;
+
+			memcpy(small, p, n);
+			small[n] = '\0';
+			l = rules_coll_list(col, small);
+			if (l) {
+				ssize_t i = l - col->lists;
+
+				if ((size_t)i >= from && (best < 0 || i < best))
+					best = i;
+			}
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	/* Names a token cannot hold ("test list"): Falco's substring search. */
+	for (size_t k = 0; k < rs->nodd_lists; k++) {
+		ssize_t i = rs->odd_lists[k];
+
+		if ((size_t)i >= from && (best < 0 || i < best) && strstr(text, rs->lists[i].name))
+			best = i;
+	}
+	return best;
+}
+
+/* Substitutes every list (in definition order, as Falco) into the text, then parses it. */
 static struct cond_node *parse_with_lists(struct rules_ruleset *rs, const char *text,
 					  struct cond_error *err, int *oom)
 {
 	char *cur = strdup(text);
 	struct cond_node *ast;
+	ssize_t i;
+	size_t from = 0;
 
 	*oom = 0;
 	if (!cur) {
 		*oom = 1;
 		return NULL;
 	}
-	for (size_t i = 0; i < rs->nlists; i++) {
+	while ((i = next_list_in(rs, cur, from)) >= 0 && (size_t)i < rs->nlists) {
 		struct rules_list *li = &rs->lists[i];
 		int changed = 0;
-		char *next;
+		char *next = cond_resolve_list(cur, li->name, (const char *const *)li->items,
+					       li->nitems, &changed);
 
-		if (!strstr(cur, li->name))
-			continue;
-		next = cond_resolve_list(cur, li->name, (const char *const *)li->items, li->nitems,
-					 &changed);
 		if (!next) {
 			free(cur);
 			*oom = 1;
@@ -286,6 +343,7 @@ static struct cond_node *parse_with_lists(struct rules_ruleset *rs, const char *
 		cur = next;
 		if (changed)
 			li->used = true;
+		from = (size_t)i + 1;
 	}
 	ast = cond_parse(cur, strlen(cur), COND_FALCO_MAX_DEPTH, err);
 	if (!ast && errno == ENOMEM)
@@ -337,12 +395,11 @@ static int resolve_cb(struct cond_node **slot, int in_tr, void *ud)
 
 	if (n->kind != COND_IDENT || in_tr)
 		return 0;
-	for (size_t i = 0; i < col->nmacros; i++) {
-		if (col->macros[i].index < m->visibility &&
-		    strcmp(col->macros[i].name, n->str) == 0 && m->rs->macro_asts[i]) {
-			idx = (ssize_t)i;
-			break;
-		}
+	{
+		struct rules_macro *mc = rules_coll_macro(col, n->str);
+
+		if (mc && mc->index < m->visibility && m->rs->macro_asts[mc - col->macros])
+			idx = mc - col->macros;
 	}
 	if (idx < 0) {
 		mres_fail(m, n, "Undefined macro '%s' used in filter.", n->str);
@@ -358,7 +415,16 @@ static int resolve_cb(struct cond_node **slot, int in_tr, void *ud)
 		mres_fail(m, n, "macro '%s' nested too deeply", n->str);
 		return 0;
 	}
-	m->nodes += count_nodes(m->rs->macro_asts[idx]);
+	{
+		uint64_t c = count_nodes(m->rs->macro_asts[idx]);
+
+		m->nodes += c;
+		m->rs->expanded_nodes += c;
+	}
+	if (m->rs->expanded_nodes > RULES_MAX_TOTAL_NODES) {
+		mres_fail(m, n, "rules too large after macro expansion (at macro '%s')", n->str);
+		return 0;
+	}
 	if (m->nodes > RULES_MAX_EXPANDED_NODES) {
 		mres_fail(m, n, "condition too large after expanding macro '%s'", n->str);
 		return 0;
@@ -819,6 +885,71 @@ static int output_dep_cb(const char *name, size_t len, void *ud)
 		    "usage of deprecated field '%s' has been detected in the rule output", buf);
 }
 
+/* Whether an append_output entry applies to rule r (all given match keys hold). */
+static bool append_matches(const struct rules_append_output *ap, const struct rules_rule *r)
+{
+	if (ap->match_rule && *ap->match_rule && strcmp(ap->match_rule, r->name) != 0)
+		return false;
+	if (ap->match_source && *ap->match_source && strcmp(ap->match_source, r->source) != 0)
+		return false;
+	for (size_t k = 0; k < ap->nmatch_tags; k++) {
+		bool has = false;
+
+		for (size_t j = 0; j < r->ntags && !has; j++)
+			has = strcmp(r->tags[j], ap->match_tags[k]) == 0;
+		if (!has)
+			return false;
+	}
+	return true;
+}
+
+/* Compiles the extra_fields of the matching append_output entries into out. */
+static int build_extra_fields(struct cctx *c, const struct rules_rule *r, struct rules_crule *out)
+{
+	for (size_t i = 0; c->opts && i < c->opts->nappend; i++) {
+		const struct rules_append_output *ap = &c->opts->append[i];
+
+		if (!append_matches(ap, r))
+			continue;
+		for (size_t k = 0; k < ap->nextra_fields; k++) {
+			const struct rules_extra_field *ef = &ap->extra_fields[k];
+			char msg[256], *fmt = NULL, **nn;
+			struct rules_outfmt **nf, *f;
+			size_t off;
+
+			if (!ef->format)
+				continue;
+			if (asprintf(&fmt, "%s%s", ef->name ? "" : "%", ef->format) < 0)
+				return -ENOMEM;
+			f = rules_outfmt_compile(fmt, msg, sizeof(msg), &off);
+			free(fmt);
+			if (!f) {
+				if (errno == ENOMEM)
+					return -ENOMEM;
+				return diag(c, RULES_ERROR, RULES_ERR_COMPILE_OUTPUT,
+					    r->output_pos.pos, "append_output extra field: %s",
+					    msg);
+			}
+			nn = realloc(out->extra_names, (out->nextra + 1) * sizeof(*nn));
+			if (nn)
+				out->extra_names = nn;
+			nf = realloc(out->extra_fmts, (out->nextra + 1) * sizeof(*nf));
+			if (nf)
+				out->extra_fmts = nf;
+			if (!nn || !nf) {
+				rules_outfmt_free(f);
+				return -ENOMEM;
+			}
+			nn[out->nextra] = ef->name ? strdup(ef->name) : NULL;
+			nf[out->nextra] = f;
+			out->nextra++;
+			if (ef->name && !nn[out->nextra - 1])
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Falco's output substitutions: %container.info dropped, append_output added. */
 static char *build_output(struct cctx *c, const struct rules_rule *r)
 {
@@ -833,21 +964,8 @@ static char *build_output(struct cctx *c, const struct rules_rule *r)
 	sb_add(&b, p);
 	for (size_t i = 0; c->opts && i < c->opts->nappend; i++) {
 		const struct rules_append_output *ap = &c->opts->append[i];
-		bool match = true;
 
-		if (ap->match_rule && *ap->match_rule && strcmp(ap->match_rule, r->name) != 0)
-			match = false;
-		if (ap->match_source && *ap->match_source &&
-		    strcmp(ap->match_source, r->source) != 0)
-			match = false;
-		for (size_t k = 0; match && k < ap->nmatch_tags; k++) {
-			bool has = false;
-
-			for (size_t j = 0; j < r->ntags && !has; j++)
-				has = strcmp(r->tags[j], ap->match_tags[k]) == 0;
-			match = has;
-		}
-		if (!match)
+		if (!append_matches(ap, r))
 			continue;
 		if (ap->extra_output && *ap->extra_output) {
 			sb_add(&b, " ");
@@ -1002,6 +1120,8 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 				    "%s", omsg);
 		}
 	}
+	if ((rc = build_extra_fields(c, r, out)) < 0)
+		return rc;
 	{
 		struct owarn o = {c, r};
 
@@ -1023,6 +1143,12 @@ static int compile_rule(struct cctx *c, const struct rules_rule *r, struct rules
 
 static void crule_fini(struct rules_crule *r)
 {
+	for (size_t i = 0; i < r->nextra; i++) {
+		free(r->extra_names[i]);
+		rules_outfmt_free(r->extra_fmts[i]);
+	}
+	free(r->extra_names);
+	free(r->extra_fmts);
 	prog_free(r->prog);
 	rules_outfmt_free(r->fmt);
 	cond_free(r->ast);
@@ -1045,6 +1171,7 @@ void rules_ruleset_free(struct rules_ruleset *rs)
 		free(rs->lists[i].items);
 	}
 	free(rs->lists);
+	free(rs->odd_lists);
 	for (size_t i = 0; i < rs->nmacros; i++)
 		cond_free(rs->macro_asts[i]);
 	free(rs->macro_asts);
@@ -1194,6 +1321,31 @@ struct rules_crule *rules_ruleset_find(struct rules_ruleset *rs, const char *nam
 		if (strcmp(rs->rules[i].rule->name, name) == 0)
 			return &rs->rules[i];
 	return NULL;
+}
+
+int rules_eval(struct rules_ruleset *rs, unsigned type, const struct fld_accessor *acc,
+	       int (*on_match)(const struct rules_crule *r, void *ud), void *ud)
+{
+	int n = 0;
+
+	if (type >= LNR_EVT_MAX)
+		return 0;
+	for (size_t i = 0; i < rs->nby_type[type]; i++) {
+		const struct rules_crule *r = &rs->rules[rs->by_type[type][i]];
+
+		if (prog_eval(r->prog, acc) != 1)
+			continue;
+		n++;
+		if (on_match) {
+			int rc = on_match(r, ud);
+
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				break;
+		}
+	}
+	return n;
 }
 
 struct cond_node *rules_expand(struct rules_ruleset *rs, const char *text, char *msg, size_t msgsz,

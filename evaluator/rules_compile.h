@@ -42,6 +42,11 @@ int rules_evtset_of(const struct cond_node *ast, struct rules_evtset *out);
 	"container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name "                     \
 	"k8s_ns_name=%k8s.ns.name"
 
+struct rules_extra_field {
+	const char *name;
+	const char *format;
+};
+
 /* One Falco `append_output` entry (falco.yaml). Match fields NULL/empty match everything. */
 struct rules_append_output {
 	const char *match_rule; /* exact rule name */
@@ -49,7 +54,14 @@ struct rules_append_output {
 	const char *const *match_tags; /* the rule must have all of them */
 	size_t nmatch_tags;
 	const char *extra_output; /* appended to the output text, or NULL */
-	bool suggested_output;	  /* append RULES_SUGGESTED_OUTPUT */
+	/*
+	 * extra_fields: added to the alert's output_fields only. name NULL: a
+	 * field (format is its name, "evt.hostname"), typed; otherwise a custom
+	 * name whose value is format rendered as text.
+	 */
+	const struct rules_extra_field *extra_fields;
+	size_t nextra_fields;
+	bool suggested_output; /* append RULES_SUGGESTED_OUTPUT */
 };
 
 struct rules_opts {
@@ -64,9 +76,13 @@ struct rules_opts {
 struct rules_crule {
 	const struct rules_rule *rule; /* in the loader's collection (not owned) */
 	struct cond_node *ast;	       /* lists, macros and exceptions expanded (owned) */
-	char *condition;	   /* canonical form of ast: Falco's compiled condition (owned) */
-	char *output;		   /* output format after substitutions (owned) */
-	struct rules_outfmt *fmt;  /* compiled output (owned) */
+	char *condition;	  /* canonical form of ast: Falco's compiled condition (owned) */
+	char *output;		  /* output format after substitutions (owned) */
+	struct rules_outfmt *fmt; /* compiled output (owned) */
+	/* append_output extra_fields for this rule: keys (NULL = typed field) and formats. */
+	char **extra_names;
+	struct rules_outfmt **extra_fmts;
+	size_t nextra;
 	struct rules_evtset types; /* by Falco event name (drives the LOAD_NO_EVTTYPE warning) */
 	struct prog *prog;	   /* the compiled condition (owned) */
 	struct evtset lnr_types;   /* Lanner event types the rule can match (the index) */
@@ -80,7 +96,10 @@ struct rules_ruleset {
 	/* Compiled lists (one level of list-in-list inlined, items quoted) and macro ASTs. */
 	struct rules_list *lists;
 	size_t nlists;
+	uint32_t *odd_lists; /* lists whose names hold a blank or delimiter (found by search) */
+	size_t nodd_lists;
 	struct cond_node **macro_asts; /* parallel to loader->coll.macros */
+	uint64_t expanded_nodes;       /* AST nodes cloned by macro expansion (bounded) */
 	size_t nmacros;
 	/* Per Lanner event type: indexes into rules[] of enabled rules that can match it. */
 	uint32_t *by_type[LNR_EVT_MAX];
@@ -97,6 +116,17 @@ struct rules_ruleset *rules_compile(struct rules_loader *l, const struct rules_o
 void rules_ruleset_free(struct rules_ruleset *rs);
 
 struct rules_crule *rules_ruleset_find(struct rules_ruleset *rs, const char *name);
+
+/*
+ * Evaluates the current event (of Lanner type `type`, read through acc)
+ * against the enabled rules indexed for that type, in definition order, and
+ * calls on_match for each rule that matches (on_match returning non-zero
+ * stops). Returns the number of matches, or a negative errno from on_match.
+ * Evaluation errors of one rule (libsinsp would throw) count as no match.
+ * One thread per ruleset at a time (programs own their scratch memory).
+ */
+int rules_eval(struct rules_ruleset *rs, unsigned type, const struct fld_accessor *acc,
+	       int (*on_match)(const struct rules_crule *r, void *ud), void *ud);
 
 /*
  * Expands an ad-hoc condition against the ruleset's lists and macros (all

@@ -13,6 +13,11 @@ int rules_diag_add(struct rules_diags *d, enum rules_sev sev, enum rules_code co
 	va_list ap;
 	int n;
 
+	if (sev == RULES_WARNING && d->nwarnings >= RULES_MAX_WARNINGS) {
+		d->nwarnings++;
+		d->suppressed++;
+		return 0;
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct rules_diag *v = realloc(d->v, cap * sizeof(*v));
@@ -133,8 +138,12 @@ void rules_diag_print(FILE *out, const struct rules_diag *dg, rules_line_fn line
 	const char *line = NULL;
 	size_t len = 0;
 
-	fprintf(out, "%s:%u:%u: %s: ", dg->pos.file ? dg->pos.file : "<input>", dg->pos.line,
-		dg->pos.col, dg->sev == RULES_ERROR ? "error" : "warning");
+	if (dg->pos.line)
+		fprintf(out, "%s:%u:%u: %s: ", dg->pos.file ? dg->pos.file : "<input>",
+			dg->pos.line, dg->pos.col, dg->sev == RULES_ERROR ? "error" : "warning");
+	else /* a whole file (unreadable, too large) */
+		fprintf(out, "%s: %s: ", dg->pos.file ? dg->pos.file : "<input>",
+			dg->sev == RULES_ERROR ? "error" : "warning");
 	print_clean(out, dg->msg, strlen(dg->msg));
 	if (dg->item)
 		fprintf(out, " (%s)", dg->item);
@@ -226,7 +235,8 @@ void rules_json_str(FILE *out, const char *s, size_t len)
 		}
 		n = utf8_len(p + i, len - i);
 		if (n == 0) {
-			fprintf(out, "\\u%04x", c);
+			/* invalid UTF-8: U+FFFD, as Falco's JSON does */
+			fputs("\\ufffd", out);
 			i++;
 			continue;
 		}

@@ -51,11 +51,18 @@ struct rules_diag {
 	char *item; /* owned, may be NULL: "rule 'x'", "macro 'y'", ... */
 };
 
-/* A growing list of diagnostics plus the source text of each file, for snippets. */
+/*
+ * Warnings kept at most (a hostile file could raise one per item): the rest
+ * are only counted in `suppressed`, so memory and printing stay bounded.
+ */
+#define RULES_MAX_WARNINGS 1000u
+
+/* A growing list of diagnostics. */
 struct rules_diags {
 	struct rules_diag *v;
 	size_t n, cap;
-	size_t nerrors, nwarnings;
+	size_t nerrors, nwarnings; /* nwarnings counts suppressed ones too */
+	size_t suppressed;	   /* warnings not kept (over RULES_MAX_WARNINGS) */
 };
 
 /* Appends a diagnostic (message printf-style). Returns 0 or -ENOMEM. */
@@ -78,7 +85,7 @@ typedef const char *(*rules_line_fn)(void *ctx, const char *file, uint32_t line,
  */
 void rules_diag_print(FILE *out, const struct rules_diag *dg, rules_line_fn line_fn, void *ctx);
 
-/* Writes s as a JSON string (quoted, escaped; invalid UTF-8 bytes as \u00XX). */
+/* Writes s as a JSON string (quoted, escaped; invalid UTF-8 bytes as \ufffd). */
 void rules_json_str(FILE *out, const char *s, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rules_schema.h"
 #include "rules_yaml.h"
 
 /* Messages Falco prints (rule_loading_messages.h): tests match them as substrings. */
@@ -366,28 +367,97 @@ static void textpos_of(struct rd *r, const struct rules_ynode *n, struct rules_t
 		_rc;                                                                               \
 	})
 
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Position of name in an array of n entries whose names are at name_of(i), or -1. */
+#define INDEX_FIND(ix, arr, name)                                                                  \
+	({                                                                                         \
+		ssize_t _r = -1;                                                                   \
+		if ((ix)->cap) {                                                                   \
+			size_t _m = (ix)->cap - 1, _i = name_hash(name) & _m;                      \
+			while ((ix)->slots[_i]) {                                                  \
+				if (strcmp((arr)[(ix)->slots[_i] - 1].name, (name)) == 0) {        \
+					_r = (ssize_t)(ix)->slots[_i] - 1;                         \
+					break;                                                     \
+				}                                                                  \
+				_i = (_i + 1) & _m;                                                \
+			}                                                                          \
+		}                                                                                  \
+		_r;                                                                                \
+	})
+
+static void index_put(struct rules_name_index *ix, uint64_t h, uint32_t pos)
+{
+	size_t m = ix->cap - 1, i = h & m;
+
+	while (ix->slots[i])
+		i = (i + 1) & m;
+	ix->slots[i] = pos + 1;
+	ix->n++;
+}
+
+/* Adds entry pos (named name) to the index; names[] gives the names of all entries. */
+static int index_add(struct rules_name_index *ix, const char *name, uint32_t pos,
+		     const char *(*name_at)(const void *arr, uint32_t i), const void *arr)
+{
+	if ((ix->n + 1) * 2 > ix->cap) {
+		size_t cap = ix->cap ? ix->cap * 2 : 64;
+		struct rules_name_index nx = {calloc(cap, sizeof(uint32_t)), cap, 0};
+
+		if (!nx.slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < ix->cap; i++)
+			if (ix->slots[i])
+				index_put(&nx, name_hash(name_at(arr, ix->slots[i] - 1)),
+					  ix->slots[i] - 1);
+		free(ix->slots);
+		*ix = nx;
+	}
+	index_put(ix, name_hash(name), pos);
+	return 0;
+}
+
+static const char *list_name_at(const void *arr, uint32_t i)
+{
+	return ((const struct rules_list *)arr)[i].name;
+}
+
+static const char *macro_name_at(const void *arr, uint32_t i)
+{
+	return ((const struct rules_macro *)arr)[i].name;
+}
+
+static const char *rule_name_at(const void *arr, uint32_t i)
+{
+	return ((const struct rules_rule *)arr)[i].name;
+}
+
 struct rules_list *rules_coll_list(struct rules_coll *c, const char *name)
 {
-	for (size_t i = 0; i < c->nlists; i++)
-		if (strcmp(c->lists[i].name, name) == 0)
-			return &c->lists[i];
-	return NULL;
+	ssize_t i = INDEX_FIND(&c->list_idx, c->lists, name);
+
+	return i < 0 ? NULL : &c->lists[i];
 }
 
 struct rules_macro *rules_coll_macro(struct rules_coll *c, const char *name)
 {
-	for (size_t i = 0; i < c->nmacros; i++)
-		if (strcmp(c->macros[i].name, name) == 0)
-			return &c->macros[i];
-	return NULL;
+	ssize_t i = INDEX_FIND(&c->macro_idx, c->macros, name);
+
+	return i < 0 ? NULL : &c->macros[i];
 }
 
 struct rules_rule *rules_coll_rule(struct rules_coll *c, const char *name)
 {
-	for (size_t i = 0; i < c->nrules; i++)
-		if (strcmp(c->rules[i].name, name) == 0)
-			return &c->rules[i];
-	return NULL;
+	ssize_t i = INDEX_FIND(&c->rule_idx, c->rules, name);
+
+	return i < 0 ? NULL : &c->rules[i];
 }
 
 static void list_fini(struct rules_list *x)
@@ -455,6 +525,9 @@ static void coll_fini(struct rules_coll *c)
 	free(c->lists);
 	free(c->macros);
 	free(c->rules);
+	free(c->list_idx.slots);
+	free(c->macro_idx.slots);
+	free(c->rule_idx.slots);
 	free(c->plugins);
 	memset(c, 0, sizeof(*c));
 }
@@ -921,6 +994,11 @@ static int read_list(struct rd *r, const struct rules_ynode *item)
 			rc = -ENOMEM;
 			goto out;
 		}
+		if ((rc = index_add(&c->list_idx, x->name, (uint32_t)c->nlists, list_name_at,
+				    c->lists)) < 0) {
+			free(x->name);
+			goto out;
+		}
 		c->nlists++;
 		x->items = items;
 		x->nitems = nitems;
@@ -1002,6 +1080,12 @@ static int read_macro(struct rd *r, const struct rules_ynode *item)
 			free(x->name);
 			free(x->cond);
 			rc = -ENOMEM;
+			goto out;
+		}
+		if ((rc = index_add(&c->macro_idx, x->name, (uint32_t)c->nmacros, macro_name_at,
+				    c->macros)) < 0) {
+			free(x->name);
+			free(x->cond);
 			goto out;
 		}
 		c->nmacros++;
@@ -1405,7 +1489,13 @@ static int read_rule_define(struct rd *r, const struct rules_ynode *item, const 
 		goto fail;
 	}
 	v.index = v.visibility = c->cur_index++;
-	c->rules[c->nrules++] = v;
+	c->rules[c->nrules] = v;
+	if ((rc = index_add(&c->rule_idx, v.name, (uint32_t)c->nrules, rule_name_at, c->rules)) <
+	    0) {
+		memset(&c->rules[c->nrules], 0, sizeof(v));
+		goto fail;
+	}
+	c->nrules++;
 	return 0;
 fail:
 	rule_fini(&v);
@@ -1523,6 +1613,9 @@ static struct rules_file *add_file(struct rules_loader *l, const char *name, con
 		memcpy(f->buf, buf, len);
 	f->buf[len] = '\0';
 	f->len = len;
+	snprintf(f->schema, sizeof(f->schema), "none");
+	f->cache_line = 0;
+	f->cache_off = 0;
 	l->nfiles++;
 	return f;
 }
@@ -1563,6 +1656,16 @@ int rules_loader_load_buf(struct rules_loader *l, const char *name, const char *
 		rc = rules_diag_add(&l->diags, RULES_ERROR, RULES_ERR_YAML_PARSE, p, NULL, "%s",
 				    yerr.msg);
 		return rc < 0 ? rc : -EINVAL;
+	}
+	snprintf(f->schema, sizeof(f->schema), "ok");
+	for (size_t d = 0; d < rules_yaml_ndocs(t); d++) {
+		char msg[128];
+
+		/* Falco reports the first document that fails. */
+		if (rules_schema_check(rules_yaml_doc(t, d), msg, sizeof(msg))) {
+			snprintf(f->schema, sizeof(f->schema), "%s", msg);
+			break;
+		}
 	}
 	for (size_t d = 0; d < rules_yaml_ndocs(t) && rc == 0; d++) {
 		const struct rules_ynode *doc = rules_yaml_doc(t, d);
@@ -1645,20 +1748,24 @@ fail : {
 
 const char *rules_loader_line(void *loader, const char *file, uint32_t line, size_t *len)
 {
-	const struct rules_loader *l = loader;
+	struct rules_loader *l = loader;
 
 	for (size_t i = l->nfiles; i-- > 0;) {
-		const struct rules_file *f = &l->files[i];
-		const char *p, *e;
+		struct rules_file *f = &l->files[i];
+		const char *p, *e, *nl;
 		uint32_t n = 1;
 
 		if (f->name != file && (!file || strcmp(f->name, file) != 0))
 			continue;
 		p = f->buf;
 		e = f->buf + f->len;
+		if (f->cache_line && f->cache_line <= line) {
+			/* resume from the last lookup: O(file) for all snippets of a file */
+			p = f->buf + f->cache_off;
+			n = f->cache_line;
+		}
 		while (n < line && p < e) {
-			const char *nl = memchr(p, '\n', (size_t)(e - p));
-
+			nl = memchr(p, '\n', (size_t)(e - p));
 			if (!nl)
 				return NULL;
 			p = nl + 1;
@@ -1666,13 +1773,12 @@ const char *rules_loader_line(void *loader, const char *file, uint32_t line, siz
 		}
 		if (n != line || p > e)
 			return NULL;
-		{
-			const char *nl = memchr(p, '\n', (size_t)(e - p));
-
-			*len = (size_t)((nl ? nl : e) - p);
-			if (*len && p[*len - 1] == '\r')
-				(*len)--;
-		}
+		f->cache_line = line;
+		f->cache_off = (size_t)(p - f->buf);
+		nl = memchr(p, '\n', (size_t)(e - p));
+		*len = (size_t)((nl ? nl : e) - p);
+		if (*len && p[*len - 1] == '\r')
+			(*len)--;
 		return p;
 	}
 	return NULL;

@@ -109,8 +109,17 @@ struct rules_plugin_req {
 	struct rules_pos pos;
 };
 
+/* Open-addressing index name -> position (+1) in one of the collection's arrays. */
+struct rules_name_index {
+	uint32_t *slots;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
 /* Everything read from the rules files, in Falco's collector shape. */
 struct rules_coll {
+	/* Name indexes of lists, macros and rules: lookups stay O(1) on huge files. */
+	struct rules_name_index list_idx, macro_idx, rule_idx;
 	struct rules_list *lists;
 	size_t nlists, caplists;
 	struct rules_macro *macros;
@@ -128,6 +137,11 @@ struct rules_file {
 	char *name;
 	char *buf;
 	size_t len;
+	/* Last line looked up (1-based) and its offset: snippets come mostly in line order. */
+	uint32_t cache_line;
+	size_t cache_off;
+	/* Falco's schema_validation(): "none" (not parsed), "ok" or "failed for ...". */
+	char schema[160];
 };
 
 /* The loader: files read so far, what they defined, and the diagnostics. */

@@ -529,6 +529,18 @@ int rules_alert_fill(struct alert *a, const struct rules_crule *r, const struct 
 		rc = rules_outfmt_render(fmt, acc, &text, a);
 	if (rc == 0)
 		rc = alert_set_output(a, text.data ? text.data : "");
+	/* append_output extra_fields: in output_fields only, not in the text. */
+	for (size_t i = 0; rc == 0 && i < r->nextra; i++) {
+		alert_buf_reset(&text);
+		if (r->extra_names[i]) {
+			rc = rules_outfmt_render(r->extra_fmts[i], acc, &text, NULL);
+			if (rc == 0)
+				rc = alert_add_string(a, r->extra_names[i],
+						      text.data ? text.data : "");
+		} else {
+			rc = rules_outfmt_render(r->extra_fmts[i], acc, &text, a);
+		}
+	}
 	alert_buf_fini(&text);
 	return rc;
 }

@@ -15,11 +15,14 @@ struct rx_insn {
 	uint32_t x, y; /* SPLIT: x preferred, y; JMP: x; CLASS: x = class index. */
 };
 
+struct rx_dfa;
+
 struct rx {
 	struct rx_insn *code;
 	uint32_t n;
 	uint32_t (*classes)[8]; /* 256-bit sets. */
 	uint32_t nclasses;
+	struct rx_dfa *dfa; /* Lazily built DFA cache (see rx_full_match). */
 };
 
 /* ---- parse tree ---- */
@@ -631,10 +634,13 @@ struct rx *rx_compile(const char *pat, size_t len, char *msg, size_t msgsz)
 	return rx;
 }
 
+static void dfa_free(struct rx_dfa *d);
+
 void rx_free(struct rx *rx)
 {
 	if (!rx)
 		return;
+	dfa_free(rx->dfa);
 	free(rx->code);
 	free(rx->classes);
 	free(rx);
@@ -689,7 +695,7 @@ static void addthread(const struct rx *rx, struct tlist *t, uint32_t pc, size_t 
 	}
 }
 
-int rx_full_match(const struct rx *rx, const char *text, size_t len)
+int rx_full_match_nfa(const struct rx *rx, const char *text, size_t len)
 {
 	uint32_t n = rx->n;
 	uint32_t bufs[6 * 256 + 2];
@@ -746,4 +752,204 @@ int rx_full_match(const struct rx *rx, const char *text, size_t len)
 	if (mem != bufs)
 		free(mem);
 	return matched;
+}
+
+/*
+ * Lazy DFA: each state is the set of NFA program counters the Pike VM would
+ * hold between two bytes (closure computed with ^ and $ false), built on
+ * first use and cached with its 256 transitions, so a warm regex costs one
+ * table lookup per byte. ^ is honoured by the start state, $ by the accept
+ * test at the end. When a pattern needs more than RX_DFA_MAX_STATES states
+ * the cache is dropped and the Pike VM runs instead (same answers, O(n*m)).
+ */
+#define RX_DFA_MAX_STATES 128
+#define RX_DEAD (-2)
+#define RX_UNKNOWN (-1)
+
+struct rx_dstate {
+	uint32_t *pcs;
+	uint32_t npcs;
+	int8_t accept; /* At end of text: -1 unknown, 0, 1. */
+};
+
+struct rx_dfa {
+	struct rx_dstate *st[RX_DFA_MAX_STATES]; /* Allocated as states appear. */
+	int32_t (*next)[256]; /* Transitions, one row per state (one load per byte). */
+	uint32_t cap;	      /* Rows allocated in next. */
+	uint32_t nst;
+	int32_t start;
+	int disabled;
+	/* Scratch for closures: two thread lists and a stack (program size). */
+	uint32_t *mem;
+};
+
+static void dfa_free(struct rx_dfa *d)
+{
+	if (!d)
+		return;
+	for (uint32_t i = 0; i < d->nst; i++) {
+		free(d->st[i]->pcs);
+		free(d->st[i]);
+	}
+	free(d->next);
+	free(d->mem);
+	free(d);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Intern the thread list t as a state; returns its index, or -1 when full/OOM. */
+static int32_t dfa_intern(struct rx_dfa *d, struct tlist *t)
+{
+	struct rx_dstate *st;
+
+	qsort(t->dense, t->n, sizeof(uint32_t), cmp_u32);
+	for (uint32_t i = 0; i < d->nst; i++)
+		if (d->st[i]->npcs == t->n &&
+		    memcmp(d->st[i]->pcs, t->dense, t->n * sizeof(uint32_t)) == 0)
+			return (int32_t)i;
+	if (d->nst == RX_DFA_MAX_STATES)
+		return -1;
+	if (d->nst == d->cap) {
+		uint32_t ncap = d->cap ? d->cap * 2 : 8;
+		int32_t(*nn)[256] = realloc(d->next, ncap * sizeof(*nn));
+
+		if (!nn)
+			return -1;
+		d->next = nn;
+		d->cap = ncap;
+	}
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -1;
+	st->pcs = malloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	if (!st->pcs) {
+		free(st);
+		return -1;
+	}
+	d->st[d->nst] = st;
+	memcpy(st->pcs, t->dense, t->n * sizeof(uint32_t));
+	st->npcs = t->n;
+	st->accept = -1;
+	for (int c = 0; c < 256; c++)
+		d->next[d->nst][c] = RX_UNKNOWN;
+	return (int32_t)d->nst++;
+}
+
+static struct rx_dfa *dfa_get(struct rx *rx)
+{
+	struct rx_dfa *d = rx->dfa;
+	struct tlist t;
+
+	if (d)
+		return d->disabled ? NULL : d;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	rx->dfa = d;
+	d->mem = malloc(sizeof(uint32_t) * (4 * (size_t)rx->n + 2));
+	if (!d->mem) {
+		d->disabled = 1;
+		return NULL;
+	}
+	t.dense = d->mem;
+	t.sparse = d->mem + rx->n;
+	t.n = 0;
+	/* Start: position 0 of a non-empty text (^ true, $ false). */
+	addthread(rx, &t, 0, 0, 1, d->mem + 2 * (size_t)rx->n);
+	d->start = dfa_intern(d, &t);
+	if (d->start < 0) {
+		d->disabled = 1;
+		return NULL;
+	}
+	return d;
+}
+
+static int32_t dfa_step(struct rx *rx, struct rx_dfa *d, int32_t s, unsigned char c)
+{
+	const struct rx_dstate *st = d->st[s];
+	struct tlist t;
+	int32_t r;
+
+	t.dense = d->mem;
+	t.sparse = d->mem + rx->n;
+	t.n = 0;
+	for (uint32_t k = 0; k < st->npcs; k++) {
+		const struct rx_insn *in = &rx->code[st->pcs[k]];
+
+		if ((in->op == RX_BYTE && in->byte == c) ||
+		    (in->op == RX_CLASS && (rx->classes[in->x][c >> 5] & (1u << (c & 31)))))
+			/* A middle position: pos 1 of a 2-byte text (^ and $ false). */
+			addthread(rx, &t, st->pcs[k] + 1, 1, 2, d->mem + 2 * (size_t)rx->n);
+	}
+	if (t.n == 0)
+		r = RX_DEAD;
+	else if ((r = dfa_intern(d, &t)) < 0)
+		return -1;
+	d->next[s][c] = r;
+	return r;
+}
+
+static int dfa_accept(struct rx *rx, struct rx_dfa *d, int32_t s)
+{
+	struct rx_dstate *st = d->st[s];
+	struct tlist t;
+
+	if (st->accept >= 0)
+		return st->accept;
+	t.dense = d->mem;
+	t.sparse = d->mem + rx->n;
+	t.n = 0;
+	st->accept = 0;
+	for (uint32_t k = 0; k < st->npcs && !st->accept; k++) {
+		uint32_t pc = st->pcs[k];
+
+		if (rx->code[pc].op == RX_MATCH)
+			st->accept = 1;
+		else if (rx->code[pc].op == RX_EOL)
+			/* End of a non-empty text: $ true, ^ false. */
+			addthread(rx, &t, pc + 1, 1, 1, d->mem + 2 * (size_t)rx->n);
+	}
+	for (uint32_t k = 0; k < t.n && !st->accept; k++)
+		if (rx->code[t.dense[k]].op == RX_MATCH)
+			st->accept = 1;
+	return st->accept;
+}
+
+int rx_full_match(const struct rx *crx, const char *text, size_t len)
+{
+	/* The DFA cache is mutable state inside a compiled regex: one thread at a time. */
+	struct rx *rx = (struct rx *)crx;
+	struct rx_dfa *d = len ? dfa_get(rx) : NULL;
+	int32_t s;
+
+	if (!d)
+		return rx_full_match_nfa(rx, text, len);
+	s = d->start;
+	for (size_t i = 0; i < len; i++) {
+		int32_t nx = d->next[s][(unsigned char)text[i]];
+
+		if (nx == RX_UNKNOWN) {
+			nx = dfa_step(rx, d, s, (unsigned char)text[i]);
+			if (nx == -1) {
+				/* Too many states: drop the cache for good, use the Pike VM. */
+				for (uint32_t k = 0; k < d->nst; k++) {
+					free(d->st[k]->pcs);
+					free(d->st[k]);
+				}
+				d->nst = 0;
+				d->disabled = 1;
+				return rx_full_match_nfa(rx, text, len);
+			}
+		}
+		if (nx == RX_DEAD)
+			return 0;
+		s = nx;
+	}
+	return dfa_accept(rx, d, s);
 }

@@ -19,8 +19,15 @@ struct rx;
 
 /* Compile pattern; NULL with msg set (errno EINVAL/ENOMEM) on error. */
 struct rx *rx_compile(const char *pat, size_t len, char *msg, size_t msgsz);
-/* 1 if the whole text matches (anchored at both ends, like RE2::FullMatch), else 0. */
+/*
+ * 1 if the whole text matches (anchored at both ends, like RE2::FullMatch),
+ * else 0. Runs a lazily built DFA (cached inside rx: one thread at a time per
+ * compiled regex), falling back to the Pike VM when the DFA would exceed its
+ * state budget.
+ */
 int rx_full_match(const struct rx *rx, const char *text, size_t len);
+/* The Pike VM alone (the reference the DFA is tested against). */
+int rx_full_match_nfa(const struct rx *rx, const char *text, size_t len);
 void rx_free(struct rx *rx);
 
 #endif

@@ -16,14 +16,26 @@ int cmd_list_rules(int argc, char **argv);
 int cmd_describe_rule(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
 
-/* Rules files given with -r (or positionally), in order. */
+/*
+ * Rules files given with -r (or positionally), in order, and an optional
+ * configuration (-c falco.yaml, -o key=value): its rules_files (when no file
+ * is given), priority, rules: selection and append_output apply as at start.
+ */
 struct cli_rules {
 	const char **files;
 	size_t n;
+	const char *config;
+	const char **overrides;
+	size_t noverrides;
 };
 
 int cli_rules_add(struct cli_rules *r, const char *file);
 void cli_rules_fini(struct cli_rules *r);
+/*
+ * Consumes -c FILE / --config FILE / -o SPEC at argv[*i] (advancing *i).
+ * Returns 1 when consumed, 0 when argv[*i] is something else, -1 on ENOMEM.
+ */
+int cli_parse_config_opt(struct cli_rules *r, int argc, char **argv, int *i);
 
 /*
  * Loads and compiles the files like a real start (in order, stopping at the

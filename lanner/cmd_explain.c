@@ -118,6 +118,8 @@ int cmd_explain(int argc, char **argv)
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
 			if (cli_rules_add(&files, argv[++i]) < 0)
 				goto out;
+		} else if (cli_parse_config_opt(&files, argc, argv, &i) != 0) {
+			continue;
 		} else if (strcmp(argv[i], "--parse-only") == 0) {
 			e.parse_only = true;
 		} else if (strcmp(argv[i], "--stdin") == 0) {
@@ -138,7 +140,7 @@ int cmd_explain(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (files.n || !e.parse_only) {
+	if (files.n || files.config || !e.parse_only) {
 		e.rs = cli_load(&files, &l);
 		if (!e.rs) {
 			if (l)

@@ -8,6 +8,12 @@
 static int parse(int argc, char **argv, struct cli_rules *files, const char **name, bool want_name)
 {
 	for (int i = 1; i < argc; i++) {
+		int c = cli_parse_config_opt(files, argc, argv, &i);
+
+		if (c < 0)
+			return -1;
+		if (c > 0)
+			continue;
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
 			if (cli_rules_add(files, argv[++i]) < 0)
 				return -1;
@@ -28,7 +34,7 @@ int cmd_list_rules(int argc, char **argv)
 	const char *unused = NULL;
 	int status = 1;
 
-	if (parse(argc, argv, &files, &unused, false) < 0 || files.n == 0) {
+	if (parse(argc, argv, &files, &unused, false) < 0 || (files.n == 0 && !files.config)) {
 		fprintf(stderr, "usage: lanner list-rules [-r] RULES...\n");
 		cli_rules_fini(&files);
 		return 2;
@@ -86,7 +92,8 @@ int cmd_describe_rule(int argc, char **argv)
 	const struct rules_rule *r;
 	int status = 1;
 
-	if (parse(argc, argv, &files, &name, true) < 0 || !name || files.n == 0) {
+	if (parse(argc, argv, &files, &name, true) < 0 || !name ||
+	    (files.n == 0 && !files.config)) {
 		fprintf(stderr, "usage: lanner describe-rule -r RULES... NAME\n");
 		cli_rules_fini(&files);
 		return 2;

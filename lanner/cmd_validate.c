@@ -28,14 +28,21 @@ static void json_diag(FILE *out, struct rules_loader *l, const struct rules_diag
 	fputc('}', out);
 }
 
-static void print_json(FILE *out, struct rules_loader *l, const struct cli_rules *files, bool ok)
+static void print_json(FILE *out, struct rules_loader *l, bool ok)
 {
 	fprintf(out, "{\"successful\":%s,\"engine_version\":\"%s\",\"files\":[",
 		ok ? "true" : "false", RULES_ENGINE_VERSION);
-	for (size_t i = 0; i < files->n; i++) {
+	for (size_t i = 0; i < l->nfiles; i++) {
 		if (i)
 			fputc(',', out);
-		rules_json_str(out, files->files[i], strlen(files->files[i]));
+		rules_json_str(out, l->files[i].name, strlen(l->files[i].name));
+	}
+	/* Falco's schema_validation() per file: "ok", "failed for ...", "none" */
+	fputs("],\"schema_validation\":[", out);
+	for (size_t i = 0; i < l->nfiles; i++) {
+		if (i)
+			fputc(',', out);
+		rules_json_str(out, l->files[i].schema, strlen(l->files[i].schema));
 	}
 	for (int sev = RULES_ERROR; sev >= RULES_WARNING; sev--) {
 		bool first = true;
@@ -75,6 +82,8 @@ int cmd_validate(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--format=json") == 0) {
 			json = true;
+		} else if (cli_parse_config_opt(&files, argc, argv, &i) != 0) {
+			continue;
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "-r") == 0) {
 			continue; /* `lanner -V a -V b`, Falco style */
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -86,8 +95,9 @@ int cmd_validate(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (files.n == 0) {
-		fprintf(stderr, "usage: lanner validate [--format text|json] FILE...\n");
+	if (files.n == 0 && !files.config) {
+		fprintf(stderr, "usage: lanner validate [--format text|json] [-c CONFIG [-o "
+				"K=V]...] FILE...\n");
 		return 2;
 	}
 	rs = cli_load(&files, &l);
@@ -98,11 +108,13 @@ int cmd_validate(int argc, char **argv)
 	}
 	ok = rs != NULL && l->diags.nerrors == 0;
 	if (json) {
-		print_json(stdout, l, &files, ok);
+		print_json(stdout, l, ok);
 	} else {
 		cli_print_diags(stdout, l, true);
 		for (size_t i = 0; i < files.n; i++)
 			printf("%s%s", i ? ", " : "", files.files[i]);
+		if (files.n == 0)
+			printf("rules_files of %s", files.config);
 		if (ok)
 			printf(": Ok (%zu rules, %zu warnings)\n", rs->nrules, l->diags.nwarnings);
 		else

@@ -62,6 +62,11 @@ static int w_user(void *ctx, const struct scap_user_seed *u)
 	return scap_writer_user(((struct dump *)ctx)->w, u);
 }
 
+static int w_iface(void *ctx, const struct scap_iface_seed *i)
+{
+	return scap_writer_iface(((struct dump *)ctx)->w, i);
+}
+
 static int on_thread(void *ctx, const struct scap_thread_seed *t)
 {
 	printf("thread tid=%" PRId64 " pid=%" PRId64 " ptid=%" PRId64 " comm=%s exe=%s uid=%u"
@@ -74,6 +79,19 @@ static int on_fd(void *ctx, const struct scap_fd_seed *f)
 {
 	printf("fd tid=%" PRId64 " fd=%" PRId64 " type=%u name=%s\n", f->tid, f->fd, f->type,
 	       f->name);
+	return 0;
+}
+
+static int on_iface(void *ctx, const struct scap_iface_seed *i)
+{
+	char a[64] = "";
+
+	if (i->type == 1 || i->type == 3)
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", i->addr[0], i->addr[1], i->addr[2],
+			 i->addr[3]);
+	else
+		snprintf(a, sizeof(a), "ipv6");
+	printf("iface name=%s type=%u addr=%s\n", i->name, i->type, a);
 	return 0;
 }
 
@@ -141,6 +159,7 @@ int main(int argc, char **argv)
 			cbs.thread = on_thread;
 			cbs.fd = on_fd;
 			cbs.user = on_user;
+			cbs.iface = on_iface;
 		}
 	} else {
 		cbs.event = on_event;
@@ -157,6 +176,7 @@ int main(int argc, char **argv)
 		cbs.thread = w_thread;
 		cbs.fd = w_fd;
 		cbs.user = w_user;
+		cbs.iface = w_iface;
 	}
 	if (quiet && !freopen("/dev/null", "w", stdout))
 		return 1;

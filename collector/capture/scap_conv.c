@@ -8,11 +8,15 @@
 #include "event.h"
 
 #define TMAP_BUCKETS 4096u
+#define CK_ENTER_ONLY 0x1u /* an enter event without exit (procexit, container, ...) */
+#define CK_DROP 0x2u	   /* drop meta events: converted at enter, exit ignored */
 /* Bound on remembered tid -> pid entries; the map is cleared beyond it. */
 #define PIDMAP_MAX (1u << 20)
 
 /* A stored enter event: its parameters copied, so the file buffer can move on. */
 struct pending {
+	int live;   /* holds an enter waiting for its exit (the buffers are reused) */
+	size_t cap; /* bytes at data */
 	uint16_t code;
 	uint32_t nparams;
 	uint32_t plen[SCAP_MAX_PARAMS];
@@ -37,8 +41,15 @@ struct scap_conv {
 	void *ctx;
 	struct scap_reader_stats *st;
 	struct tmap pids, pend;
-	uint8_t *rec; /* record being built (LNR_EVT_MAX_LEN bytes) */
-	char *tmp;    /* NUL-terminated copy of a string parameter */
+	size_t pend_bytes; /* bytes held by pending copies (their buffers' capacity) */
+	uint8_t *rec;	   /* record being built (LNR_EVT_MAX_LEN bytes) */
+	/* Per scap code, computed on first use (names compared once, not per event). */
+	uint8_t known[SCAP_EV_CODES];
+	int16_t ltype[SCAP_EV_CODES]; /* Lanner type, -1: none */
+	uint8_t kind[SCAP_EV_CODES];  /* CK_* */
+	/* Index of Lanner parameter i among the code's parameters, -1: not there. */
+	int8_t pmap[SCAP_EV_CODES][LNR_EVT_MAX_PARAMS];
+	char *tmp; /* NUL-terminated copy of a string parameter */
 	size_t tmpcap;
 };
 
@@ -75,16 +86,21 @@ static void pending_free(struct pending *p)
 	}
 }
 
-/* Free the pending-map nodes that hold no enter event any more. */
-static void tmap_sweep_empty(struct tmap *m)
+/* Free the pending-map nodes that hold no enter event any more; returns the
+ * bytes of pending buffers freed. */
+static size_t tmap_sweep_empty(struct tmap *m)
 {
+	size_t freed = 0;
+
 	for (size_t i = 0; i < TMAP_BUCKETS; i++) {
 		struct tnode **pp = &m->b[i];
 
 		while (*pp) {
 			struct tnode *n = *pp;
 
-			if (!n->pend) {
+			if (!n->pend || !n->pend->live) {
+				freed += n->pend ? n->pend->cap : 0;
+				pending_free(n->pend);
 				*pp = n->next;
 				free(n);
 				m->n--;
@@ -93,6 +109,7 @@ static void tmap_sweep_empty(struct tmap *m)
 			}
 		}
 	}
+	return freed;
 }
 
 static void tmap_clear(struct tmap *m)
@@ -307,14 +324,14 @@ static int build(struct scap_conv *c, int t, const struct scap_raw_evt *e,
 		return -EINVAL;
 	for (unsigned i = 0; i < info->nparams; i++) {
 		const struct lnr_param_info *pi = &info->params[i];
-		int j = def_find(def, e->nparams, pi->name);
+		int j = c->pmap[e->code][i];
 
-		if (j >= 0) {
+		if (j >= 0 && (uint32_t)j < e->nparams) {
 			put_value(c, &b, pi->type, def->params[j].type, e->pval[j], e->plen[j]);
 			continue;
 		}
-		j = pdef ? def_find(pdef, p->nparams, pi->name) : -1;
-		if (j >= 0) {
+		j = pdef ? c->pmap[p->code][i] : -1;
+		if (j >= 0 && (uint32_t)j < p->nparams) {
 			put_value(c, &b, pi->type, pdef->params[j].type, p->data + p->poff[j],
 				  p->plen[j]);
 			continue;
@@ -360,26 +377,47 @@ static int enter_only(uint16_t code, const struct scap_ev_def *def)
 	return !x || (x->flags & SCAP_EVF_UNUSED) || strcmp(x->name, def->name) != 0;
 }
 
+/* Fill the per-code cache for code (its Lanner type, kind, parameter map). */
+static void code_info(struct scap_conv *c, uint16_t code, const struct scap_ev_def *def)
+{
+	int t = scap_lnr_type_by_name(def->name);
+	const struct lnr_evt_info *info = t >= 0 ? lnr_evt_info((uint16_t)t) : NULL;
+
+	c->ltype[code] = (int16_t)(info ? t : -1);
+	c->kind[code] = (uint8_t)((enter_only(code, def) ? CK_ENTER_ONLY : 0) |
+				  (strcmp(def->name, "drop") == 0 ? CK_DROP : 0));
+	for (unsigned i = 0; i < LNR_EVT_MAX_PARAMS; i++)
+		c->pmap[code][i] =
+			(int8_t)(info && i < info->nparams
+					 ? def_find(def, def->nparams, info->params[i].name)
+					 : -1);
+	c->known[code] = 1;
+}
+
 static void drop_pending(struct scap_conv *c, struct tnode *n)
 {
-	if (n && n->pend) {
-		pending_free(n->pend);
-		n->pend = NULL;
+	if (n && n->pend && n->pend->live) {
+		n->pend->live = 0;
 		c->st->enter_without_exit++;
 	}
 }
 
 int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const struct scap_ev_def *def)
 {
-	int t = scap_lnr_type_by_name(def->name);
-	int is_exit = e->code & 1;
+	int t, is_exit = e->code & 1;
 	struct tnode *n;
 	int rc;
+
+	if (e->code >= SCAP_EV_CODES)
+		return 0;
+	if (!c->known[e->code])
+		code_info(c, e->code, def);
+	t = c->ltype[e->code];
 
 	if (e->nparams > def->nparams && !(def->flags & SCAP_EVF_NOPARAMS))
 		c->st->extra_params += e->nparams - def->nparams; /* newer than the table */
 	if (!is_exit) {
-		if (enter_only(e->code, def)) {
+		if (c->kind[e->code] & CK_ENTER_ONLY) {
 			/* Meta events (scheduler switch, procinfo, container, ...) come
 			 * between a blocked syscall's enter and exit: leave those alone. */
 			if (t < 0) {
@@ -398,9 +436,10 @@ int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const stru
 		}
 		if (!n) {
 			if (c->pend.n >= SCAP_MAX_PENDING)
-				tmap_sweep_empty(&c->pend);
+				c->pend_bytes -= tmap_sweep_empty(&c->pend);
 			if (c->pend.n >= SCAP_MAX_PENDING) {
 				c->st->enter_without_exit++;
+				c->st->pending_refused++;
 				return 0;
 			}
 			n = tmap_get(&c->pend, e->tid, 1);
@@ -408,11 +447,15 @@ int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const stru
 				return -ENOMEM;
 		}
 		{
-			struct pending *p = calloc(1, sizeof(*p));
+			struct pending *p = n->pend;
 			size_t total = 0;
 
-			if (!p)
-				return -ENOMEM;
+			if (!p) {
+				p = calloc(1, sizeof(*p));
+				if (!p)
+					return -ENOMEM;
+				n->pend = p;
+			}
 			p->code = e->code;
 			p->nparams = e->nparams;
 			for (uint32_t i = 0; i < e->nparams; i++) {
@@ -420,35 +463,54 @@ int scap_conv_feed(struct scap_conv *c, const struct scap_raw_evt *e, const stru
 				p->poff[i] = (uint32_t)total;
 				total += e->plen[i];
 			}
-			p->data = malloc(total ? total : 1);
-			if (!p->data) {
-				free(p);
-				return -ENOMEM;
+			if (total > p->cap || !p->data) {
+				/* At least one byte: data + 0 must be a valid pointer. */
+				size_t ncap = total ? total : 1;
+				uint8_t *d;
+
+				if (c->pend_bytes - p->cap + ncap > SCAP_MAX_PENDING_BYTES) {
+					/* Free the buffers of consumed enters (live keeps
+					 * this node), then give up if still too much. */
+					p->live = 1;
+					c->pend_bytes -= tmap_sweep_empty(&c->pend);
+					p->live = 0;
+					if (c->pend_bytes - p->cap + ncap >
+					    SCAP_MAX_PENDING_BYTES) {
+						/* Hostile: many huge enters at once. */
+						c->st->enter_without_exit++;
+						c->st->pending_refused++;
+						return 0;
+					}
+				}
+				d = realloc(p->data, ncap);
+				if (!d)
+					return -ENOMEM;
+				c->pend_bytes += ncap - p->cap;
+				p->data = d;
+				p->cap = ncap;
 			}
 			for (uint32_t i = 0; i < e->nparams; i++)
 				if (e->plen[i])
 					memcpy(p->data + p->poff[i], e->pval[i], e->plen[i]);
-			n->pend = p;
+			p->live = 1;
 		}
 		return 0;
 	}
 
 	/* Exit. */
 	n = tmap_get(&c->pend, e->tid, 0);
-	if (strcmp(def->name, "drop") == 0 || t < 0) {
+	if ((c->kind[e->code] & CK_DROP) || t < 0) {
 		drop_pending(c, n);
 		if (t < 0)
 			c->st->unmapped++;
 		return 0;
 	}
 	learn_pid(c, e, def);
-	if (n && n->pend) {
-		const struct scap_ev_def *pdef = scap_ev_def(n->pend->code);
-
-		if (pdef && strcmp(pdef->name, def->name) == 0) {
+	if (n && n->pend && n->pend->live) {
+		/* Codes of the same syscall (any versions) map to the same type. */
+		if (c->known[n->pend->code] && c->ltype[n->pend->code] == t) {
 			rc = build(c, t, e, def, n->pend);
-			pending_free(n->pend);
-			n->pend = NULL;
+			n->pend->live = 0;
 			return rc;
 		}
 		drop_pending(c, n);
@@ -461,9 +523,10 @@ int scap_conv_finish(struct scap_conv *c)
 {
 	for (size_t i = 0; i < TMAP_BUCKETS; i++)
 		for (struct tnode *n = c->pend.b[i]; n; n = n->next)
-			if (n->pend)
+			if (n->pend && n->pend->live)
 				c->st->enter_without_exit++;
 	tmap_clear(&c->pend);
+	c->pend_bytes = 0;
 	return 0;
 }
 

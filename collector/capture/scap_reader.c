@@ -192,6 +192,9 @@ static int parse_shb(struct scap_reader *r, const uint8_t *b, size_t n, uint64_t
 	r->st.minor = get16(&c);
 	if (c.bad)
 		return fail(r, -EBADMSG, boff, "section header block too short");
+	if (magic == __builtin_bswap32(SCAP_SHB_MAGIC))
+		return fail(r, -EPROTO, boff,
+			    "capture written in the other byte order: unsupported");
 	if (magic != SCAP_SHB_MAGIC)
 		return fail(r, -EBADMSG, boff, "bad byte-order magic 0x%08x (not a scap file?)",
 			    magic);
@@ -453,7 +456,7 @@ static int parse_userlist(struct scap_reader *r, uint32_t bt, const uint8_t *b, 
 	return 0;
 }
 
-/* Count interface entries (the list is not needed downstream; validated only). */
+/* Interface list: one seed per address (type 1/3 IPv4, 2/4 IPv6; 3/4 without link speed). */
 static int parse_iflist(struct scap_reader *r, uint32_t bt, const uint8_t *b, size_t n,
 			uint64_t boff)
 {
@@ -461,37 +464,58 @@ static int parse_iflist(struct scap_reader *r, uint32_t bt, const uint8_t *b, si
 
 	while (cur_left(&c) >= 4) {
 		const uint8_t *start = c.p;
-		uint32_t entry;
-		uint16_t type, namelen;
+		uint64_t eoff = boff + 8 + (uint64_t)(start - b);
+		struct scap_iface_seed f;
+		struct cur e;
+		uint16_t namelen;
+		int rc;
 
+		memset(&f, 0, sizeof(f));
 		if (bt == SCAP_BT_IL_V2) {
-			entry = get32(&c) + 4;
+			/* The entry length does not count its own 4 bytes. */
+			uint32_t len = get32(&c);
+
+			if (c.bad || len > cur_left(&c))
+				return fail(r, -EBADMSG, eoff, "interface list entry out of block");
+			e = (struct cur){c.p, c.p + len, 0};
 		} else {
-			type = get16(&c);
-			namelen = get16(&c);
-			switch (type) {
-			case 1: /* IPv4: type, len, addr, netmask, bcast, linkspeed, name */
-				entry = 2 + 2 + 12 + 8 + namelen;
-				break;
-			case 2: /* IPv6 */
-				entry = 2 + 2 + 48 + 8 + namelen;
-				break;
-			case 3: /* IPv4 without link speed */
-				entry = 2 + 2 + 12 + namelen;
-				break;
-			case 4: /* IPv6 without link speed */
-				entry = 2 + 2 + 48 + namelen;
-				break;
-			default:
-				return fail(r, -EBADMSG, boff + 8 + (uint64_t)(start - b),
-					    "unknown interface type %u", type);
-			}
+			e = c;
 		}
-		if (c.bad || entry < 4 || entry > (size_t)(c.end - start))
-			return fail(r, -EBADMSG, boff + 8 + (uint64_t)(start - b),
-				    "interface list entry out of block");
-		c.p = start + entry;
+		f.type = get16(&e);
+		namelen = get16(&e);
+		switch (f.type) {
+		case 1:
+		case 3:
+			take(&e, f.addr, 4);
+			take(&e, f.netmask, 4);
+			take(&e, f.bcast, 4);
+			break;
+		case 2:
+		case 4:
+			take(&e, f.addr, 16);
+			take(&e, f.netmask, 16);
+			take(&e, f.bcast, 16);
+			break;
+		default:
+			return fail(r, -EBADMSG, eoff, "unknown interface type %u", f.type);
+		}
+		if (f.type <= 2)
+			f.linkspeed = get64(&e);
+		if (e.bad || namelen > cur_left(&e))
+			return fail(r, -EBADMSG, eoff, "truncated interface list entry");
+		{
+			size_t k = namelen < sizeof(r->name) - 1 ? namelen : sizeof(r->name) - 1;
+
+			memcpy(r->name, e.p, k);
+			r->name[k] = 0;
+			/* Some writers count the name's NUL: keep the C string. */
+		}
+		e.p += namelen;
+		f.name = r->name;
+		c.p = bt == SCAP_BT_IL_V2 ? e.end : e.p;
 		r->st.interfaces++;
+		if (r->cbs.iface && (rc = r->cbs.iface(r->cbs.ctx, &f)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -509,7 +533,10 @@ static int parse_event(struct scap_reader *r, uint32_t bt, const uint8_t *b, siz
 	uint32_t lsz;
 	int rc;
 
-	memset(&e, 0, sizeof(e));
+	/* Only the header fields: pval/plen are set for the nparams given (a
+	 * full memset of the arrays was most of the per-event cost). */
+	e.dump_flags = 0;
+	e.nparams = 0;
 	e.offset = boff;
 	e.cpu = get16(&c);
 	if (scap_bt_is_evf(bt))
@@ -539,31 +566,32 @@ static int parse_event(struct scap_reader *r, uint32_t bt, const uint8_t *b, siz
 	lsz = (large || (def->flags & SCAP_EVF_LARGE)) ? 4 : 2;
 	if (!v2) {
 		/* v1 events have no parameter count: the largest count whose
-		 * lengths add up to the event length is the one. */
-		uint32_t k;
+		 * lengths add up to the event length is the one (one pass over
+		 * the running sums of the lengths). */
+		uint64_t sum = 0;
+		uint32_t k, max = def->nparams;
 		int found = 0;
 
-		for (k = def->nparams + 1; k-- > 0;) {
-			uint64_t sum = 0;
-			uint32_t i;
+		if (max > SCAP_MAX_PARAMS)
+			max = SCAP_MAX_PARAMS;
+		for (k = 0; k <= max; k++) {
+			uint32_t l = 0;
 
 			if ((uint64_t)hdr + (uint64_t)k * lsz > evlen)
-				continue;
-			for (i = 0; i < k; i++) {
-				uint32_t l = 0;
-				memcpy(&l, evstart + hdr + (size_t)i * lsz, lsz);
-				sum += l;
-			}
-			if (hdr + (uint64_t)k * lsz + sum == evlen) {
-				found = 1;
 				break;
+			if (hdr + (uint64_t)k * lsz + sum == evlen) {
+				np = k;
+				found = 1;
+			}
+			if (k < max && (uint64_t)hdr + (uint64_t)(k + 1) * lsz <= evlen) {
+				memcpy(&l, evstart + hdr + (size_t)k * lsz, lsz);
+				sum += l;
 			}
 		}
 		if (!found)
 			return fail(r, -EBADMSG, boff,
 				    "event code %u: parameter lengths do not add up to %u bytes",
 				    e.code, evlen);
-		np = k;
 	}
 	if (np > SCAP_MAX_PARAMS)
 		return fail(r, -EBADMSG, boff, "event code %u: %u parameters (at most %u)", e.code,

@@ -23,8 +23,10 @@
 
 /* Largest block accepted (bytes): bounds memory on hostile input. */
 #define SCAP_MAX_BLOCK_LEN (64u << 20)
-/* Most threads with a pending enter event at once (oldest dropped beyond). */
+/* Most threads with a pending enter event at once, and most bytes their copies
+ * may take: enters beyond either are dropped (counted in enter_without_exit). */
 #define SCAP_MAX_PENDING 65536u
+#define SCAP_MAX_PENDING_BYTES (64u << 20)
 /* Most parameters a raw event may carry (scap's PPM_MAX_EVENT_PARAMS is 32). */
 #define SCAP_MAX_PARAMS 32u
 
@@ -98,6 +100,15 @@ struct scap_user_seed {
 	const char *name, *homedir, *shell; /* homedir/shell: "" for groups */
 };
 
+/* A network interface address of the interface list (what sysdig uses to name
+ * the local end of sockets bound to 0.0.0.0). Addresses in network order. */
+struct scap_iface_seed {
+	uint16_t type; /* 1 IPv4, 2 IPv6 (3, 4: the same, written without link speed) */
+	uint8_t addr[16], netmask[16], bcast[16]; /* IPv4: first 4 bytes */
+	uint64_t linkspeed;			  /* 0 when absent */
+	const char *name;			  /* e.g. "eth0"; valid during the callback */
+};
+
 /* A raw scap event as stored in the file. Parameter pointers point into the
  * reader's buffer and are valid only during the callback. */
 struct scap_raw_evt {
@@ -119,6 +130,7 @@ struct scap_reader_cbs {
 	int (*thread)(void *ctx, const struct scap_thread_seed *t);
 	int (*fd)(void *ctx, const struct scap_fd_seed *f);
 	int (*user)(void *ctx, const struct scap_user_seed *u);
+	int (*iface)(void *ctx, const struct scap_iface_seed *i);
 	int (*raw)(void *ctx, const struct scap_raw_evt *e);
 	/* A Lanner event record (common/event.h) of len bytes, valid during the call. */
 	int (*event)(void *ctx, const void *rec, uint32_t len);
@@ -137,6 +149,7 @@ struct scap_reader_stats {
 	uint64_t unmapped;	     /* events of types Lanner has no record for (skipped) */
 	uint64_t exit_without_enter; /* converted from the exit alone */
 	uint64_t enter_without_exit; /* enter dropped: next event of its thread was not its exit */
+	uint64_t pending_refused;    /* of which refused by SCAP_MAX_PENDING(_BYTES) */
 	uint64_t extra_params;	     /* parameters beyond the table's count, ignored */
 	uint64_t bad_params;	     /* values of the wrong size for their type (left absent) */
 };

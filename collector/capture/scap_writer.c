@@ -21,10 +21,21 @@ struct wbuf {
 
 struct scap_writer {
 	gzFile gz;
+	char mode[8]; /* gzopen mode */
+	/* Rotation (scap_writer_open_opts): files base0, base1, ... */
+	int rotating;
+	char base[4096];
+	uint64_t max_bytes, max_ns;
+	unsigned max_files, file_index;
+	uint64_t file_bytes;	/* uncompressed bytes in the current file */
+	uint64_t file_first_ts; /* time of the current file's first event */
+	int file_has_events;
+	int (*seeds)(void *ctx, struct scap_writer *w);
+	void *seeds_ctx;
 	int err; /* first error, sticky */
 	int header_done;
 	char hostname[128];
-	struct wbuf pl, ul, fdl, ev;
+	struct wbuf pl, ul, il, fdl, ev;
 	int64_t fdl_tid; /* thread of the fd list being filled */
 	int have_fdl;
 	struct wbuf fdls; /* complete FDL blocks, ready to write */
@@ -106,6 +117,7 @@ static void out(struct scap_writer *w, const void *p, size_t n)
 	if (gzwrite(w->gz, p, (unsigned)n) != (int)n)
 		w->err = -EIO;
 	w->st.bytes += n;
+	w->file_bytes += n;
 }
 
 /* One block: header, body, padding to 4, trailer. */
@@ -125,13 +137,21 @@ static void block(struct scap_writer *w, uint32_t type, const void *body, size_t
 	out(w, &hdr[1], 4);
 }
 
-struct scap_writer *scap_writer_open(const char *path, int gzip_level, const char *hostname)
+/* Name of rotated file number k. */
+static void file_name(const struct scap_writer *w, unsigned k, char *out, size_t n)
+{
+	snprintf(out, n, "%s%u", w->base, w->max_files ? k % w->max_files : k);
+}
+
+struct scap_writer *scap_writer_open_opts(const struct scap_writer_opts *o)
 {
 	struct scap_writer *w;
-	char mode[8];
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	char first[4200];
+	const char *path = o->path;
 
-	if (gzip_level < 0 || gzip_level > 9) {
+	if (!o->path || o->gzip_level < 0 || o->gzip_level > 9 ||
+	    strlen(o->path) >= sizeof(w->base)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -139,24 +159,43 @@ struct scap_writer *scap_writer_open(const char *path, int gzip_level, const cha
 	if (!w)
 		return NULL;
 	/* "T": zlib's transparent mode, a plain file through the same calls. */
-	if (gzip_level == 0)
-		strcpy(mode, "wbT");
+	if (o->gzip_level == 0)
+		strcpy(w->mode, "wbT");
 	else
-		snprintf(mode, sizeof(mode), "wb%d", gzip_level);
-	w->gz = gzopen(path, mode);
+		snprintf(w->mode, sizeof(w->mode), "wb%d", o->gzip_level);
+	w->rotating = o->max_bytes || o->max_ns;
+	w->max_bytes = o->max_bytes;
+	w->max_ns = o->max_ns;
+	w->max_files = o->max_files;
+	w->seeds = o->seeds;
+	w->seeds_ctx = o->seeds_ctx;
+	snprintf(w->base, sizeof(w->base), "%s", o->path);
+	if (w->rotating) {
+		file_name(w, 0, first, sizeof(first));
+		path = first;
+	}
+	w->gz = gzopen(path, w->mode);
 	if (!w->gz) {
 		int e = errno ? errno : ENOMEM;
 		free(w);
 		errno = e;
 		return NULL;
 	}
-	if (hostname)
-		snprintf(w->hostname, sizeof(w->hostname), "%s", hostname);
+	if (o->hostname)
+		snprintf(w->hostname, sizeof(w->hostname), "%s", o->hostname);
 	else if (gethostname(w->hostname, sizeof(w->hostname)) != 0)
 		w->hostname[0] = 0;
 	w->hostname[sizeof(w->hostname) - 1] = 0;
 	w->ncpus = ncpu > 0 ? (uint32_t)ncpu : 1;
+	w->st.files = 1;
 	return w;
+}
+
+struct scap_writer *scap_writer_open(const char *path, int gzip_level, const char *hostname)
+{
+	struct scap_writer_opts o = {.path = path, .gzip_level = gzip_level, .hostname = hostname};
+
+	return scap_writer_open_opts(&o);
 }
 
 int scap_writer_thread(struct scap_writer *w, const struct scap_thread_seed *t)
@@ -314,6 +353,32 @@ int scap_writer_user(struct scap_writer *w, const struct scap_user_seed *u)
 	return b->oom ? -ENOMEM : 0;
 }
 
+int scap_writer_iface(struct scap_writer *w, const struct scap_iface_seed *f)
+{
+	struct wbuf *b = &w->il;
+	int v6 = f->type == 2 || f->type == 4;
+	size_t alen = v6 ? 16 : 4, start;
+	size_t nlen = f->name ? strnlen(f->name, 255) : 0;
+
+	if (w->header_done) {
+		w->st.late_seeds++;
+		return 0;
+	}
+	if (f->type < 1 || f->type > 4)
+		return -EINVAL;
+	start = b->n;
+	wb_u32(b, 0);	       /* entry length, without these 4 bytes */
+	wb_u16(b, v6 ? 2 : 1); /* always with link speed */
+	wb_u16(b, (uint16_t)nlen);
+	wb_put(b, f->addr, alen);
+	wb_put(b, f->netmask, alen);
+	wb_put(b, f->bcast, alen);
+	wb_u64(b, f->linkspeed);
+	wb_put(b, f->name, nlen);
+	wb_set32(b, start, (uint32_t)(b->n - start - 4));
+	return b->oom ? -ENOMEM : 0;
+}
+
 /* Section header, machine info and the buffered lists, once. */
 static void write_header(struct scap_writer *w)
 {
@@ -347,8 +412,11 @@ static void write_header(struct scap_writer *w)
 	block(w, SCAP_BT_MI, mi.p, mi.n);
 	free(mi.p);
 
-	if (w->pl.oom || w->fdl.oom || w->fdls.oom || w->ul.oom)
+	if (w->pl.oom || w->fdl.oom || w->fdls.oom || w->ul.oom || w->il.oom)
 		w->err = w->err ? w->err : -ENOMEM;
+	/* No empty interface list: sysdig 0.29 fails to allocate a 0-byte one. */
+	if (w->il.n)
+		block(w, SCAP_BT_IL_V2, w->il.p, w->il.n);
 	block(w, SCAP_BT_PL_V9, w->pl.p, w->pl.n);
 	fdl_flush(w);
 	out(w, w->fdls.p, w->fdls.n);
@@ -357,14 +425,18 @@ static void write_header(struct scap_writer *w)
 	free(w->fdl.p);
 	free(w->fdls.p);
 	free(w->ul.p);
+	free(w->il.p);
+	memset(&w->il, 0, sizeof(w->il));
 	memset(&w->pl, 0, sizeof(w->pl));
 	memset(&w->fdl, 0, sizeof(w->fdl));
 	memset(&w->fdls, 0, sizeof(w->fdls));
 	memset(&w->ul, 0, sizeof(w->ul));
 }
 
-/* The newest exit code of sysdig 0.29's table for this Lanner type, or, for
- * types it lacks, Lanner's own newest code; UINT16_MAX when there is none. */
+/* The exit code to write for this Lanner type (the enter code for exit-less
+ * types): Lanner's own (newest) code when sysdig 0.29's table has it, else the
+ * newest code of that name in sysdig 0.29's table, else Lanner's own code
+ * (only newer libs read it); UINT16_MAX when there is none. */
 static uint16_t pick_exit_code(struct scap_writer *w, uint16_t type)
 {
 	const struct lnr_evt_info *info = lnr_evt_info(type);
@@ -374,7 +446,16 @@ static uint16_t pick_exit_code(struct scap_writer *w, uint16_t type)
 		return w->xcode[type];
 	if (info) {
 		int enter_only = info->scap_code_x == 0;
+		uint16_t own = enter_only ? info->scap_code_e : info->scap_code_x;
+		const struct scap_ev_def *od = scap_ev_def(own);
 
+		/* Lanner's own code, when sysdig 0.29 has it: the exact syscall (libs
+		 * 2022 also named accept4's events "accept"). */
+		if (own < SCAP_EV_CODES_2022 && od && strcmp(od->name, info->name) == 0 &&
+		    (own != 0 || !enter_only)) {
+			w->xcode[type] = own;
+			return own;
+		}
 		for (uint16_t code = 0; code < SCAP_EV_CODES_2022; code++) {
 			const struct scap_ev_def *d = scap_ev_def(code);
 
@@ -520,6 +601,26 @@ out:
 	free(vals.p);
 }
 
+/* False when the enter event would carry parameters and the record has none of
+ * them (an exit whose enter was never seen): an enter made of defaults (fd -1)
+ * would mislead sysdig more than no enter at all. */
+static int enter_known(const struct lnr_evt_view *v, uint16_t ecode)
+{
+	const struct scap_ev_def *d = scap_ev_def(ecode);
+	unsigned n;
+
+	if (!d || d->nparams == 0)
+		return 1;
+	n = d->nparams < SCAP_EV_DEF_PARAMS ? d->nparams : SCAP_EV_DEF_PARAMS;
+	for (unsigned i = 0; i < n; i++) {
+		int k = lnr_evt_param_index(v->info, d->params[i].name);
+
+		if (k >= 0 && v->plen[k] > 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int is_clone_child(const struct lnr_evt_view *v)
 {
 	uint16_t t = v->hdr->type;
@@ -532,6 +633,37 @@ static int is_clone_child(const struct lnr_evt_view *v)
 	return i >= 0 && lnr_evt_get_s64(v, (unsigned)i, &res) == 0 && res == 0;
 }
 
+/* Close the current file and start the next one; its lists come from the
+ * seeds callback (the caller's current state). */
+static int rotate(struct scap_writer *w)
+{
+	char name[4200];
+
+	write_header(w);
+	if (gzclose(w->gz) != Z_OK) {
+		w->gz = NULL;
+		return w->err = -EIO;
+	}
+	w->file_index++;
+	file_name(w, w->file_index, name, sizeof(name));
+	w->gz = gzopen(name, w->mode);
+	if (!w->gz)
+		return w->err = errno ? -errno : -EIO;
+	w->st.files++;
+	w->header_done = 0;
+	w->file_bytes = 0;
+	w->file_has_events = 0;
+	w->have_fdl = 0;
+	w->pl.n = w->ul.n = w->il.n = w->fdl.n = w->fdls.n = 0;
+	if (w->seeds) {
+		int rc = w->seeds(w->seeds_ctx, w);
+
+		if (rc)
+			return w->err = rc < 0 ? rc : -ECANCELED;
+	}
+	return 0;
+}
+
 int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len)
 {
 	struct lnr_evt_view v;
@@ -542,6 +674,19 @@ int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len)
 	if (lnr_evt_decode(rec, len, &v, NULL) != 0) {
 		w->st.skipped++;
 		return -EINVAL;
+	}
+	if (w->rotating && w->file_has_events &&
+	    ((w->max_bytes && w->file_bytes >= w->max_bytes) ||
+	     (w->max_ns && v.hdr->ts > w->file_first_ts &&
+	      v.hdr->ts - w->file_first_ts >= w->max_ns))) {
+		int rc = rotate(w);
+
+		if (rc)
+			return rc;
+	}
+	if (!w->file_has_events) {
+		w->file_first_ts = v.hdr->ts;
+		w->file_has_events = 1;
 	}
 	write_header(w);
 	code = pick_exit_code(w, v.hdr->type);
@@ -558,7 +703,7 @@ int scap_writer_event(struct scap_writer *w, const void *rec, uint32_t len)
 		/* sysdig 0.29 pairs an exit with its enter: write both, same time;
 		 * except for the child's side of a clone, which never has an enter
 		 * (sysdig would make an empty thread of it and ignore the exit). */
-		if (!is_clone_child(&v))
+		if (!is_clone_child(&v) && enter_known(&v, (uint16_t)(code - 1)))
 			write_scap_event(w, (uint16_t)(code - 1), &v, 0);
 		write_scap_event(w, code, &v, 0);
 	}
@@ -572,14 +717,18 @@ int scap_writer_close(struct scap_writer *w)
 
 	if (!w)
 		return 0;
-	write_header(w); /* a capture without events still has its lists */
 	rc = w->err;
-	if (gzclose(w->gz) != Z_OK && !rc)
-		rc = -EIO;
+	if (w->gz) {
+		write_header(w); /* a capture without events still has its lists */
+		rc = w->err;
+		if (gzclose(w->gz) != Z_OK && !rc)
+			rc = -EIO;
+	}
 	free(w->pl.p);
 	free(w->fdl.p);
 	free(w->fdls.p);
 	free(w->ul.p);
+	free(w->il.p);
 	free(w->ev.p);
 	free(w);
 	return rc;

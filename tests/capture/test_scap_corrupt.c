@@ -283,7 +283,11 @@ static void test_not_scap(void **state)
 	rc = run_mem(shb, sizeof(shb), &log, err, sizeof(err), NULL);
 	assert_int_equal(rc, -EPROTO);
 	assert_non_null(strstr(err, "version 2.2"));
-	shb[2] = 0x4D3C2B1Au;
+	shb[2] = 0x4D3C2B1Au; /* written big-endian */
+	shb[3] = 0x00020001u;
+	assert_int_equal(run_mem(shb, sizeof(shb), &log, err, sizeof(err), NULL), -EPROTO);
+	assert_non_null(strstr(err, "byte order"));
+	shb[2] = 0x12345678u;
 	assert_int_equal(run_mem(shb, sizeof(shb), &log, err, sizeof(err), NULL), -EBADMSG);
 	assert_non_null(strstr(err, "magic"));
 }

@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "config.h"
 
+/* Diagnostics are dropped, but must be one clean line: hostile text is escaped. */
 static void quiet(void *ctx, enum cfg_diag_level level, const char *msg)
 {
 	(void)ctx;
 	(void)level;
-	(void)msg;
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			abort();
 }
 
 /* Reads every node the way stages do, so getters and iteration see hostile trees too. */
@@ -57,8 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 	memcpy(spec, data, n);
 	spec[n] = '\0';
-	if (cfg_apply_override(cfg, spec) == 0)
+	if (cfg_apply_override(cfg, spec) == 0) {
+		json_t *j = cfg_to_json(cfg, NULL);
+
 		walk(cfg, cfg_root(cfg), 0);
+		if (!j)
+			abort(); /* every tree converts */
+		json_decref(j);
+	}
 	cfg_free(cfg);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "test_env.h"
@@ -821,6 +822,13 @@ static void test_override_errors(void **state)
 		strcat(deep, "=1");
 		assert_int_equal(cfg_apply_override(cfg, deep), 0);
 	}
+	/* invalid UTF-8 and control characters are refused, as in files */
+	assert_int_equal(cfg_apply_override(cfg, "d=caf\xc3\x28"), -EINVAL);
+	expect_diag(fx, "-o d=caf\\xc3(: error: invalid UTF-8");
+	assert_int_equal(cfg_apply_override(cfg, "\xe0\x9d\xa4=x"), -EINVAL); /* overlong */
+	assert_int_equal(cfg_apply_override(cfg, "d=a\x1b[2Jb"), -EINVAL);
+	expect_diag(fx, "-o d=a\\x1b[2Jb: error: control character (byte 0x1b at offset 3)");
+	assert_int_equal(cfg_apply_override(cfg, "d=tab\there"), 0);
 	/* a bad value given with -o is reported at the override */
 	assert_int_equal(cfg_apply_override(cfg, "json_output=maybe"), 0);
 	assert_true(cfg_get_bool(cfg, "json_output", true));
@@ -936,10 +944,119 @@ static void test_load_errors(void **state)
 	p = wr(fx, "ok.yaml", "json_output: false\n");
 	assert_int_equal(cfg_load(fx->cfg, p, ovr, 1), -EINVAL);
 	expect_diag(fx, "-o json_output=sometimes: error: json_output: expected a boolean");
+	/* an unknown key given with -o is warned at the override */
+	ovr[0] = "lanner.evaluatorz=4";
+	assert_int_equal(cfg_load(fx->cfg, p, ovr, 1), 0);
+	expect_diag(fx, "-o lanner.evaluatorz=4: warning: unknown configuration key "
+			"'lanner.evaluatorz'");
 	/* a bad override syntax stops the load */
 	ovr[0] = "nokey";
 	assert_int_equal(cfg_load(fx->cfg, p, ovr, 1), -EINVAL);
 	expect_diag(fx, "-o nokey: error: must be of the form key=value");
+}
+
+static void test_config_files_errors(void **state)
+{
+	struct fx *fx = *state;
+	char main_yaml[512], name[64];
+	const char *p;
+	int i;
+
+	p = wr(fx, "m1.yaml", "config_files: {path: x}\n");
+	assert_int_equal(cfg_load(fx->cfg, p, NULL, 0), -EINVAL);
+	expect_diag(fx, "DIR/m1.yaml:1:15: error: config_files: expected a list of paths, got a "
+			"mapping");
+	p = wr(fx, "m2.yaml", "config_files:\n  - [a, b]\n");
+	assert_int_equal(cfg_load(fx->cfg, p, NULL, 0), -EINVAL);
+	expect_diag(fx, "DIR/m2.yaml:2:5: error: config_files: each item is a path or {path: ..., "
+			"strategy: ...}");
+	p = wr(fx, "m3.yaml", "config_files:\n  - path: /x\n    strategy: [append]\n");
+	assert_int_equal(cfg_load(fx->cfg, p, NULL, 0), -EINVAL);
+	expect_diag(fx, "DIR/m3.yaml:3:15: error: config_files: strategy must be a string");
+	/* a single path is a list of one; an empty file adds nothing */
+	wr(fx, "empty.yaml", "");
+	snprintf(main_yaml, sizeof(main_yaml), "config_files: %s/empty.yaml\njson_output: true\n",
+		 fx->dir);
+	assert_int_equal(cfg_load(fx->cfg, wr(fx, "m4.yaml", main_yaml), NULL, 0), 0);
+	assert_true(cfg_get_bool(fx->cfg, "json_output", false));
+	/* at most 64 included files */
+	snprintf(main_yaml, sizeof(main_yaml), "%s/many", fx->dir);
+	assert_int_equal(mkdir(main_yaml, 0700), 0);
+	for (i = 0; i < 65; i++) {
+		snprintf(name, sizeof(name), "many/%02d.yaml", i);
+		wr(fx, name, "json_output: true\n");
+	}
+	snprintf(main_yaml, sizeof(main_yaml), "config_files: [%s/many]\n", fx->dir);
+	assert_int_equal(cfg_load(fx->cfg, wr(fx, "m5.yaml", main_yaml), NULL, 0), -EINVAL);
+	expect_diag(fx, "DIR/many/64.yaml: error: more than 64 included configuration files");
+}
+
+static void test_more_errors(void **state)
+{
+	struct fx *fx = *state;
+	size_t n = 2 * (CFG_MAX_NODES + 1) + 8, o = 0, i, cnt;
+	char *big = malloc(n), key[CFG_MAX_PATH + 16];
+	const char **list;
+
+	/* a flat list of 200,000 scalars passes the node limit (with the root and the list) */
+	assert_non_null(big);
+	o += (size_t)snprintf(big, n, "a: [");
+	for (i = 0; i < CFG_MAX_NODES; i++) {
+		big[o++] = i ? ',' : 'x';
+		if (i)
+			big[o++] = 'x';
+	}
+	big[o++] = ']';
+	big[o] = '\0';
+	assert_int_equal(cfg_load_buffer(fx->cfg, "big", big, o), -EINVAL);
+	expect_diag(fx, "error: too many nodes (more than 200000, aliases expanded)");
+	free(big);
+	/* NUL in a key */
+	assert_int_equal(load_text(fx, "\"a\\0b\": 1\n"), -EINVAL);
+	expect_diag(fx, "DIR/c.yaml:1:1: error: NUL character in a key");
+	/* getters: a list index into a mapping, a list of strings that is a mapping */
+	assert_int_equal(load_text(fx, "file_output: {enabled: true}\nplugins: foo\n"
+				       "a.b: 1\n"),
+			 0);
+	assert_int_equal(cfg_get_int(fx->cfg, "file_output[0]", 3), 3);
+	expect_diag(fx, "DIR/c.yaml:1:14: error: file_output[0]: expected a list, got a mapping");
+	assert_int_equal(cfg_get_strlist(fx->cfg, "file_output", &list, &cnt), -EINVAL);
+	expect_diag(fx, "DIR/c.yaml:1:14: error: file_output: expected a list of strings, got a "
+			"mapping");
+	/* schema: a list of mappings given a scalar; a key with a dot is unknown */
+	assert_int_equal(cfg_validate(fx->cfg), -EINVAL);
+	expect_diag(fx, "DIR/c.yaml:2:10: error: plugins: expected a list, got 'foo'");
+	expect_diag(fx, "DIR/c.yaml:3:1: warning: unknown configuration key 'a.b'");
+	/* an override key longer than the limit */
+	memset(key, 'k', sizeof(key));
+	key[CFG_MAX_PATH + 1] = '=';
+	key[CFG_MAX_PATH + 2] = '\0';
+	assert_int_equal(cfg_apply_override(fx->cfg, key), -EINVAL);
+	expect_diag(fx, "error: key longer than 512 bytes");
+	/* hostile text in messages is escaped */
+	assert_int_equal(load_text(fx, "json_output: \"a\\x01\\nb'\"\n"), 0);
+	assert_true(cfg_get_bool(fx->cfg, "json_output", true));
+	expect_diag(fx, "got 'a\\x01\\x0ab\\x27'");
+}
+
+static void test_to_json(void **state)
+{
+	struct fx *fx = *state;
+	json_t *j;
+	char *text;
+
+	assert_int_equal(load_text(fx, "b: {x: 1, y: [a, ~, 'q']}\na: true\nc:\n"), 0);
+	assert_int_equal(cfg_apply_override(fx->cfg, "d=caf\xc3\xa9"), 0);
+	j = cfg_to_json(fx->cfg, NULL);
+	assert_non_null(j);
+	text = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(text, "{\"b\":{\"x\":\"1\",\"y\":[\"a\",null,\"q\"]},\"a\":\"true\","
+				  "\"c\":null,\"d\":\"caf\u00e9\"}");
+	free(text);
+	json_decref(j);
+	j = cfg_to_json(fx->cfg, cfg_node_get(fx->cfg, NULL, "b.y"));
+	assert_int_equal(json_array_size(j), 3);
+	json_decref(j);
 }
 
 int main(void)
@@ -969,6 +1086,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_append_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_files_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_to_json, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

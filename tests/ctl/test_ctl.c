@@ -207,25 +207,25 @@ static void test_hello_refused(void **state)
 struct pusher {
 	int id;
 	int rc;
+	struct ctl_sock *s; /* closed by the test once everything arrived: closing drops */
 };
 
 static void *push_alerts(void *arg)
 {
 	struct pusher *p = arg;
-	struct ctl_sock *s = ctl_dial(CTL_PUSH, run_dir, CTL_SOCK_ALERTS);
 	char buf[64];
 	int i;
 
-	if (!s) {
+	p->s = ctl_dial(CTL_PUSH, run_dir, CTL_SOCK_ALERTS);
+	if (!p->s) {
 		p->rc = -errno;
 		return NULL;
 	}
 	for (i = 0; i < ALERTS && !p->rc; i++) {
 		int n = snprintf(buf, sizeof(buf), "alert %d %d", p->id, i);
 
-		p->rc = ctl_send(s, CTL_MSG_ALERT, buf, (size_t)n, 10000);
+		p->rc = ctl_send(p->s, CTL_MSG_ALERT, buf, (size_t)n, 10000);
 	}
-	ctl_close(s);
 	return NULL;
 }
 
@@ -241,6 +241,7 @@ static void test_push_pull(void **state)
 	for (i = 0; i < PUSHERS; i++) {
 		p[i].id = i;
 		p[i].rc = 0;
+		p[i].s = NULL;
 		assert_int_equal(pthread_create(&th[i], NULL, push_alerts, &p[i]), 0);
 	}
 	usleep(50000);
@@ -265,8 +266,85 @@ static void test_push_pull(void **state)
 	for (i = 0; i < PUSHERS; i++) {
 		pthread_join(th[i], NULL);
 		assert_int_equal(p[i].rc, 0);
+		ctl_close(p[i].s);
 	}
 	ctl_close(pull);
+}
+
+/*
+ * Acknowledged alerts: several evaluators (REQ) to one emitter (REP); each
+ * request is answered to its own sender, carrying back what it acknowledges.
+ */
+#define ACK_CLIENTS 3
+#define ACK_ALERTS 300
+
+struct acker {
+	int id;
+	int rc;
+};
+
+static void *send_acked(void *arg)
+{
+	struct acker *a = arg;
+	struct ctl_sock *s = ctl_dial(CTL_REQ, run_dir, "alerts-acked");
+	char buf[64], want[80];
+	int i;
+
+	if (!s) {
+		a->rc = -errno;
+		return NULL;
+	}
+	for (i = 0; i < ACK_ALERTS && !a->rc; i++) {
+		uint16_t type;
+		void *p;
+		size_t len;
+		int n = snprintf(buf, sizeof(buf), "%d:%d", a->id, i);
+
+		a->rc = ctl_send(s, CTL_MSG_ALERT, buf, (size_t)n, 10000);
+		if (!a->rc)
+			a->rc = ctl_recv(s, &type, &p, &len, 10000);
+		if (!a->rc) {
+			snprintf(want, sizeof(want), "ack %s", buf);
+			if (type != CTL_MSG_OK || strcmp(p, want) != 0)
+				a->rc = -EPROTO;
+			free(p);
+		}
+	}
+	ctl_close(s);
+	return NULL;
+}
+
+static void test_acked_alerts(void **state)
+{
+	struct ctl_sock *rep = ctl_listen(CTL_REP, run_dir, "alerts-acked");
+	struct acker a[ACK_CLIENTS];
+	pthread_t th[ACK_CLIENTS];
+	int i;
+
+	assert_non_null(rep);
+	for (i = 0; i < ACK_CLIENTS; i++) {
+		a[i].id = i;
+		a[i].rc = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, send_acked, &a[i]), 0);
+	}
+	for (i = 0; i < ACK_CLIENTS * ACK_ALERTS; i++) {
+		char ack[80];
+		uint16_t type;
+		void *p;
+		size_t len;
+		int n;
+
+		assert_int_equal(ctl_recv(rep, &type, &p, &len, 10000), 0);
+		assert_int_equal(type, CTL_MSG_ALERT);
+		n = snprintf(ack, sizeof(ack), "ack %s", (char *)p);
+		free(p);
+		assert_int_equal(ctl_send(rep, CTL_MSG_OK, ack, (size_t)n, 10000), 0);
+	}
+	for (i = 0; i < ACK_CLIENTS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(a[i].rc, 0);
+	}
+	ctl_close(rep);
 }
 
 static void test_empty_and_big_payloads(void **state)
@@ -491,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_req_rep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_pull, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acked_alerts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_big_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),

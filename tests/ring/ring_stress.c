@@ -377,8 +377,15 @@ static int child_consume_then_die(struct ring *r, uint64_t n)
 	ring_release(r);
 	if (v.bad || v.got != n)
 		_exit(3);
-	/* stop reading long enough for the producer to block on the full ring */
-	usleep(300 * 1000);
+	/* stop reading until the producer is asleep on the full ring, then die */
+	for (int i = 0; i < 20000; i++) {
+		struct ring_stats st;
+
+		ring_stats(r, &st);
+		if (st.prod_sleeps > 0)
+			break;
+		usleep(1000);
+	}
 	raise(SIGKILL);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* test_ring.c: unit tests of the shm ring (common/ring.c): layout, wrap, limits, errors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,11 +113,12 @@ static void unpair(struct ring *p, struct ring *c, const char *n)
 
 static void test_create_mode_and_unlink(void **state)
 {
-	const char *n = uniq("mode");
+	char n[64];
 	char path[128];
 	struct stat st;
 	struct ring *p, *again;
 
+	snprintf(n, sizeof(n), "%s", uniq("mode"));
 	p = ring_create(n, 4096, RING_PRODUCER, 0, 0, err, sizeof(err));
 	assert_non_null(p);
 	snprintf(path, sizeof(path), "/dev/shm/lanner-%s", n);
@@ -138,6 +140,13 @@ static void test_create_mode_and_unlink(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	ring_close(again);
+	/* a ring open to other users is neither created nor attached */
+	assert_null(ring_create(uniq("mode"), 4096, RING_PRODUCER, 0666, 0, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_null(ring_attach(n, 0, RING_CONSUMER, err, sizeof(err)));
+	assert_int_equal(errno, EPERM);
+	assert_non_null(strstr(err, "other users"));
 
 	assert_int_equal(ring_unlink(n), 0);
 	assert_int_not_equal(access(path, F_OK), 0);
@@ -570,6 +579,62 @@ static void test_attach_peer(void **state)
 	assert_int_equal(ring_unlink(n), 0);
 }
 
+struct waiter {
+	struct ring *r;
+	int rc;
+};
+
+static void *wait_readable_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->rc = ring_wait_readable(w->r, 10000);
+	return NULL;
+}
+
+/* The producer makes no system call while the consumer is awake, and one wake when it sleeps. */
+static void test_wake_only_when_sleeping(void **state)
+{
+	struct ring *p, *c;
+	struct ring_stats st;
+	struct waiter w;
+	pthread_t t;
+	const char *n;
+
+	pair("wake", 65536, &p, &c);
+	n = name_buf;
+	for (unsigned i = 0; i < 1000; i++) {
+		put(p, 1 + i % 200, i);
+		get(c, 1 + i % 200, i);
+	}
+	ring_stats(p, &st);
+	assert_int_equal(st.prod_wakeups, 0);
+	assert_int_equal(st.cons_wakeups, 0);
+	assert_int_equal(st.cons_sleeps, 0);
+
+	/* the consumer goes to sleep on the empty ring; one commit wakes it, once */
+	w.r = c;
+	w.rc = 1;
+	assert_int_equal(pthread_create(&t, NULL, wait_readable_thread, &w), 0);
+	do {
+		usleep(1000);
+		ring_stats(p, &st);
+	} while (st.cons_sleeps == 0);
+	put(p, 64, 64);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	get(c, 64, 64);
+	ring_stats(p, &st);
+	assert_int_equal(st.prod_wakeups, 1);
+
+	/* more records while the consumer is awake: still no wake */
+	for (unsigned i = 0; i < 100; i++)
+		put(p, 100, i);
+	ring_stats(p, &st);
+	assert_int_equal(st.prod_wakeups, 1);
+	unpair(p, c, n);
+}
+
 /* Fuzz-like: random corruption of the header never crashes attach or the first reads. */
 static void test_attach_corrupt_header_fuzz(void **state)
 {
@@ -655,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_record_rejected),
 		cmocka_unit_test(test_reattach),
 		cmocka_unit_test(test_attach_peer),
+		cmocka_unit_test(test_wake_only_when_sleeping),
 		cmocka_unit_test(test_attach_corrupt_header_fuzz),
 	};
 

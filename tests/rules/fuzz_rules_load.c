@@ -9,7 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct rules_append_output ap = {NULL, NULL, NULL, 0, "extra %proc.pid", true};
+	static const struct rules_append_output ap = {NULL, NULL, NULL, 0, "extra %proc.pid",
+						      NULL, 0,	  true};
 	struct rules_opts opts = {RULES_PRIO_DEBUG, &ap, 1};
 	struct rules_loader *l = rules_loader_new();
 	struct rules_ruleset *rs = NULL;

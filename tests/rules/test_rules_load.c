@@ -11,7 +11,11 @@
 
 #include <cmocka.h>
 
+#include "config.h"
+#include "rules_cfg.h"
 #include "rules_compile.h"
+#include "rules_output.h"
+#include "testev.h"
 #include "rules_load.h"
 #include "rules_yaml.h"
 
@@ -360,6 +364,142 @@ static void test_no_evttype_index(void **state)
 	rules_loader_free(l);
 }
 
+static void quiet(void *ctx, enum cfg_diag_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	(void)msg;
+}
+
+/* falco.yaml's priority, rules: selection and append_output, through the config module. */
+static void test_config_keys(void **state)
+{
+	static const char conf[] =
+		"priority: notice\n"
+		"rules:\n  - disable:\n      rule: \"*\"\n"
+		"  - enable:\n      tag: net\n"
+		"  - enable:\n      rule: \"fi*\"\n"
+		"append_output:\n  - match:\n      tags: [net]\n"
+		"    extra_output: \"cpu=%evt.cpu\"\n"
+		"  - match:\n      rule: file\n    suggested_output: true\n"
+		"  - extra_fields:\n      - proc.pid\n      - home: \"dir=%proc.name\"\n";
+	static const char y[] =
+		"- rule: net\n  desc: d\n  condition: evt.type = connect\n"
+		"  output: o\n  priority: WARNING\n  tags: [net]\n"
+		"- rule: file\n  desc: d\n  condition: evt.type = open\n  output: f\n"
+		"  priority: NOTICE\n"
+		"- rule: other\n  desc: d\n  condition: evt.type = close\n  output: x\n"
+		"  priority: CRITICAL\n"
+		"- rule: chatty\n  desc: d\n  condition: evt.type = close\n  output: x\n"
+		"  priority: INFO\n";
+	struct cfg *cfg = cfg_new();
+	struct rules_loader *l = rules_loader_new();
+	struct rules_cfg rc;
+	struct rules_ruleset *rs;
+
+	(void)state;
+	cfg_set_diag(cfg, quiet, NULL);
+	assert_int_equal(cfg_load_buffer(cfg, "falco.yaml", conf, sizeof(conf) - 1), 0);
+	assert_int_equal(rules_cfg_read(cfg, &rc), 0);
+	assert_int_equal(rc.opts.min_priority, RULES_PRIO_NOTICE);
+	assert_int_equal(rules_loader_load_buf(l, "r.yaml", y, sizeof(y) - 1), 0);
+	rs = rules_compile(l, &rc.opts);
+	assert_non_null(rs);
+	assert_int_equal(rs->nrules, 3); /* "chatty" (Informational) is below notice */
+	assert_int_equal(rules_cfg_select(&rc, rs), 0);
+	assert_true(rules_ruleset_find(rs, "net")->enabled);
+	assert_true(rules_ruleset_find(rs, "file")->enabled);
+	assert_false(rules_ruleset_find(rs, "other")->enabled);
+	assert_int_equal(rs->nby_type[LNR_EVT_CLOSE], 0);
+	assert_int_equal(rs->nby_type[LNR_EVT_CONNECT], 1);
+	assert_string_equal(rules_ruleset_find(rs, "net")->output, "o cpu=%evt.cpu");
+	assert_string_equal(rules_ruleset_find(rs, "file")->output, "f " RULES_SUGGESTED_OUTPUT);
+	assert_string_equal(rules_ruleset_find(rs, "other")->output, "x");
+	{
+		/* extra_fields: in output_fields, typed, not in the text */
+		struct testev *ev = testev_new();
+		struct fld_accessor acc = testev_accessor(ev);
+		struct alert *a = alert_new();
+		const struct rules_crule *c = rules_ruleset_find(rs, "other");
+
+		testev_sets(ev, "proc.pid", "42");
+		testev_sets(ev, "proc.name", "bash");
+		assert_int_equal(rules_alert_fill(a, c, c->fmt, &acc, 1, "h"), 0);
+		assert_string_equal(a->output, "x");
+		assert_int_equal(alert_find_field(a, "proc.pid")->type, ALERT_FT_INT64);
+		assert_int_equal(alert_find_field(a, "proc.pid")->v.i64, 42);
+		assert_string_equal(alert_find_field(a, "home")->v.s, "dir=bash");
+		alert_free(a);
+		testev_free(ev);
+	}
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
+	rules_cfg_fini(&rc);
+	cfg_free(cfg);
+}
+
+/* One warning per item of a huge file: kept warnings are bounded, the rest counted. */
+static void test_many_warnings(void **state)
+{
+	size_t n = 20000, k = 0;
+	char *y = malloc(n * 16 + 1);
+	struct rules_loader *l = rules_loader_new();
+
+	(void)state;
+	assert_non_null(y);
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(y + k, "- what: %05zu\n", i);
+	assert_int_equal(rules_loader_load_buf(l, "w.yaml", y, k), 0);
+	assert_int_equal(l->diags.nwarnings, n);
+	assert_int_equal(l->diags.n, RULES_MAX_WARNINGS);
+	assert_int_equal(l->diags.suppressed, n - RULES_MAX_WARNINGS);
+	rules_loader_free(l);
+	free(y);
+}
+
+/* 100k lists, 10k macros: name lookups and list substitution stay linear (ctest timeout). */
+static void test_many_items(void **state)
+{
+	size_t nl = 100000, nm = 10000, k = 0;
+	char *y = malloc(nl * 40 + nm * 60 + 256);
+	struct rules_loader *l = rules_loader_new();
+	struct rules_ruleset *rs;
+
+	(void)state;
+	assert_non_null(y);
+	for (size_t i = 0; i < nl; i++)
+		k += (size_t)sprintf(y + k, "- list: l%06zu\n  items: [a%zu]\n", i, i);
+	for (size_t i = 0; i < nm; i++)
+		k += (size_t)sprintf(y + k, "- macro: m%06zu\n  condition: proc.name in (l%06zu)\n",
+				     i, i * 7);
+	k += (size_t)sprintf(y + k, "- rule: r\n  desc: d\n  condition: evt.type = open and "
+				    "m000003\n  output: o\n  priority: INFO\n");
+	assert_int_equal(rules_loader_load_buf(l, "many.yaml", y, k), 0);
+	rs = rules_compile(l, NULL);
+	assert_non_null(rs);
+	assert_string_equal(rules_ruleset_find(rs, "r")->condition,
+			    "(evt.type = open and proc.name in (a21))");
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
+	free(y);
+}
+
+/* A chain of macros each using the previous: expansion is bounded, a clear error. */
+static void test_macro_chain(void **state)
+{
+	size_t n = 20000, k = 0;
+	char *y = malloc(n * 64 + 64);
+
+	(void)state;
+	assert_non_null(y);
+	k += (size_t)sprintf(y + k, "- macro: m0\n  condition: proc.name = a\n");
+	for (size_t i = 1; i < n; i++)
+		k += (size_t)sprintf(y + k, "- macro: m%zu\n  condition: m%zu or proc.name = x\n",
+				     i, i - 1);
+	expect_error(y, k, "too large after macro expansion", 0);
+	free(y);
+}
+
 static void test_official_files(void **state)
 {
 	static const char *const files[] = {"falco_rules.yaml", "falco-incubating_rules.yaml",
@@ -407,6 +547,10 @@ int main(void)
 		cmocka_unit_test(test_unused_and_loop),
 		cmocka_unit_test(test_selection_and_priority),
 		cmocka_unit_test(test_no_evttype_index),
+		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_many_warnings),
+		cmocka_unit_test(test_many_items),
+		cmocka_unit_test(test_macro_chain),
 		cmocka_unit_test(test_official_files),
 	};
 

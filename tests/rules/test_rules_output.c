@@ -58,7 +58,7 @@ static int fake_get(void *ctx, const struct fld_ref *f, struct fld_val *out, uin
 
 static void test_falco_alerts_exact(void **state)
 {
-	static const struct rules_append_output ap = {NULL, NULL, NULL, 0, NULL, true};
+	static const struct rules_append_output ap = {NULL, NULL, NULL, 0, NULL, NULL, 0, true};
 	struct rules_opts opts = {RULES_PRIO_DEBUG, &ap, 1};
 	struct rules_loader *l = rules_loader_new();
 	struct rules_ruleset *rs;

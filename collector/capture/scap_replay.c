@@ -1,0 +1,179 @@
+/* scap_replay.c: replay a .scap capture into the raw ring, seeds first, with backpressure. */
+#include "scap_replay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "event.h"
+#include "stage.h"
+
+struct replay {
+	struct ring *raw;
+	struct scap_replay_stats *st;
+	uint64_t first_ts; /* seeds get the time of the capture's first event, or 0 */
+};
+
+/* Reserves len bytes in the raw ring, waiting while it is full. */
+static int reserve(struct replay *r, size_t len, void **slot)
+{
+	for (;;) {
+		int rc = ring_reserve(r->raw, len, slot);
+
+		if (rc != -EAGAIN)
+			return rc;
+		r->st->waits++;
+		rc = ring_wait_writable(r->raw, len, 500);
+		if (rc == -EPIPE)
+			return rc;
+		if (stage_stopping)
+			return -EINTR;
+	}
+}
+
+static int put(struct replay *r, const void *rec, size_t len)
+{
+	void *slot;
+	int rc = reserve(r, len, &slot);
+
+	if (rc != 0)
+		return rc;
+	memcpy(slot, rec, len);
+	ring_commit(r->raw, slot);
+	return 0;
+}
+
+static int on_event(void *ctx, const void *rec, uint32_t len)
+{
+	struct replay *r = ctx;
+	int rc = put(r, rec, len);
+
+	if (rc == 0)
+		r->st->events++;
+	return rc;
+}
+
+static int finish_seed(struct replay *r, struct lnr_evt_builder *b)
+{
+	int len = lnr_evb_finish(b);
+
+	if (len < 0)
+		return 0; /* a malformed entry: skip it, the replay goes on */
+	((struct lnr_evt_hdr *)b->buf)->flags |= LNR_EVF_FROM_CAPTURE | LNR_EVF_INTERNAL;
+	r->st->seeds++;
+	return put(r, b->buf, (size_t)len);
+}
+
+static _Alignas(8) uint8_t seedbuf[1 << 20];
+
+static int on_thread(void *ctx, const struct scap_thread_seed *t)
+{
+	struct replay *r = ctx;
+	struct lnr_evt_builder b;
+
+	if (lnr_evb_init(&b, seedbuf, sizeof(seedbuf), LNR_EVT_SEED_THREAD, 0, t->tid, t->pid) != 0)
+		return 0;
+	lnr_evb_s64(&b, t->tid);
+	lnr_evb_s64(&b, t->pid);
+	lnr_evb_s64(&b, t->ptid);
+	lnr_evb_s64(&b, t->sid);
+	lnr_evb_s64(&b, t->vpgid);
+	lnr_evb_s64(&b, t->vtid >= 0 ? t->vtid : t->tid);
+	lnr_evb_s64(&b, t->vpid >= 0 ? t->vpid : t->pid);
+	lnr_evb_str(&b, t->comm, 0);
+	lnr_evb_str(&b, t->exe, 0);
+	lnr_evb_str(&b, t->exepath, 0);
+	lnr_evb_str(&b, t->cwd, 0);
+	lnr_evb_str(&b, t->root, 0);
+	lnr_evb_bytes(&b, t->args, t->args_len, 0);
+	lnr_evb_bytes(&b, t->env, t->env_len, 0);
+	lnr_evb_bytes(&b, t->cgroups, t->cgroups_len, 0);
+	lnr_evb_s64(&b, (int64_t)t->fdlimit);
+	lnr_evb_u64(&b, t->flags);
+	lnr_evb_u64(&b, t->uid);
+	lnr_evb_u64(&b, t->gid);
+	lnr_evb_u64(&b, t->loginuid < 0 ? UINT32_MAX : (uint32_t)t->loginuid);
+	lnr_evb_u64(&b, t->cap_inheritable);
+	lnr_evb_u64(&b, t->cap_permitted);
+	lnr_evb_u64(&b, t->cap_effective);
+	lnr_evb_absent(&b); /* clone_ts: the lists do not carry it */
+	lnr_evb_absent(&b); /* tty */
+	return finish_seed(r, &b);
+}
+
+static int on_fd(void *ctx, const struct scap_fd_seed *f)
+{
+	struct replay *r = ctx;
+	struct lnr_evt_builder b;
+	uint8_t tuple[64];
+	size_t tl = 0;
+
+	if (lnr_evb_init(&b, seedbuf, sizeof(seedbuf), LNR_EVT_SEED_FD, 0, f->tid, f->tid) != 0)
+		return 0;
+	switch (f->type) {
+	case SCAP_FDT_IPV4_SOCK:
+	case SCAP_FDT_IPV4_SERVSOCK:
+		tl = lnr_socktuple_encode_in4(tuple, sizeof(tuple), f->sip, f->sport, f->dip,
+					      f->dport);
+		break;
+	case SCAP_FDT_IPV6_SOCK:
+	case SCAP_FDT_IPV6_SERVSOCK:
+		tl = lnr_socktuple_encode_in6(tuple, sizeof(tuple), f->sip, f->sport, f->dip,
+					      f->dport);
+		break;
+	default:
+		break;
+	}
+	lnr_evb_s64(&b, f->tid);
+	lnr_evb_s64(&b, f->fd);
+	lnr_evb_u64(&b, f->type);
+	lnr_evb_str(&b, f->name, 0);
+	if (tl)
+		lnr_evb_bytes(&b, tuple, tl, 0);
+	else
+		lnr_evb_absent(&b);
+	lnr_evb_u64(&b, f->open_flags);
+	lnr_evb_u64(&b, f->dev);
+	lnr_evb_u64(&b, f->ino);
+	lnr_evb_u64(&b, f->l4proto);
+	return finish_seed(r, &b);
+}
+
+static int on_user(void *ctx, const struct scap_user_seed *u)
+{
+	struct replay *r = ctx;
+	struct lnr_evt_builder b;
+
+	if (lnr_evb_init(&b, seedbuf, sizeof(seedbuf), LNR_EVT_SEED_USER, 0, 0, 0) != 0)
+		return 0;
+	lnr_evb_u64(&b, (uint64_t)u->is_group);
+	lnr_evb_u64(&b, u->uid);
+	lnr_evb_u64(&b, u->gid);
+	lnr_evb_str(&b, u->name, 0);
+	lnr_evb_str(&b, u->homedir, 0);
+	lnr_evb_str(&b, u->shell, 0);
+	return finish_seed(r, &b);
+}
+
+int scap_replay(const char *path, struct ring *raw, struct scap_replay_stats *st, char *err,
+		size_t errlen)
+{
+	struct replay r = {.raw = raw, .st = st};
+	struct scap_reader_cbs cbs = {
+		.ctx = &r, .thread = on_thread, .fd = on_fd, .user = on_user, .event = on_event};
+	struct scap_reader *rd = scap_reader_open(path, &cbs);
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (!rd) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	rc = scap_reader_run(rd);
+	if (rc < 0 && rc != -EPIPE && rc != -EINTR)
+		snprintf(err, errlen, "%s", scap_reader_error(rd));
+	else if (rc == -EPIPE)
+		snprintf(err, errlen, "the enricher went away");
+	scap_reader_free(rd);
+	return rc;
+}

@@ -1,0 +1,26 @@
+/* scap_replay.h: a capture file as a source: its lists as seed events, then its events, into the raw ring. */
+#ifndef LANNER_SCAP_REPLAY_H
+#define LANNER_SCAP_REPLAY_H
+
+#include <stdint.h>
+
+#include "ring.h"
+#include "scap_reader.h"
+
+struct scap_replay_stats {
+	uint64_t seeds;	 /* seed.thread/seed.fd/seed.user events written */
+	uint64_t events; /* event records written */
+	uint64_t waits;	 /* times the ring was full (backpressure) */
+};
+
+/*
+ * Reads the capture at path and writes, in file order, its process, fd and
+ * user lists as seed events and its events as records into raw, waiting
+ * while the ring is full. Returns 0 at the end of the file, or a negative
+ * errno with the reader's reason (naming the byte offset) in err, after
+ * every valid record before the fault was written.
+ */
+int scap_replay(const char *path, struct ring *raw, struct scap_replay_stats *st, char *err,
+		size_t errlen);
+
+#endif

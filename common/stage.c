@@ -1,0 +1,105 @@
+/* stage.c: shared start-up of the stage processes. */
+#include "stage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+volatile sig_atomic_t stage_stopping;
+
+static void on_diag(void *ctx, enum cfg_diag_level level, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
+struct cfg *stage_config(const char *stage, const char *path, const char *const *overrides,
+			 size_t noverrides)
+{
+	struct cfg *cfg = cfg_new();
+
+	if (!cfg) {
+		fprintf(stderr, "lanner-%s: out of memory\n", stage);
+		return NULL;
+	}
+	cfg_set_diag(cfg, on_diag, NULL);
+	if (cfg_load(cfg, path, overrides, noverrides) != 0 || cfg_error_count(cfg)) {
+		fprintf(stderr, "lanner-%s: configuration errors, not starting\n", stage);
+		cfg_free(cfg);
+		return NULL;
+	}
+	log_setup(cfg, stage);
+	return cfg;
+}
+
+void stage_ring_name(struct cfg *cfg, const char *what, char *out, size_t n)
+{
+	snprintf(out, n, "%s.%s", cfg_get_string(cfg, "lanner.instance", "main"), what);
+}
+
+size_t stage_ring_size(struct cfg *cfg)
+{
+	uint64_t mb = cfg_get_uint(cfg, "lanner.ring_size_mb", 64);
+	size_t sz = RING_MIN_DATA_SIZE;
+
+	if (mb == 0)
+		mb = 1;
+	if (mb > RING_MAX_DATA_SIZE >> 20)
+		mb = RING_MAX_DATA_SIZE >> 20;
+	while (sz < (size_t)mb << 20)
+		sz <<= 1;
+	return sz;
+}
+
+const char *stage_run_dir(struct cfg *cfg)
+{
+	static char def[64];
+
+	if (cfg_has(cfg, "lanner.run_dir"))
+		return cfg_get_string(cfg, "lanner.run_dir", "/run/lanner");
+	if (geteuid() == 0)
+		return "/run/lanner";
+	snprintf(def, sizeof(def), "/tmp/lanner-%u", (unsigned)geteuid());
+	return def;
+}
+
+void stage_ipc_url(struct cfg *cfg, const char *what, char *out, size_t n)
+{
+	const char *dir = stage_run_dir(cfg);
+
+	mkdir(dir, 0750);
+	snprintf(out, n, "ipc://%s/%s.%s.sock", dir, cfg_get_string(cfg, "lanner.instance", "main"),
+		 what);
+}
+
+struct ring *stage_ring_open(const char *name, size_t size, enum ring_role role, char *err,
+			     size_t errlen)
+{
+	struct ring *r = ring_attach(name, 0, role, err, errlen);
+
+	if (r || errno != ENOENT)
+		return r;
+	r = ring_create(name, size, role, 0600, 0, err, errlen);
+	if (!r && errno == EEXIST) /* the other side made it meanwhile */
+		r = ring_attach(name, 0, role, err, errlen);
+	return r;
+}
+
+static void on_stop(int sig)
+{
+	stage_stopping = 1;
+}
+
+void stage_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,270 @@
+/* enricher_main.c: lanner-enricher: raw ring in, state kept, events with their field blocks out to the evaluators. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "extract.h"
+#include "forward.h"
+#include "log.h"
+#include "procfs.h"
+#include "rules_setup.h"
+#include "runtime.h"
+#include "slots.h"
+#include "stage.h"
+#include "state.h"
+#include "version.h"
+
+/* Records consumed between two releases of the raw ring (batch release). */
+#define ENR_BATCH 256
+/* Outgoing record buffer: the largest event plus its field block. */
+#define ENR_OUT_MAX (LNR_EVT_MAX_LEN + (4u << 20))
+
+#define MAX_EVALUATORS 256
+
+struct enricher {
+	struct cfg *cfg;
+	struct rules_loader *loader;
+	struct rules_ruleset *rs;
+	struct slot_table *slots;
+	struct st_state *st;
+	struct rt_cache *rt;
+	struct ext_ctx *x;
+	struct ring *raw;
+	struct ring *eval[MAX_EVALUATORS];
+	unsigned nevals;
+	uint8_t *out;
+	uint64_t n_in, n_fwd, n_bad, n_apply_err, n_fwd_err, n_waits;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lanner-enricher [-c CONFIG] [-o KEY=VALUE]... [-r RULES]... "
+		   "[--evaluators N] [--replay]\n"
+		   "Consumes the raw event ring, keeps process/fd/user/container state and\n"
+		   "forwards the events the rules can match to the evaluator rings.\n");
+}
+
+/* Writes rec into evaluator ring k, waiting while it is full (backpressure, never a drop). */
+static int send_eval(struct enricher *e, unsigned k, const void *rec, size_t len)
+{
+	for (;;) {
+		void *slot;
+		int rc = ring_reserve(e->eval[k], len, &slot);
+
+		if (rc == 0) {
+			memcpy(slot, rec, len);
+			ring_commit(e->eval[k], slot);
+			return 0;
+		}
+		if (rc != -EAGAIN && rc != -EPIPE)
+			return rc;
+		/* Full, or its evaluator is gone: wait for room or for a new evaluator
+		 * (the supervisor restarts it; it resumes where the dead one stopped). */
+		e->n_waits++;
+		rc = ring_wait_writable(e->eval[k], len, 200);
+		if (rc == -EPIPE)
+			usleep(50000);
+		if (stage_stopping > 1)
+			return -EINTR;
+	}
+}
+
+static int run(struct enricher *e)
+{
+	unsigned batch = 0;
+
+	for (;;) {
+		const void *data;
+		size_t len;
+		struct lnr_evt_view v;
+		struct st_ctx c;
+		int rc = ring_peek(e->raw, &data, &len);
+
+		if (rc == -EAGAIN) {
+			ring_release(e->raw);
+			batch = 0;
+			if (e->rt)
+				rt_poll(e->rt);
+			if (stage_stopping)
+				return 0;
+			rc = ring_wait_readable(e->raw, 200);
+			if (rc == -EPIPE)
+				return 0; /* the source closed and everything was read */
+			continue;
+		}
+		if (rc == -EPIPE)
+			return 0;
+		if (rc < 0) {
+			log_errorf("raw ring: %s", strerror(-rc));
+			return rc;
+		}
+		e->n_in++;
+		if (lnr_evt_decode(data, len, &v, NULL) != 0) {
+			e->n_bad++;
+		} else if (st_apply(e->st, &v, &c) != 0) {
+			e->n_apply_err++;
+		} else {
+			if (c.thread && fwd_wanted(e->rs, v.hdr->type)) {
+				int olen;
+
+				ext_begin(e->x, e->st, &c);
+				e->x->rt = e->rt;
+				olen = fwd_build(e->x, e->slots, &v, e->out, ENR_OUT_MAX);
+				if (olen > 0) {
+					unsigned k = (unsigned)((uint64_t)v.hdr->pid % e->nevals);
+
+					if (send_eval(e, k, e->out, (size_t)olen) == 0)
+						e->n_fwd++;
+					else
+						e->n_fwd_err++;
+				} else {
+					e->n_fwd_err++;
+				}
+			}
+			st_finish(e->st, &c);
+		}
+		if (++batch >= ENR_BATCH) {
+			ring_release(e->raw);
+			batch = 0;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"option", required_argument, NULL, 'o'},
+		{"rules", required_argument, NULL, 'r'},
+		{"evaluators", required_argument, NULL, 'N'},
+		{"replay", no_argument, NULL, 'R'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *ov[STAGE_MAX_ARGS], *rules[STAGE_MAX_ARGS];
+	size_t nov = 0, nrules = 0;
+	int replay = 0, ch, rc = 1;
+	long nevals = 0;
+	struct enricher e;
+	struct st_opts so = {0};
+	char err[512], name[256];
+	size_t ring_size;
+	struct st_stats sst;
+
+	memset(&e, 0, sizeof(e));
+	while ((ch = getopt_long(argc, argv, "c:o:r:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'o':
+			if (nov < STAGE_MAX_ARGS)
+				ov[nov++] = optarg;
+			break;
+		case 'r':
+			if (nrules < STAGE_MAX_ARGS)
+				rules[nrules++] = optarg;
+			break;
+		case 'N':
+			nevals = strtol(optarg, NULL, 10);
+			break;
+		case 'R':
+			replay = 1;
+			break;
+		case 'v':
+			printf("lanner-enricher %s\n", lnr_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	stage_signals();
+	e.cfg = stage_config("enricher", config, ov, nov);
+	if (!e.cfg)
+		return 1;
+	if (nevals <= 0)
+		nevals = (long)cfg_get_uint(e.cfg, "lanner.evaluators", 0);
+	if (nevals <= 0)
+		nevals = sysconf(_SC_NPROCESSORS_ONLN);
+	if (nevals < 1 || nevals > MAX_EVALUATORS) {
+		log_errorf("--evaluators must be 1..%d", MAX_EVALUATORS);
+		goto out;
+	}
+	e.nevals = (unsigned)nevals;
+	e.rs = rules_setup(e.cfg, rules, nrules, &e.loader, err, sizeof(err));
+	if (!e.rs) {
+		log_errorf("rules: %s", err);
+		goto out;
+	}
+	e.slots = slots_build(e.rs);
+	so.max_threads = cfg_get_uint(e.cfg, "falco_libs.thread_table_size", 262144);
+	so.live = !replay;
+	e.st = st_new(&so);
+	e.x = calloc(1, sizeof(*e.x));
+	e.out = malloc(ENR_OUT_MAX);
+	if (!e.slots || !e.st || !e.x || !e.out) {
+		log_errorf("out of memory");
+		goto out;
+	}
+	if (!replay) {
+		struct procfs_opts po = {.with_fds = 1};
+		struct procfs_stats ps = {0};
+
+		if (procfs_scan(st_threads(e.st), &po, &ps) != 0)
+			log_warningf("could not scan /proc: %s", strerror(errno));
+		log_infof("seeded from /proc: %llu processes, %llu threads, %llu fds",
+			  (unsigned long long)ps.procs, (unsigned long long)ps.threads,
+			  (unsigned long long)ps.fds);
+		e.rt = rt_new(NULL);
+	}
+	ring_size = stage_ring_size(e.cfg);
+	stage_ring_name(e.cfg, "raw", name, sizeof(name));
+	e.raw = stage_ring_open(name, ring_size, RING_CONSUMER, err, sizeof(err));
+	if (!e.raw) {
+		log_errorf("raw ring %s: %s", name, err);
+		goto out;
+	}
+	for (unsigned k = 0; k < e.nevals; k++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "eval.%u", k);
+		stage_ring_name(e.cfg, what, name, sizeof(name));
+		e.eval[k] = stage_ring_open(name, ring_size, RING_PRODUCER, err, sizeof(err));
+		if (!e.eval[k]) {
+			log_errorf("evaluator ring %s: %s", name, err);
+			goto out;
+		}
+	}
+	log_infof("enricher ready: %zu rules, %zu state fields, %u evaluators", e.rs->nrules,
+		  e.slots->n, e.nevals);
+	rc = run(&e) == 0 ? 0 : 1;
+	st_get_stats(e.st, &sst);
+	log_infof("enricher done: %llu events in, %llu forwarded, %llu invalid, %llu apply errors, "
+		  "%llu forward errors, %llu waits on full rings, %llu unknown threads",
+		  (unsigned long long)e.n_in, (unsigned long long)e.n_fwd,
+		  (unsigned long long)e.n_bad, (unsigned long long)e.n_apply_err,
+		  (unsigned long long)e.n_fwd_err, (unsigned long long)e.n_waits,
+		  (unsigned long long)sst.thread_misses);
+out:
+	for (unsigned k = 0; k < e.nevals; k++)
+		ring_close(e.eval[k]); /* evaluators drain, then see the end */
+	ring_close(e.raw);
+	rt_free(e.rt);
+	st_free(e.st);
+	free(e.x);
+	free(e.out);
+	slots_free(e.slots);
+	rules_ruleset_free(e.rs);
+	rules_loader_free(e.loader);
+	cfg_free(e.cfg);
+	return rc;
+}

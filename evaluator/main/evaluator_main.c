@@ -1,0 +1,200 @@
+/* evaluator_main.c: lanner-evaluator: one evaluator ring in, rules evaluated, alerts out to the emitter. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert_tx.h"
+#include "engine.h"
+#include "log.h"
+#include "rules_setup.h"
+#include "slots.h"
+#include "stage.h"
+#include "version.h"
+
+/* Records evaluated between two acknowledged flushes (and ring releases). */
+#define EVAL_BATCH 512
+
+struct evaluator {
+	struct cfg *cfg;
+	struct rules_loader *loader;
+	struct rules_ruleset *rs;
+	struct slot_table *slots;
+	struct engine *eng;
+	struct ring *ring;
+	struct alert_tx *tx;
+	int tx_err;
+};
+
+static int on_alert(void *ud, const struct alert *a)
+{
+	struct evaluator *ev = ud;
+	int rc = alert_tx_add(ev->tx, a);
+
+	if (rc != 0 && !ev->tx_err) {
+		log_errorf("alert to the emitter: %s", strerror(-rc));
+		ev->tx_err = rc;
+	}
+	return 0;
+}
+
+/* Alerts first, then the ring space: a record is freed only once its alerts are acknowledged. */
+static int commit_batch(struct evaluator *ev)
+{
+	int rc = alert_tx_flush(ev->tx);
+
+	if (rc != 0)
+		return rc;
+	ring_release(ev->ring);
+	return 0;
+}
+
+static int run(struct evaluator *ev)
+{
+	unsigned batch = 0;
+
+	for (;;) {
+		const void *data;
+		size_t len;
+		int rc = ring_peek(ev->ring, &data, &len);
+
+		if (rc == -EAGAIN) {
+			if (batch && commit_batch(ev) != 0) {
+				/* The emitter is unreachable: keep the records, retry. */
+				usleep(100000);
+				continue;
+			}
+			batch = 0;
+			if (stage_stopping)
+				return 0;
+			rc = ring_wait_readable(ev->ring, 200);
+			if (rc == -EPIPE)
+				return 0; /* enricher closed: all read */
+			continue;
+		}
+		if (rc == -EPIPE) {
+			while (commit_batch(ev) != 0 && !stage_stopping)
+				usleep(100000);
+			return 0;
+		}
+		if (rc < 0) {
+			log_errorf("evaluator ring: %s", strerror(-rc));
+			return rc;
+		}
+		engine_eval(ev->eng, data, len, on_alert, ev);
+		if (++batch >= EVAL_BATCH) {
+			while (commit_batch(ev) != 0 && !stage_stopping)
+				usleep(100000);
+			batch = 0;
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lanner-evaluator [-c CONFIG] [-o KEY=VALUE]... [-r RULES]... --index K\n"
+		   "Evaluates the rules on the events of evaluator ring K and sends the alerts\n"
+		   "to the emitter (emitter.intake).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"option", required_argument, NULL, 'o'},
+		{"rules", required_argument, NULL, 'r'},
+		{"index", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *ov[STAGE_MAX_ARGS], *rules[STAGE_MAX_ARGS];
+	size_t nov = 0, nrules = 0;
+	long index = -1;
+	int ch, rc = 1;
+	struct evaluator ev;
+	char err[512], name[256], what[32], host[256];
+	struct engine_stats es;
+
+	memset(&ev, 0, sizeof(ev));
+	while ((ch = getopt_long(argc, argv, "c:o:r:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'o':
+			if (nov < STAGE_MAX_ARGS)
+				ov[nov++] = optarg;
+			break;
+		case 'r':
+			if (nrules < STAGE_MAX_ARGS)
+				rules[nrules++] = optarg;
+			break;
+		case 'k':
+			index = strtol(optarg, NULL, 10);
+			break;
+		case 'v':
+			printf("lanner-evaluator %s\n", lnr_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (index < 0) {
+		usage(stderr);
+		return 2;
+	}
+	stage_signals();
+	ev.cfg = stage_config("evaluator", config, ov, nov);
+	if (!ev.cfg)
+		return 1;
+	ev.rs = rules_setup(ev.cfg, rules, nrules, &ev.loader, err, sizeof(err));
+	if (!ev.rs) {
+		log_errorf("rules: %s", err);
+		goto out;
+	}
+	ev.slots = slots_build(ev.rs);
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	ev.eng = ev.slots ? engine_new(ev.rs, ev.slots, host) : NULL;
+	if (!ev.eng) {
+		log_errorf("out of memory");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "eval.%ld", index);
+	stage_ring_name(ev.cfg, what, name, sizeof(name));
+	ev.ring = stage_ring_open(name, stage_ring_size(ev.cfg), RING_CONSUMER, err, sizeof(err));
+	if (!ev.ring) {
+		log_errorf("evaluator ring %s: %s", name, err);
+		goto out;
+	}
+	ev.tx = alert_tx_open(
+		cfg_get_string(ev.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock"), NULL);
+	if (!ev.tx) {
+		log_errorf("emitter intake: %s", strerror(errno));
+		goto out;
+	}
+	log_infof("evaluator %ld ready: %zu rules", index, ev.rs->nrules);
+	rc = run(&ev) == 0 ? 0 : 1;
+	engine_get_stats(ev.eng, &es);
+	log_infof("evaluator %ld done: %llu events, %llu matches, %llu invalid, %llu field-block "
+		  "mismatches, %llu evaluation errors",
+		  index, (unsigned long long)es.events, (unsigned long long)es.matches,
+		  (unsigned long long)es.bad_records, (unsigned long long)es.gen_mismatch,
+		  (unsigned long long)es.eval_errors);
+out:
+	alert_tx_close(ev.tx);
+	ring_close(ev.ring);
+	engine_free(ev.eng);
+	slots_free(ev.slots);
+	rules_ruleset_free(ev.rs);
+	rules_loader_free(ev.loader);
+	cfg_free(ev.cfg);
+	return rc;
+}
