@@ -395,6 +395,35 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "kernel") == 0)
 		return 0;
+	if (argc > 1 && strcmp(argv[1], "execk") == 0) {
+		/* Where the exec workload's kernel time goes, per program. */
+		int fd = bpf_enable_stats(BPF_STATS_RUN_TIME), fds[16], n;
+		uint64_t ns0[16], c0[16], ns1, c1;
+		struct drain *d = cfg_start(CFG_LANNER, 0, 1);
+
+		n = col_prog_fds(d->c, fds, 16);
+		for (int i = 0; i < n; i++)
+			prog_stats(fds[i], &ns0[i], &c0[i]);
+		run_children(w_exec, 2000, 1);
+		for (int i = 0; i < n; i++) {
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+
+			memset(&info, 0, sizeof(info));
+			bpf_obj_get_info_by_fd(fds[i], &info, &len);
+			prog_stats(fds[i], &ns1, &c1);
+			printf("  %-20s %10.0f us over %8llu runs (%.0f ns/run)\n", info.name,
+			       (ns1 - ns0[i]) / 1e3, (unsigned long long)(c1 - c0[i]),
+			       c1 > c0[i] ? (double)(ns1 - ns0[i]) / (c1 - c0[i]) : 0.0);
+		}
+		cfg_stop(d, NULL);
+		close(fd);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+		workload_x("2000 execs of /bin/true", w_exec, 2000, 1, t, NULL, 1);
+		return 0;
+	}
 
 	/* 2. Tight loops and workloads against the floor. */
 	workload_x("getppid x5M (untraced loop)", w_getppid, 5000000, 1, t, NULL, 1);
