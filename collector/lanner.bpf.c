@@ -2004,12 +2004,15 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 					    (const void *)p);
 		if (n <= 0)
 			return 0;
-		if ((__u32)n == path_max) {
+		if ((__u32)n == (path_max <= LNR_STASH_MAX ? path_max : LNR_STASH_MAX)) {
 			char next = 0;
 
 			bpf_probe_read_user(&next, 1, (const char *)p + n - 1);
-			if (next)
+			if (next) {
+				if (path_max > LNR_STASH_MAX)
+					return 0; /* longer than the stash: read at exit */
 				st->trunc = PARAM_TRUNC;
+			}
 		}
 		st->len = n;
 	}
