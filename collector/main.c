@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -14,7 +15,7 @@
 #include "event.h"
 #include "col_table.h"
 
-static volatile sig_atomic_t stop;
+static volatile int stop; /* set by SIGINT/SIGTERM */
 
 static void on_signal(int sig)
 {
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lanner-collector: ring '%s': %s\n", ring_name, err);
 			return 1;
 		}
+		rs.stop = &stop;
 		o.sink = col_ring_sink;
 		o.sink_arg = &rs;
 	}
@@ -227,12 +229,24 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (duration > 0) {
+		/* A timer too, so that a sink waiting on a full ring also stops. */
+		struct itimerval it = {
+			.it_value = {.tv_sec = (time_t)duration,
+				     .tv_usec =
+					     (suseconds_t)((duration - (time_t)duration) * 1e6)}};
+
+		signal(SIGALRM, on_signal);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	if (isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
 		int n = col_poll(c, 100);
 
+		if (n == -ECANCELED)
+			break; /* stopping while the ring was full */
 		if (n == -EPIPE) {
 			fprintf(stderr, "lanner-collector: the ring's consumer is gone\n");
 			goto out;
