@@ -20,7 +20,8 @@
  * that output's dropped counter (journal_reader_dropped) and logged.
  * Every record's CRC is checked when the journal is opened (a torn or corrupt
  * tail is cut there); reads trust what this process wrote itself.
- * Thread-safety: one appender thread, any number of reader threads (one per reader).
+ * Thread-safety: appends from any thread (serialised), any number of reader threads
+ * (each reader used by one thread).
  */
 
 #include <stdbool.h>

@@ -29,7 +29,6 @@
 
 #define MAX_OUTPUTS 8
 #define MAX_OVERRIDES 256
-#define INTAKE_POLL_MS 100
 #define SENDER_INTERNAL 0 /* journal sender id of alerts the emitter makes itself */
 
 struct emitter {
@@ -41,10 +40,8 @@ struct emitter {
 	pthread_t intake;
 	atomic_bool stop;
 	struct ratelimit *rl;
-	/* Serialises journal appends and the rate limiter between the intake thread and the
-	 * main loop's periodic summary (once per batch / per 100 ms tick, never per alert). */
-	pthread_mutex_t jmu;
-	uint64_t reported_drops[MAX_OUTPUTS]; /* size-cap drops already reported (under jmu) */
+	pthread_mutex_t rl_mu;		      /* rl: the intake allows, the main loop summarises */
+	uint64_t reported_drops[MAX_OUTPUTS]; /* size-cap drops already reported (intake thread) */
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
 };
@@ -107,6 +104,7 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 	if (!iov)
 		return -ENOMEM;
 	uint64_t now = mono_ns();
+	pthread_mutex_lock(&e->rl_mu);
 	while (alert_tx_frame_next(&f, &pos, &rec, &rlen)) {
 		struct alert_peek pk;
 		char rule[1024];
@@ -133,6 +131,7 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 			k++;
 		}
 	}
+	pthread_mutex_unlock(&e->rl_mu);
 	rc = journal_append(e->j, f.sender, f.seq, iov, k);
 	if (!rc)
 		atomic_fetch_add(&e->accepted, k);
@@ -142,8 +141,7 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 
 /*
  * Spool overflow is reported, not only counted: when an output lost alerts to the size cap
- * since the last check, an internal alert says which and how many. Runs on the intake thread,
- * the journal's only appender.
+ * since the last check, an internal alert says which and how many. Main loop only.
  */
 static void report_overflow(struct emitter *e)
 {
@@ -188,7 +186,6 @@ static void *intake_main(void *arg)
 	while (!atomic_load(&e->stop)) {
 		nng_msg *m = NULL, *r = NULL;
 		int rv = nng_recvmsg(e->sock, &m, 0);
-
 		if (rv == NNG_ETIMEDOUT)
 			continue;
 		if (rv) {
@@ -198,9 +195,7 @@ static void *intake_main(void *arg)
 		}
 		uint64_t seq;
 		uint8_t ack[16];
-		pthread_mutex_lock(&e->jmu);
 		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
-		pthread_mutex_unlock(&e->jmu);
 		nng_msg_free(m);
 		alert_tx_ack_encode(ack, st, seq);
 		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
@@ -414,7 +409,7 @@ int main(int argc, char **argv)
 		lg_err("cannot open the spool %s: %s", e.cfg.spool_dir, strerror(errno));
 		goto out;
 	}
-	pthread_mutex_init(&e.jmu, NULL);
+	pthread_mutex_init(&e.rl_mu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -438,12 +433,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t now = mono_ns();
+		/* periodic internal alerts: here, not on the intake thread, which blocks in its
+		 * receive while no batch comes (the journal takes appends from any thread) */
 		struct alert *sum = NULL;
-
-		/* The rate limiter's periodic summary, from here: the intake thread blocks in
-		 * its receive (no timeout, see listen_intake). */
-		pthread_mutex_lock(&e.jmu);
-		if (e.rl && ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum) == 1) {
+		pthread_mutex_lock(&e.rl_mu);
+		int due = ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum);
+		pthread_mutex_unlock(&e.rl_mu);
+		if (due == 1) {
 			append_internal(&e, sum);
 			alert_free(sum);
 		}
@@ -451,7 +447,6 @@ int main(int argc, char **argv)
 			report_overflow(&e);
 			last_overflow_check = now;
 		}
-		pthread_mutex_unlock(&e.jmu);
 		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
 		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
 			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */
