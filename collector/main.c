@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 		{"stats", no_argument, NULL, 'S'},
 		{"ring", required_argument, NULL, 'r'},
 		{"args-at-exit", no_argument, NULL, 'x'},
+		{"ignore-pid", required_argument, NULL, 'i'},
 		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
@@ -123,6 +124,8 @@ int main(int argc, char **argv)
 	const char *types = NULL, *ring_name = NULL;
 	size_t ring_size = 64u << 20;
 	struct col_ring_sink rs = {0};
+	uint32_t ignore[32];
+	int nignore = 0;
 	char err[512];
 	int print = 0, want_stats = 0, opt, rc = 1;
 	double duration = 0;
@@ -168,6 +171,19 @@ int main(int argc, char **argv)
 		case 'x':
 			o.args_at_exit = true;
 			break;
+		case 'i': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v <= 0 || v > 0x7fffffff || nignore >= 31) {
+				fprintf(stderr,
+					"lanner-collector: bad or too many --ignore-pid '%s'\n",
+					optarg);
+				return 2;
+			}
+			ignore[nignore++] = (uint32_t)v;
+			break;
+		}
 		case 'R':
 			ring_size = strtoull(optarg, NULL, 10);
 			break;
@@ -223,6 +239,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lanner-collector: cannot filter its own process\n");
 		goto out;
 	}
+	for (int i = 0; i < nignore; i++)
+		if (col_ignore_tgid(c, ignore[i]) < 0) {
+			fprintf(stderr, "lanner-collector: cannot filter process %u\n", ignore[i]);
+			goto out;
+		}
 	if (col_attach(c, err, sizeof(err))) {
 		fprintf(stderr, "lanner-collector: %s\n", err);
 		goto out;
