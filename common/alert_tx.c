@@ -12,6 +12,8 @@
 
 struct alert_tx {
 	nng_socket sock;
+	char *url;	   /* for reconnecting */
+	unsigned timeouts; /* acknowledgements waited for in vain since the last one */
 	struct alert_tx_opts o;
 	uint64_t sender;	/* random per alert_tx: a restarted evaluator is a new sender */
 	uint64_t seq;		/* sequence of the next batch */
@@ -75,6 +77,36 @@ static int batch_start(struct alert_tx *tx)
 	return alert_buf_append(&tx->batch, hdr, sizeof(hdr));
 }
 
+/*
+ * Opens the req socket and dials the emitter (nonblocking). Used at open and
+ * again after repeated acknowledgement timeouts: under heavy load an nng 1.5
+ * ipc pipe was seen to stall with a request half read by the emitter and both
+ * sides waiting; a fresh connection gets the batch through (the emitter drops
+ * the resent copy if it had it: same sender and sequence).
+ */
+static int tx_connect(struct alert_tx *tx)
+{
+	const char *url = tx->url;
+	int rv;
+
+	rv = nng_req0_open(&tx->sock);
+	if (rv)
+		return rv;
+	nng_socket_set_ms(tx->sock, NNG_OPT_REQ_RESENDTIME, tx->o.resend_ms);
+	nng_socket_set_ms(tx->sock, NNG_OPT_RECVTIMEO,
+			  tx->o.ack_timeout_ms > 0 ? tx->o.ack_timeout_ms : NNG_DURATION_INFINITE);
+	/* with no emitter connected the send itself waits: bound it the same way */
+	nng_socket_set_ms(tx->sock, NNG_OPT_SENDTIMEO,
+			  tx->o.ack_timeout_ms > 0 ? tx->o.ack_timeout_ms : NNG_DURATION_INFINITE);
+	nng_socket_set_ms(tx->sock, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(tx->sock, NNG_OPT_RECONNMAXT, 1000);
+	nng_socket_set_size(tx->sock, NNG_OPT_RECVMAXSZ, 4096);
+	rv = nng_dial(tx->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv)
+		nng_close(tx->sock);
+	return rv;
+}
+
 struct alert_tx *alert_tx_open(const char *url, const struct alert_tx_opts *opts)
 {
 	struct alert_tx *tx = calloc(1, sizeof(*tx));
@@ -95,23 +127,14 @@ struct alert_tx *alert_tx_open(const char *url, const struct alert_tx_opts *opts
 	if (getrandom(&tx->sender, sizeof(tx->sender), 0) != sizeof(tx->sender))
 		tx->sender = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)tx;
 	tx->seq = 1;
-	rv = nng_req0_open(&tx->sock);
-	if (rv)
-		goto fail;
-	nng_socket_set_ms(tx->sock, NNG_OPT_REQ_RESENDTIME, tx->o.resend_ms);
-	nng_socket_set_ms(tx->sock, NNG_OPT_RECVTIMEO,
-			  tx->o.ack_timeout_ms > 0 ? tx->o.ack_timeout_ms : NNG_DURATION_INFINITE);
-	/* with no emitter connected the send itself waits: bound it the same way */
-	nng_socket_set_ms(tx->sock, NNG_OPT_SENDTIMEO,
-			  tx->o.ack_timeout_ms > 0 ? tx->o.ack_timeout_ms : NNG_DURATION_INFINITE);
-	nng_socket_set_ms(tx->sock, NNG_OPT_RECONNMINT, 50);
-	nng_socket_set_ms(tx->sock, NNG_OPT_RECONNMAXT, 1000);
-	nng_socket_set_size(tx->sock, NNG_OPT_RECVMAXSZ, 4096);
-	rv = nng_dial(tx->sock, url, NULL, NNG_FLAG_NONBLOCK);
-	if (rv) {
-		nng_close(tx->sock);
+	tx->url = strdup(url);
+	if (!tx->url) {
+		rv = NNG_ENOMEM;
 		goto fail;
 	}
+	rv = tx_connect(tx);
+	if (rv)
+		goto fail;
 	if (batch_start(tx)) {
 		nng_close(tx->sock);
 		rv = NNG_ENOMEM;
@@ -121,6 +144,7 @@ struct alert_tx *alert_tx_open(const char *url, const struct alert_tx_opts *opts
 fail:
 	alert_buf_fini(&tx->batch);
 	alert_buf_fini(&tx->enc);
+	free(tx->url);
 	free(tx);
 	errno = -nng_to_errno(rv);
 	return NULL;
@@ -175,13 +199,25 @@ int alert_tx_flush(struct alert_tx *tx)
 		rv = nng_sendmsg(tx->sock, m, 0);
 	if (rv) {
 		nng_msg_free(m);
+		if (rv == NNG_ETIMEDOUT && ++tx->timeouts >= 3) {
+			nng_close(tx->sock);
+			if (tx_connect(tx) == 0)
+				tx->timeouts = 0;
+		}
 		return nng_to_errno(rv);
 	}
 	for (;;) {
 		/* the req protocol resends the request until a reply comes back */
 		rv = nng_recvmsg(tx->sock, &r, 0);
+		if (rv == NNG_ETIMEDOUT && ++tx->timeouts >= 3) {
+			/* Three waits in vain: start over on a fresh connection. */
+			nng_close(tx->sock);
+			if (tx_connect(tx) == 0)
+				tx->timeouts = 0;
+		}
 		if (rv)
 			return nng_to_errno(rv); /* batch kept: a later flush sends it again */
+		tx->timeouts = 0;
 		size_t n = nng_msg_len(r);
 		const uint8_t *b = nng_msg_body(r);
 		if (n == 16 && rd32(b) == ALERT_TX_ACK_MAGIC && rd64(b + 8) == tx->seq) {
@@ -208,6 +244,7 @@ void alert_tx_close(struct alert_tx *tx)
 	nng_close(tx->sock);
 	alert_buf_fini(&tx->batch);
 	alert_buf_fini(&tx->enc);
+	free(tx->url);
 	free(tx);
 }
 
