@@ -142,7 +142,7 @@ static const struct rcase cases[] = {
 	 "execve comm=unshare args=-m|sh; unshare flags=0x20",
 	 "execve comm=unshare args=-m|sh; unshare flags=0x20 res=-1"},
 	{"Lanner Raw Device Opened In Container", "sh", 0, 1,
-	 "execve comm=dd; openat fd=3 dirfd=-100 name=/dev/sda flags=1",
+	 "execve comm=dd; openat fd=-1 dirfd=-100 name=/dev/sda flags=1",
 	 "execve comm=dd; openat fd=3 dirfd=-100 name=/dev/null flags=1"},
 	{"Lanner Container Runtime Socket From Container", "sh", 0, 1,
 	 "execve comm=curl; socket fd=3 domain=1 type=1; connect fd=3 tuple=unix:/var/run/docker.sock",
