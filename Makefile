@@ -1,11 +1,14 @@
 # Lanner: the two commands of README.md and the development targets.
 #   sudo make run    install what is missing, build, run Lanner on this machine
 #   sudo make test   install what is missing, build, run every test
+#   sudo make install  binaries to $(PREFIX)/bin, config to /etc/lanner, units to
+#                      /lib/systemd/system (DESTDIR=... stages it elsewhere)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+PREFIX ?= /usr
 
-.PHONY: all deps deps-test build run test bench format format-check clean
+.PHONY: all deps deps-test build run test bench install check-deploy format format-check clean
 
 all: build
 
@@ -30,6 +33,14 @@ test: deps-test
 
 bench: deps-test build
 	@sh scripts/bench.sh $(BUILD) $(BENCH)
+
+# DESTDIR from the environment or the command line (make install DESTDIR=/tmp/x).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Deployment checks (compose, Dockerfile, Kubernetes, systemd, entry points).
+check-deploy: build
+	@bash scripts/check-deploy.sh $(BUILD)
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -196,6 +198,19 @@ static int col_fill_tables(struct col *c)
 	return 0;
 }
 
+/* True when the effective set holds CAP_BPF and CAP_PERFMON (kernel >= 5.8): the
+ * deployments run the collector as an unprivileged user with just these. */
+static bool have_bpf_caps(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {0};
+
+	if (syscall(SYS_capget, &h, d) != 0)
+		return false;
+	return (d[CAP_BPF >> 5].effective & (1u << (CAP_BPF & 31))) &&
+	       (d[CAP_PERFMON >> 5].effective & (1u << (CAP_PERFMON & 31)));
+}
+
 struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 {
 	struct col *c;
@@ -203,9 +218,9 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 	unsigned per;
 	int e;
 
-	if (geteuid() != 0) {
+	if (geteuid() != 0 && !have_bpf_caps()) {
 		snprintf(err, errlen,
-			 "lanner-collector needs root (CAP_BPF, CAP_PERFMON): run it "
+			 "lanner-collector needs root or CAP_BPF and CAP_PERFMON: run it "
 			 "with sudo");
 		errno = EPERM;
 		return NULL;

@@ -18,6 +18,8 @@ int cmd_list_fields(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 /* Runs the selftest action named by LANNER_SELFTEST_ACT and exits (cmd_selftest.c). */
 int selftest_child_main(void);
+/* `lanner` / `lanner run`: the supervisor (cmd_run.c, supervisor.c). */
+int cmd_run(int argc, char **argv);
 
 /*
  * Rules files given with -r (or positionally), in order, and an optional

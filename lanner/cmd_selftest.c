@@ -25,6 +25,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
+#include "rules_compile.h"
+#include "rules_load.h"
 
 /*
  * How it works. The parent (the `lanner selftest` process) starts a pipeline
@@ -860,7 +863,8 @@ static int unix_listener(const char *rel)
 
 static void usage(FILE *o)
 {
-	fprintf(o, "usage: lanner selftest [-r RULES] [--alerts FILE] [--timeout S] [--list]\n"
+	fprintf(o, "usage: lanner selftest [-c CONFIG] [-r RULES]... [--alerts FILE] [--timeout S] "
+		   "[--list]\n"
 		   "  Performs, for each default rule that can be triggered safely, a harmless\n"
 		   "  action in a throw-away process (container rules: in a throw-away\n"
 		   "  docker-looking cgroup), and reports whether the pipeline alerted and how\n"
@@ -870,9 +874,55 @@ static void usage(FILE *o)
 		   "  2 setup error, 77 not root.\n");
 }
 
+/* Rules the stages load: -r, else the config's existing rules_files, else the defaults. */
+static int pick_rules(struct cli_rules *cr, const char **out, size_t max, size_t *n)
+{
+	static const char *const defaults[] = {
+		LANNER_SOURCE_DIR "/rules",
+		"/etc/lanner/rules.d",
+		"/usr/share/lanner/rules",
+	};
+
+	*n = 0;
+	for (size_t i = 0; i < cr->n && *n < max; i++)
+		out[(*n)++] = cr->files[i];
+	if (*n)
+		return 0;
+	if (cr->config) {
+		struct cfg *cfg = cfg_new();
+		const char **files = NULL;
+		size_t nf = 0;
+
+		if (!cfg || cfg_load(cfg, cr->config, cr->overrides, cr->noverrides) != 0) {
+			cfg_free(cfg);
+			fprintf(stderr, "lanner selftest: cannot load %s\n", cr->config);
+			return -EINVAL;
+		}
+		if (cfg_get_strlist(cfg, "rules_files", &files, &nf) == 0)
+			for (size_t i = 0; i < nf && *n < max; i++)
+				if (access(files[i], R_OK) == 0)
+					out[(*n)++] = strdup(files[i]); /* lives until exit */
+		free(files);
+		cfg_free(cfg);
+		if (*n)
+			return 0;
+	}
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (access(defaults[i], R_OK) == 0) {
+			out[(*n)++] = defaults[i];
+			return 0;
+		}
+	fprintf(stderr, "lanner selftest: no rules found (give -r or -c)\n");
+	return -ENOENT;
+}
+
 int cmd_selftest(int argc, char **argv)
 {
-	const char *rules = LANNER_SOURCE_DIR "/rules/lanner_rules.yaml", *alerts = NULL;
+	const char *alerts = NULL, *rules[16];
+	size_t nrules = 0;
+	struct cli_rules cr = {0}, eff = {0};
+	struct rules_loader *loader = NULL;
+	struct rules_ruleset *rs = NULL;
 	double timeout_s = 10.0;
 	struct stage st[4] = {{"emitter", 0}, {"evaluator", 0}, {"enricher", 0}, {"collector", 0}};
 	char alerts_path[600], cfg[600], log[600], bin[4][4096], inst[64], ring[80];
@@ -882,8 +932,14 @@ int cmd_selftest(int argc, char **argv)
 	ssize_t sl;
 
 	for (int i = 1; i < argc; i++) {
+		int c = cli_parse_config_opt(&cr, argc, argv, &i);
+
+		if (c < 0)
+			return 2;
+		if (c)
+			continue;
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
-			rules = argv[++i];
+			cli_rules_add(&cr, argv[++i]);
 		else if (strcmp(argv[i], "--alerts") == 0 && i + 1 < argc)
 			alerts = argv[++i];
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
@@ -894,11 +950,21 @@ int cmd_selftest(int argc, char **argv)
 				       actions[k].how == H_UNSAFE ? "  (no safe action)" : "");
 			return 0;
 		} else {
-			usage(strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0
-				      ? stdout
-				      : stderr);
-			return strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ? 0 : 2;
+			int help = strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+
+			usage(help ? stdout : stderr);
+			return help ? 0 : 2;
 		}
+	}
+	if (pick_rules(&cr, rules, 16, &nrules) != 0)
+		return 2;
+	/* which rules are loaded: an action whose rule is not loaded is not run */
+	for (size_t i = 0; i < nrules; i++)
+		cli_rules_add(&eff, rules[i]);
+	rs = cli_load(&eff, &loader);
+	if (!rs) {
+		fprintf(stderr, "lanner selftest: the rules do not load (see `lanner validate`)\n");
+		return 2;
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "lanner selftest: needs root (the collector loads eBPF programs; "
@@ -956,11 +1022,14 @@ int cmd_selftest(int argc, char **argv)
 		}
 		{
 			char *a0[] = {bin[0], (char *)"-c", cfg, NULL};
-			char *a1[] = {bin[1],	     (char *)"-c",	cfg,	     (char *)"-r",
-				      (char *)rules, (char *)"--index", (char *)"0", NULL};
-			char *a2[] = {bin[2],	    (char *)"-c",  cfg,
-				      (char *)"-r", (char *)rules, (char *)"--evaluators",
-				      (char *)"1",  NULL};
+			char *a1[48] = {bin[1], (char *)"-c", cfg, (char *)"--index", (char *)"0"};
+			char *a2[48] = {bin[2], (char *)"-c", cfg, (char *)"--evaluators",
+					(char *)"1"};
+
+			for (size_t i = 0; i < nrules; i++) {
+				a1[5 + 2 * i] = a2[5 + 2 * i] = (char *)"-r";
+				a1[6 + 2 * i] = a2[6 + 2 * i] = (char *)rules[i];
+			}
 			char *a3[] = {bin[3], (char *)"--ring", ring, NULL};
 
 			st[0].pid = start_stage(a0, log);
@@ -1017,6 +1086,11 @@ int cmd_selftest(int argc, char **argv)
 		uint64_t t0, t1 = 0;
 		pid_t pid;
 
+		if (!rules_ruleset_find(rs, a->rule)) {
+			printf("%-50s %-10s %s\n", a->rule, "skipped", "(rule not loaded)");
+			skipped++;
+			continue;
+		}
 		if (a->how == H_UNSAFE) {
 			printf("%-50s %-10s %s\n", a->rule, "skipped", "(no harmless action)");
 			skipped++;
@@ -1045,7 +1119,16 @@ int cmd_selftest(int argc, char **argv)
 	printf("selftest: %d detected, %d missed, %d skipped (no safe action)\n", detected, missed,
 	       skipped);
 	rc = missed ? 1 : 0;
+	if (!detected && !missed) {
+		fprintf(stderr, "lanner selftest: none of the default rules is loaded: nothing "
+				"checked\n");
+		rc = 1;
+	}
 out:
+	rules_ruleset_free(rs);
+	rules_loader_free(loader);
+	cli_rules_fini(&cr);
+	cli_rules_fini(&eff);
 	if (af)
 		fclose(af);
 	for (int i = 3; i >= 0; i--)

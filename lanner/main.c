@@ -29,7 +29,8 @@ static const struct subcommand cmds[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lanner COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: lanner [run] [OPTIONS]   run the pipeline (lanner run --help)\n"
+		     "       lanner COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %s%s%s%s\n", cmds[i].help, cmds[i].alias ? "  (also " : "",
 			cmds[i].alias ? cmds[i].alias : "", cmds[i].alias ? ")" : "");
@@ -40,10 +41,12 @@ int main(int argc, char **argv)
 	/* a renamed copy of this binary run by `lanner selftest` for one action */
 	if (getenv("LANNER_SELFTEST_ACT"))
 		return selftest_child_main();
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	/* no subcommand, "run", or Falco-style flags first: the running product */
+	if (argc < 2 || strcmp(argv[1], "run") == 0 ||
+	    (argv[1][0] == '-' && strcmp(argv[1], "-V") != 0 && strcmp(argv[1], "-L") != 0 &&
+	     strcmp(argv[1], "--list") != 0 && strcmp(argv[1], "-h") != 0 &&
+	     strcmp(argv[1], "--help") != 0))
+		return cmd_run(argc, argv);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

@@ -134,7 +134,7 @@ static const struct rcase cases[] = {
 	 "execve comm=mount cgroups=" HOST_CG "; mount dev=cgroup dir=/tmp/cg type=cgroup flags=0"},
 	{"Lanner Nsenter Into Host Namespaces", "sh", 0, 1,
 	 "execve comm=nsenter args=-t|1|-m|-u|-n|-i|sh",
-	 "execve comm=nsenter args=-t|1234|-n|ip|a"},
+	 "execve comm=nsenter args=--target|10460|--ipc|--mount|--|true"},
 	{"Lanner Setns In Container", "sh", 0, 1,
 	 "execve comm=escape; setns fd=3 nstype=0",
 	 "execve comm=runc:[2:INIT]; setns fd=3 nstype=0"},

@@ -1,0 +1,160 @@
+#!/bin/bash
+# check-deploy.sh BUILD_DIR [CONFORMANCE_DIR]: the deployment checks of CI
+# (docs/deploy.md, "What CI checks"). No container engine is needed:
+#  1. docker-compose config on compose/ with each profile (Debian's docker-compose);
+#  2. compose/Dockerfile linted (scripts/deploy/lint-dockerfile.py; self-tested);
+#  3. deploy/k8s schema-checked (kubernetes-models from npm) + consistency checks;
+#  4. `make install DESTDIR=...`; systemd-analyze verify on the installed units;
+#     the installed lanner runs (--version, validate on the installed rules,
+#     selftest when it exists);
+#  5. the image's entry point, run outside containers with the same arguments,
+#     environment, uid/gid, capabilities and no-new-privileges as the compose
+#     services, in one IPC + mount namespace with its own /dev/shm (as `ipc:
+#     service:ipc`): a .scap replay through every stage must give the expected
+#     alerts; the live collector must start as uid 10001 with its three capabilities.
+# Installs what it needs only if missing (Debian packages, npm packages into
+# BUILD_DIR/deploy-tools). Prints "N passed, N failed".
+set -uo pipefail
+B=$(cd "${1:?usage: check-deploy.sh BUILD_DIR [CONFORMANCE_DIR]}" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+C=${2:-$root/../shared/conformance}
+cd "$root"
+pass=0
+fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+ko() { echo "FAIL $*"; fail=$((fail + 1)); }
+W=$(mktemp -d /tmp/lanner-deploy-XXXXXX)
+chmod 755 "$W"
+holder=""
+cleanup() {
+	[ -n "$holder" ] && kill "$holder" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+# --- tools, only if missing ---------------------------------------------------
+need_pkgs=""
+command -v docker-compose >/dev/null || need_pkgs="$need_pkgs docker-compose"
+command -v systemd-analyze >/dev/null || need_pkgs="$need_pkgs systemd"
+command -v setcap >/dev/null || need_pkgs="$need_pkgs libcap2-bin"
+command -v setpriv >/dev/null || need_pkgs="$need_pkgs util-linux"
+command -v node >/dev/null || need_pkgs="$need_pkgs nodejs"
+command -v npm >/dev/null || need_pkgs="$need_pkgs npm"
+command -v python3 >/dev/null || need_pkgs="$need_pkgs python3"
+if [ -n "$need_pkgs" ]; then
+	echo "check-deploy: installing$need_pkgs"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $need_pkgs >/dev/null ||
+		{ echo "FAIL: cannot install$need_pkgs"; exit 1; }
+fi
+tools=$B/deploy-tools
+if [ ! -f "$tools/node_modules/kubernetes-models/package.json" ] ||
+	[ ! -f "$tools/node_modules/js-yaml/package.json" ]; then
+	mkdir -p "$tools"
+	(cd "$tools" && npm install --no-audit --no-fund --silent --no-save \
+		kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null) ||
+		{ echo "FAIL: npm install kubernetes-models js-yaml"; exit 1; }
+fi
+
+# --- 1. docker-compose config, each profile -----------------------------------
+for prof in "" sidekick replay "sidekick replay"; do
+	args=""
+	for p in $prof; do args="$args --profile $p"; done
+	# shellcheck disable=SC2086
+	if (cd compose && docker-compose $args config -q) 2>"$W/dc.err"; then
+		ok "docker-compose config (profiles: ${prof:-default})"
+	else
+		ko "docker-compose config (profiles: ${prof:-default})"; cat "$W/dc.err"
+	fi
+done
+# The stack refuses to start without a Redis password.
+if (cd compose && REDIS_PASSWORD= docker-compose config -q) 2>/dev/null; then
+	ko "docker-compose config accepted an empty REDIS_PASSWORD"
+else
+	ok "docker-compose config refuses an empty REDIS_PASSWORD"
+fi
+if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-compose.yaml"; then
+	ok "compose policy (caps, users, ipc, volumes, healthchecks, 127.0.0.1)"
+else
+	ko "compose policy"
+fi
+
+# --- 2. Dockerfile lint ---------------------------------------------------------
+if python3 scripts/deploy/lint-dockerfile.py --self-test >"$W/lint.out" 2>&1; then
+	ok "Dockerfile linter self-test (rejects each bad sample)"
+else
+	ko "Dockerfile linter self-test"; cat "$W/lint.out"
+fi
+if python3 scripts/deploy/lint-dockerfile.py compose/Dockerfile; then
+	ok "compose/Dockerfile lint"
+else
+	ko "compose/Dockerfile lint"
+fi
+
+# --- 3. Kubernetes manifests ------------------------------------------------------
+if node scripts/deploy/check-k8s.mjs "$tools" deploy/k8s; then
+	ok "Kubernetes manifests (schema + consistency)"
+else
+	ko "Kubernetes manifests"
+fi
+
+# --- 4. install, systemd units, installed lanner --------------------------------
+D=$W/root
+if make --no-print-directory install BUILD="$B" DESTDIR="$D" >"$W/install.log" 2>&1; then
+	ok "make install DESTDIR"
+else
+	ko "make install DESTDIR"; tail -20 "$W/install.log"
+fi
+for f in usr/bin/lanner usr/bin/lanner-stage usr/bin/lanner-enricher usr/bin/lanner-evaluator \
+	usr/bin/lanner-emitter usr/bin/lanner-capture-replay etc/lanner/lanner.yaml \
+	etc/lanner/rules.d/lanner_rules.yaml usr/share/lanner/rules/lanner_rules.yaml \
+	lib/systemd/system/lanner.target lib/systemd/system/lanner-evaluator@.service; do
+	[ -e "$D/$f" ] || ko "not installed: /$f"
+done
+# verify needs the ExecStart programs: point the units at the DESTDIR copies.
+U=$W/units
+mkdir -p "$U"
+for f in "$D"/lib/systemd/system/*; do
+	sed "s#/usr/bin/#$D/usr/bin/#g" "$f" >"$U/$(basename "$f")"
+done
+units=$(cd "$U" && ls -- *.service *.target | sed 's/@\.service/@0.service/')
+if (cd "$U" && SYSTEMD_UNIT_PATH="$U:" systemd-analyze verify $units) >"$W/verify.out" 2>&1 &&
+	[ ! -s "$W/verify.out" ]; then
+	ok "systemd-analyze verify ($(echo $units | wc -w) units)"
+else
+	ko "systemd-analyze verify"; cat "$W/verify.out"
+fi
+if "$D/usr/bin/lanner" --version >"$W/v.out" 2>&1 && grep -q '^lanner ' "$W/v.out"; then
+	ok "installed lanner --version: $(head -1 "$W/v.out")"
+else
+	ko "installed lanner --version"; cat "$W/v.out"
+fi
+if "$D/usr/bin/lanner" validate "$D/etc/lanner/rules.d/lanner_rules.yaml" >"$W/val.out" 2>&1 &&
+	grep -q 'Ok (3 rules, 0 warnings)' "$W/val.out"; then
+	ok "installed lanner validate on the installed rules"
+else
+	ko "installed lanner validate"; cat "$W/val.out"
+fi
+if "$D/usr/bin/lanner" --help 2>&1 | grep -q selftest; then
+	if "$D/usr/bin/lanner" selftest -c "$D/etc/lanner/lanner.yaml" >"$W/st.out" 2>&1; then
+		ok "installed lanner selftest"
+	else
+		ko "installed lanner selftest"; tail -20 "$W/st.out"
+	fi
+else
+	echo "note: lanner has no selftest subcommand in this version (not checked)"
+fi
+
+# --- 5. the image's entry point, outside containers ------------------------------
+bash scripts/deploy/run-stages.sh "$D" "$C" "$W/stages"
+rc=$?
+if [ $rc = 0 ]; then
+	ok "entry points: replay through every stage as uid 10001 in a shared IPC namespace"
+elif [ $rc = 77 ]; then
+	echo "note: entry point run skipped (see above)"
+else
+	ko "entry points (scripts/deploy/run-stages.sh)"
+fi
+
+echo "check-deploy: $pass passed, $fail failed"
+[ "$fail" = 0 ]

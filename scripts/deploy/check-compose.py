@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""check-compose.py COMPOSE_DIR [FALCO_COMPOSE]: the deployment policy of the compose
+stack, on `docker-compose config` output (anchors and .env resolved, all profiles):
+least privilege per stage (design.md), shared IPC, volumes, healthchecks, ports on
+127.0.0.1 only, pinned images, Redis password/memory/eviction, and the host mounts
+of Falco's own compose stack (read in place from the conformance reference)."""
+import subprocess
+import sys
+
+import yaml
+
+CAPS = {
+    "collector": {"BPF", "PERFMON", "SYS_RESOURCE"},
+    "enricher": {"SYS_PTRACE", "DAC_READ_SEARCH"},
+}
+STAGES = ["collector", "enricher", "evaluator", "emitter", "ui", "replay"]
+
+
+def main():
+    cdir = sys.argv[1]
+    out = subprocess.run(["docker-compose", "--profile", "sidekick", "--profile", "replay",
+                          "config"], cwd=cdir, check=True, capture_output=True, text=True)
+    cfg = yaml.safe_load(out.stdout)
+    svcs = cfg["services"]
+    errs = []
+
+    def err(s, msg):
+        errs.append(f"{s}: {msg}")
+
+    for need in STAGES + ["ipc", "redis", "falcosidekick"]:
+        if need not in svcs:
+            err(need, "service missing")
+    for name, s in svcs.items():
+        if s.get("privileged"):
+            err(name, "privileged")
+        if s.get("network_mode") == "host":
+            err(name, "host network")
+        hc = s.get("healthcheck", {})
+        if not hc.get("test") or hc.get("disable"):
+            err(name, "no healthcheck")
+        img = s.get("image", "")
+        tag = img.rsplit(":", 1)[1] if ":" in img.rsplit("/", 1)[-1] else ""
+        if "@sha256:" not in img and (not tag or tag == "latest"):
+            err(name, f"image '{img}' not pinned")
+        for p in s.get("ports", []):
+            ip = p.get("host_ip") if isinstance(p, dict) else str(p).split(":")[0]
+            if ip != "127.0.0.1":
+                err(name, f"port {p} not bound to 127.0.0.1")
+        if [c.upper() for c in s.get("cap_drop", [])] != ["ALL"]:
+            err(name, "cap_drop is not [ALL]")
+        caps = {c.upper() for c in s.get("cap_add", [])}
+        want = CAPS.get(name, set())
+        if caps != want:
+            err(name, f"cap_add {sorted(caps)}, design.md says {sorted(want)}")
+        nnp = "no-new-privileges:true" in s.get("security_opt", [])
+        # file capabilities (collector, enricher) need no-new-privileges off
+        if name in CAPS and nnp:
+            err(name, "no-new-privileges would void its file capabilities")
+        if name not in CAPS and not nnp:
+            err(name, "no no-new-privileges")
+    for name in STAGES + ["ipc"]:
+        s = svcs.get(name, {})
+        if str(s.get("user", "")) != "10001:10001":
+            err(name, f"user {s.get('user')!r}, want 10001:10001 (the image's lanner)")
+        if name != "ipc" and s.get("ipc") != "service:ipc":
+            err(name, f"ipc {s.get('ipc')!r}, want service:ipc")
+        if not s.get("read_only"):
+            err(name, "root filesystem not read-only")
+    if svcs.get("ipc", {}).get("ipc") != "shareable":
+        err("ipc", "ipc is not shareable")
+
+    def vols(name):
+        out = set()
+        for v in svcs[name].get("volumes", []):
+            if isinstance(v, dict):
+                out.add((v["source"], v["target"], bool(v.get("read_only"))))
+            else:
+                src, dst, *mode = v.split(":")
+                out.add((src, dst, "ro" in mode))
+        return out
+
+    def targets(name):
+        return {v[1] for v in vols(name)}
+
+    for name in ("enricher", "evaluator", "emitter"):
+        if "/run/lanner" not in targets(name):
+            err(name, "no shared run volume at /run/lanner (nng sockets, index locks)")
+    if "/var/lib/lanner/spool" not in targets("emitter"):
+        err("emitter", "no spool volume")
+    if svcs["enricher"].get("pid") != "host":
+        err("enricher", "needs the host pid namespace (the collector reports host pids)")
+    if len(sys.argv) > 2:
+        falco = yaml.safe_load(open(sys.argv[2]))["services"]["falco"]
+        have = vols("enricher")
+        for v in falco["volumes"]:
+            src, dst, *mode = v.split(":")
+            if src.startswith("./"):
+                continue  # Falco's own config file
+            if not any(h[0] == src and h[1] == dst and h[2] == ("ro" in mode) for h in have):
+                err("enricher", f"does not mount {v} as Falco's compose stack does")
+    cmd = " ".join(svcs["redis"].get("command", []))
+    for opt in ("--requirepass", "--maxmemory ", "--maxmemory-policy"):
+        if opt not in cmd:
+            err("redis", f"command lacks {opt.strip()}")
+    if "sidekick" not in svcs["falcosidekick"].get("profiles", []):
+        err("falcosidekick", "not in profile sidekick")
+    env = svcs["emitter"].get("environment", {})
+    if env.get("LANNER_HTTP_URL") != "http://falcosidekick:2801/":
+        err("emitter", f"LANNER_HTTP_URL {env.get('LANNER_HTTP_URL')!r}")
+    for e in errs:
+        print("compose policy:", e)
+    sys.exit(1 if errs else 0)
+
+
+main()
