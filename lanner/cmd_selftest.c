@@ -600,6 +600,104 @@ static const struct action actions[] = {
 /* clang-format on */
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 
+/* Near misses: as close to the attack as possible, must not alert. */
+static int m_cat(const char *path)
+{
+	char *argv[] = {(char *)"/bin/cat", (char *)path, NULL};
+
+	execv(argv[0], argv);
+	return -errno;
+}
+
+static int m_hostname(void)
+{
+	return m_cat("/etc/hostname");
+}
+
+static int m_readetc(void)
+{
+	return touch("/etc/hostname", O_RDONLY);
+}
+
+static int m_chmod(void)
+{
+	char p[512];
+	int rc;
+
+	wpath(p, sizeof(p), "plain-file");
+	if ((rc = touch(p, O_WRONLY | O_CREAT)) != 0)
+		return rc;
+	rc = chmod(p, 0755) == 0 ? 0 : -errno;
+	unlink(p);
+	return rc;
+}
+
+static int m_sudo_root(void)
+{
+	char p[512];
+	char *argv[] = {p, (char *)"-n", (char *)"true", NULL};
+
+	wpath(p, sizeof(p), "bin/sudo");
+	execv(p, argv);
+	return -errno;
+}
+
+static int m_trunc_tmp(void)
+{
+	char p[512];
+
+	wpath(p, sizeof(p), "app.log");
+	return touch(p, O_WRONLY | O_CREAT | O_TRUNC);
+}
+
+static int m_symlink_plain(void)
+{
+	char p[512];
+
+	wpath(p, sizeof(p), "hostname-link");
+	unlink(p);
+	return symlink("/etc/hostname", p) == 0 ? 0 : -errno;
+}
+
+static int m_unlink_plain(void)
+{
+	char p[512];
+
+	wpath(p, sizeof(p), "home/.bashrc");
+	touch(p, O_WRONLY | O_CREAT);
+	return unlink(p) == 0 ? 0 : -errno;
+}
+
+static int m_dup_pipe(void)
+{
+	int fds[2];
+
+	if (pipe(fds) != 0)
+		return -errno;
+	return dup2(fds[0], 0) == 0 ? 0 : -errno;
+}
+
+/* clang-format off */
+static const struct action misses[] = {
+	{"Lanner Password Or Sudoers File Read", H_FN, 0, NULL, NULL, m_hostname},
+	{"Lanner Write Below Etc", H_FN, 0, NULL, NULL, m_readetc},
+	{"Lanner Shell In Container", H_SELF, 0, "node", "spawnsh", NULL},
+	{"Lanner Reverse Shell Redirect", H_FN, 0, NULL, NULL, m_dup_pipe},
+	{"Lanner Netcat Remote Execution", H_TRUE, 0, "nc", "-zv 127.0.0.1 9", NULL},
+	{"Lanner Package Manager In Container", H_TRUE, 0, "apt-get", "install -y lanner-selftest", NULL},
+	{"Lanner Setuid Or Setgid Bit Set", H_FN, 0, NULL, NULL, m_chmod},
+	{"Lanner Sudo By Service Account", H_FN, 0, NULL, NULL, m_sudo_root},
+	{"Lanner Nsenter Into Host Namespaces", H_TRUE, 0, "nsenter", "-t 1234 -u true", NULL},
+	{"Lanner Log File Truncated", H_FN, 0, NULL, NULL, m_trunc_tmp},
+	{"Lanner Shell History Deleted Or Truncated", H_FN, 0, NULL, NULL, m_unlink_plain},
+	{"Lanner Symlink To Sensitive File", H_FN, 0, NULL, NULL, m_symlink_plain},
+	{"Lanner Cryptominer Started", H_TRUE, 0, "curl", "-o out.html https://example.org/", NULL},
+	{"Lanner Setns In Container", H_SELF, 0, "lanner-st-ctr", "setns", NULL},
+	{"Lanner Namespace Created In Container", H_SELF, 0, "lanner-st-ctr", "unshare", NULL},
+};
+/* clang-format on */
+#define NMISSES (sizeof(misses) / sizeof(misses[0]))
+
 /* ---------------------------------------------------------------- parent side */
 
 static uint64_t now_ns(void)
@@ -786,7 +884,8 @@ static int prepare_work(void)
 {
 	static const char *const dirs[] = {"bin", "home", "home/.ssh", "home/.aws",
 					   "mnt", "run",  "spool"};
-	static const char *const true_links[] = {"nc", "apt-get", "nsenter", "xmrig", "sudo"};
+	static const char *const true_links[] = {"nc",	  "apt-get", "nsenter",
+						 "xmrig", "sudo",    "curl"};
 	static const char *const self_links[] = {"node", "nginx", "ncat", "lanner-st-uid",
 						 "lanner-st-ctr"};
 	char p[600];
@@ -926,7 +1025,7 @@ int cmd_selftest(int argc, char **argv)
 	double timeout_s = 10.0;
 	struct stage st[4] = {{"emitter", 0}, {"evaluator", 0}, {"enricher", 0}, {"collector", 0}};
 	char alerts_path[600], cfg[600], log[600], bin[4][4096], inst[64], ring[80];
-	int missed = 0, skipped = 0, detected = 0, rc = 0;
+	int missed = 0, skipped = 0, detected = 0, rc = 0, quiet = 0, false_alarms = 0;
 	int lsock, s4444, s14444, usock;
 	FILE *af = NULL;
 	ssize_t sl;
@@ -1116,9 +1215,35 @@ int cmd_selftest(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
-	printf("selftest: %d detected, %d missed, %d skipped (no safe action)\n", detected, missed,
-	       skipped);
-	rc = missed ? 1 : 0;
+	/*
+	 * Near misses: the rule must stay quiet. Waits well past the steady-state
+	 * latency measured above (1 s) for an alert attributed to the child.
+	 */
+	printf("%-50s %-10s %s\n", "RULE (near miss)", "RESULT", "");
+	for (size_t k = 0; k < NMISSES; k++) {
+		const struct action *a = &misses[k];
+		int found = 0;
+		uint64_t t0;
+		pid_t pid;
+
+		if (!rules_ruleset_find(rs, a->rule))
+			continue;
+		reset_fixtures();
+		t0 = now_ns();
+		pid = run_action(a);
+		while (pid > 0 && !found && now_ns() - t0 < 1000000000ULL) {
+			scan_alerts(af, a->rule, pid, &found);
+			usleep(5000);
+		}
+		printf("%-50s %-10s\n", a->rule, found ? "FALSE ALARM" : "quiet");
+		false_alarms += found;
+		quiet += !found;
+		fflush(stdout);
+	}
+	printf("selftest: %d detected, %d missed, %d skipped (no safe action or not loaded); "
+	       "near misses: %d quiet, %d false alarms\n",
+	       detected, missed, skipped, quiet, false_alarms);
+	rc = missed || false_alarms ? 1 : 0;
 	if (!detected && !missed) {
 		fprintf(stderr, "lanner selftest: none of the default rules is loaded: nothing "
 				"checked\n");
