@@ -1024,7 +1024,7 @@ int cmd_selftest(int argc, char **argv)
 	struct rules_ruleset *rs = NULL;
 	double timeout_s = 10.0;
 	struct stage st[4] = {{"emitter", 0}, {"evaluator", 0}, {"enricher", 0}, {"collector", 0}};
-	char alerts_path[600], cfg[600], log[600], bin[4][4096], inst[64], ring[80];
+	char alerts_path[600], cfg[600], log[600], bin[4][4096], inst[64] = "", ring[80];
 	int missed = 0, skipped = 0, detected = 0, rc = 0, quiet = 0, false_alarms = 0;
 	int lsock, s4444, s14444, usock;
 	FILE *af = NULL;
@@ -1270,6 +1270,17 @@ out:
 		close(s14444);
 	close(usock);
 	unlink("/var/log/lanner-selftest.log");
+	if (inst[0]) {
+		/* the rings of our private instance (the stages leave them to their owner) */
+		static const char *const rings[] = {"raw", "eval.0"};
+
+		for (size_t i = 0; i < sizeof(rings) / sizeof(rings[0]); i++) {
+			char shm[160];
+
+			snprintf(shm, sizeof(shm), "/dev/shm/lanner-%s.%s", inst, rings[i]);
+			unlink(shm);
+		}
+	}
 	if (rc == 0 && !getenv("LANNER_SELFTEST_KEEP")) {
 		char cmd[700];
 
