@@ -15,6 +15,9 @@ int cmd_explain(int argc, char **argv);
 int cmd_list_rules(int argc, char **argv);
 int cmd_describe_rule(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
+/* Runs the selftest action named by LANNER_SELFTEST_ACT and exits (cmd_selftest.c). */
+int selftest_child_main(void);
 /* `lanner` / `lanner run`: the supervisor (cmd_run.c, supervisor.c). */
 int cmd_run(int argc, char **argv);
 

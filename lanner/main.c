@@ -1,5 +1,6 @@
 /* main.c: the `lanner` command: dispatches to one subcommand per file (cmd_*.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -21,6 +22,9 @@ static const struct subcommand cmds[] = {
 	 "describe-rule [-r RULES]... NAME   show one rule, expanded"},
 	{"list-fields", "--list", cmd_list_fields,
 	 "list-fields [PREFIX]   fields usable in conditions and outputs"},
+	{"selftest", NULL, cmd_selftest,
+	 "selftest [-r RULES] [--alerts FILE] [--list]   trigger each default rule harmlessly, "
+	 "report detection"},
 };
 
 static void usage(FILE *out)
@@ -34,6 +38,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* a renamed copy of this binary run by `lanner selftest` for one action */
+	if (getenv("LANNER_SELFTEST_ACT"))
+		return selftest_child_main();
 	/* no subcommand, "run", or Falco-style flags first: the running product */
 	if (argc < 2 || strcmp(argv[1], "run") == 0 ||
 	    (argv[1][0] == '-' && strcmp(argv[1], "-V") != 0 && strcmp(argv[1], "-L") != 0 &&

@@ -161,7 +161,11 @@ const char *sv_default_rules(void)
 	char self[PATH_MAX], *slash;
 	ssize_t len;
 
-	/* the build's conformance directory (../shared from the source tree) */
+	/* Lanner's own default ruleset in the source tree (docs/rules.md) */
+	snprintf(path, sizeof(path), "%s/rules", LANNER_SOURCE_DIR);
+	if (access(path, R_OK) == 0)
+		return path;
+	/* else Falco's, from the build's conformance directory (../shared) */
 	snprintf(path, sizeof(path), "%s/falco-rules/falco_rules.yaml", LANNER_CONFORMANCE_DIR);
 	if (access(path, R_OK) == 0)
 		return path;
@@ -1139,8 +1143,8 @@ static void report_rules(struct sv *s)
 		for (size_t i = 0; i < s->nrules; i++)
 			fprintf(stderr, " %s", s->rules[i]);
 		fprintf(stderr, "%s\n",
-			s->fallback_rules[0] ? " (Falco's rules: Lanner's own ruleset is not there "
-					       "yet and no -r was given)"
+			s->fallback_rules[0] ? " (no configured rules_files exists and no -r was "
+					       "given: the built-in default)"
 					     : "");
 	} else {
 		fprintf(stderr, "lanner: %zu rules loaded from the configuration's rules_files\n",
