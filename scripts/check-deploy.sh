@@ -73,7 +73,8 @@ if (cd compose && REDIS_PASSWORD= docker-compose config -q) 2>/dev/null; then
 else
 	ok "docker-compose config refuses an empty REDIS_PASSWORD"
 fi
-if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-compose.yaml"; then
+if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-compose.yaml" \
+	"$C/reference/falco-docker-compose-config-http_output.yml" deploy/lanner.yaml; then
 	ok "compose policy (caps, users, ipc, volumes, healthchecks, 127.0.0.1)"
 else
 	ko "compose policy"
