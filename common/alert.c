@@ -426,16 +426,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 	return need + 1;
 }
 
-int alert_json_string(struct alert_buf *out, const char *str, size_t n)
+/* The escaped bytes of s without the quotes (escaping is per character: bodies concatenate). */
+static int json_body(struct alert_buf *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0;
 	char esc[8];
 
-	/* worst case: 6 bytes per input byte, plus quotes */
 	if (buf_reserve(out, n + 2))
-		return -ENOMEM;
-	if (buf_putc(out, '"'))
 		return -ENOMEM;
 	while (i < n) {
 		unsigned char c = s[i];
@@ -497,6 +495,13 @@ int alert_json_string(struct alert_buf *out, const char *str, size_t n)
 		i++;
 	}
 	if (run && alert_buf_append(out, s + i - run, run))
+		return -ENOMEM;
+	return 0;
+}
+
+int alert_json_string(struct alert_buf *out, const char *str, size_t n)
+{
+	if (buf_putc(out, '"') || json_body(out, str, n))
 		return -ENOMEM;
 	return buf_putc(out, '"');
 }
@@ -603,19 +608,31 @@ int alert_json_double(struct alert_buf *out, double d)
 	return buf_puts(out, res);
 }
 
+/* Appends v in decimal (the hot path: no printf). */
+static int put_dec(struct alert_buf *out, uint64_t v, bool neg)
+{
+	char num[24], *p = num + sizeof(num);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	return alert_buf_append(out, p, (size_t)(num + sizeof(num) - p));
+}
+
 static int json_value(struct alert_buf *out, const struct alert_field *f)
 {
-	char num[32];
-
 	switch (f->type) {
 	case ALERT_FT_STRING:
 		return alert_json_string(out, f->v.s, strlen(f->v.s));
 	case ALERT_FT_INT64:
-		snprintf(num, sizeof(num), "%lld", (long long)f->v.i64);
-		return buf_puts(out, num);
+		/* the magnitude of INT64_MIN does not fit int64: compute it unsigned */
+		return f->v.i64 < 0 ? put_dec(out, 0 - (uint64_t)f->v.i64, true)
+				    : put_dec(out, (uint64_t)f->v.i64, false);
 	case ALERT_FT_UINT64:
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)f->v.u64);
-		return buf_puts(out, num);
+		return put_dec(out, f->v.u64, false);
 	case ALERT_FT_DOUBLE:
 		return alert_json_double(out, f->v.d);
 	case ALERT_FT_BOOL:
@@ -623,6 +640,17 @@ static int json_value(struct alert_buf *out, const struct alert_field *f)
 	default:
 		return buf_puts(out, "null");
 	}
+}
+
+/* A fixed top-level key (plain ASCII, no escaping needed): written as is. */
+static int json_lit_key(struct alert_buf *out, const char *k, bool *first)
+{
+	if (!*first && buf_putc(out, ','))
+		return -ENOMEM;
+	*first = false;
+	if (buf_putc(out, '"') || buf_puts(out, k) || buf_putc(out, '"'))
+		return -ENOMEM;
+	return buf_putc(out, ':');
 }
 
 static int json_key(struct alert_buf *out, const char *k, bool *first)
@@ -665,7 +693,8 @@ static int json_fields(struct alert_buf *out, const struct alert *a,
 		       const struct alert_field *extra)
 {
 	size_t n = a->nfields + (extra ? 1 : 0);
-	const struct alert_field **v = malloc((n ? n : 1) * sizeof(*v));
+	const struct alert_field *stackv[64];
+	const struct alert_field **v = n <= 64 ? stackv : malloc(n * sizeof(*v));
 	bool first = true;
 	int rc = 0;
 
@@ -694,13 +723,15 @@ static int json_fields(struct alert_buf *out, const struct alert *a,
 	}
 	if (!rc)
 		rc = buf_putc(out, '}');
-	free(v);
+	if (v != stackv)
+		free(v);
 	return rc;
 }
 
 static int json_tags(struct alert_buf *out, const struct alert *a)
 {
-	const char **t = malloc((a->ntags ? a->ntags : 1) * sizeof(*t));
+	const char *stackt[32];
+	const char **t = a->ntags <= 32 ? stackt : malloc(a->ntags * sizeof(*t));
 	int rc;
 
 	if (!t)
@@ -719,7 +750,8 @@ static int json_tags(struct alert_buf *out, const struct alert *a)
 	}
 	if (!rc)
 		rc = buf_putc(out, ']');
-	free(t);
+	if (t != stackt)
+		free(t);
 	return rc;
 }
 
@@ -819,31 +851,31 @@ static int render_json_internal(const struct alert *a, struct alert_buf *out)
 	int rc = buf_putc(out, '{');
 
 	if (!rc)
-		rc = json_key(out, "hostname", &first);
+		rc = json_lit_key(out, "hostname", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->hostname);
 	if (!rc)
-		rc = json_key(out, "output", &first);
+		rc = json_lit_key(out, "output", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->output);
 	if (!rc)
-		rc = json_key(out, "output_fields", &first);
+		rc = json_lit_key(out, "output_fields", &first);
 	if (!rc)
 		rc = json_fields(out, a, NULL);
 	if (!rc)
-		rc = json_key(out, "priority", &first);
+		rc = json_lit_key(out, "priority", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, prio_name_safe(a->priority));
 	if (!rc)
-		rc = json_key(out, "rule", &first);
+		rc = json_lit_key(out, "rule", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->rule);
 	if (!rc)
-		rc = json_key(out, "source", &first);
+		rc = json_lit_key(out, "source", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, "internal");
 	if (!rc)
-		rc = json_key(out, "time", &first);
+		rc = json_lit_key(out, "time", &first);
 	if (!rc)
 		rc = buf_putc(out, '"');
 	if (!rc)
@@ -857,7 +889,6 @@ static int render_json_internal(const struct alert *a, struct alert_buf *out)
 
 int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct alert_buf *out)
 {
-	struct alert_buf tmp;
 	bool first = true;
 	int rc;
 
@@ -865,22 +896,31 @@ int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct a
 		return render_json_internal(a, out);
 	rc = buf_putc(out, '{');
 	if (!rc)
-		rc = json_key(out, "hostname", &first);
+		rc = json_lit_key(out, "hostname", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->hostname);
 	if (!rc && f->json_include_message_property) {
-		rc = json_key(out, "message", &first);
+		rc = json_lit_key(out, "message", &first);
 		if (!rc)
 			rc = json_str_or_empty(out, a->output);
 	}
 	if (!rc && f->json_include_output_property) {
-		alert_buf_init(&tmp);
-		rc = alert_render_output(a, f, &tmp);
+		/* the prefix is plain ASCII: its escape is itself, then the output's escape */
+		rc = json_lit_key(out, "output", &first);
 		if (!rc)
-			rc = json_key(out, "output", &first);
+			rc = buf_putc(out, '"');
 		if (!rc)
-			rc = alert_json_string(out, tmp.data, tmp.len);
-		alert_buf_fini(&tmp);
+			rc = render_prefix_time(a->time_ns, f->time_format_iso_8601, out);
+		if (!rc)
+			rc = buf_puts(out, ": ");
+		if (!rc)
+			rc = buf_puts(out, prio_name_safe(a->priority));
+		if (!rc)
+			rc = buf_putc(out, ' ');
+		if (!rc && a->output)
+			rc = json_body(out, a->output, strlen(a->output));
+		if (!rc)
+			rc = buf_putc(out, '"');
 	}
 	if (!rc && f->json_include_output_fields_property) {
 		struct alert_field t = {
@@ -888,29 +928,29 @@ int alert_render_json(const struct alert *a, const struct alert_fmt *f, struct a
 			.type = ALERT_FT_UINT64,
 			.v.u64 = a->time_ns,
 		};
-		rc = json_key(out, "output_fields", &first);
+		rc = json_lit_key(out, "output_fields", &first);
 		if (!rc)
 			rc = json_fields(out, a, &t);
 	}
 	if (!rc)
-		rc = json_key(out, "priority", &first);
+		rc = json_lit_key(out, "priority", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, prio_name_safe(a->priority));
 	if (!rc)
-		rc = json_key(out, "rule", &first);
+		rc = json_lit_key(out, "rule", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->rule);
 	if (!rc)
-		rc = json_key(out, "source", &first);
+		rc = json_lit_key(out, "source", &first);
 	if (!rc)
 		rc = json_str_or_empty(out, a->source);
 	if (!rc && f->json_include_tags_property) {
-		rc = json_key(out, "tags", &first);
+		rc = json_lit_key(out, "tags", &first);
 		if (!rc)
 			rc = json_tags(out, a);
 	}
 	if (!rc)
-		rc = json_key(out, "time", &first);
+		rc = json_lit_key(out, "time", &first);
 	if (!rc)
 		rc = buf_putc(out, '"');
 	if (!rc)
@@ -1223,5 +1263,110 @@ int alert_decode(const void *buf, size_t len, struct alert **out)
 		return rc;
 	}
 	*out = a;
+	return 0;
+}
+
+/* Skips a str (validating it like get_str); p and n get its bytes (NULL when absent). */
+static int skip_str(struct rd *r, bool required, const char **p, size_t *n)
+{
+	uint32_t len;
+
+	if (get_u32(r, &len))
+		return -EINVAL;
+	if (len == WIRE_ABSENT) {
+		if (p)
+			*p = NULL;
+		if (n)
+			*n = 0;
+		return required ? -EINVAL : 0;
+	}
+	if (len > ALERT_MAX_STR)
+		return -E2BIG;
+	if (r->left < len || memchr(r->p, '\0', len))
+		return -EINVAL;
+	if (p)
+		*p = (const char *)r->p;
+	if (n)
+		*n = len;
+	r->p += len;
+	r->left -= len;
+	return 0;
+}
+
+int alert_check(const void *buf, size_t len, struct alert_peek *pk)
+{
+	struct rd r = {.p = buf, .left = len};
+	uint8_t m0, m1, ver, pr, t, b;
+	uint64_t u;
+	uint32_t n;
+	const char *rp = NULL, *sp = NULL;
+	size_t rl = 0, sl = 0;
+	int rc;
+
+	if (len > ALERT_MAX_WIRE)
+		return -E2BIG;
+	if (get_u8(&r, &m0) || get_u8(&r, &m1) || get_u8(&r, &ver) || get_u8(&r, &pr))
+		return -EINVAL;
+	if ((m0 | m1 << 8) != ALERT_WIRE_MAGIC || ver != ALERT_WIRE_VERSION ||
+	    pr >= ALERT_PRIO_COUNT)
+		return -EINVAL;
+	if (get_u64(&r, &u))
+		return -EINVAL;
+	rc = skip_str(&r, false, &rp, &rl);
+	if (!rc)
+		rc = skip_str(&r, false, &sp, &sl);
+	for (int i = 0; !rc && i < 2; i++)
+		rc = skip_str(&r, false, NULL, NULL);
+	if (!rc)
+		rc = get_u32(&r, &n);
+	if (!rc && n > ALERT_MAX_TAGS)
+		rc = -E2BIG;
+	if (!rc && n && (size_t)n > r.left / 4)
+		rc = -EINVAL;
+	for (uint32_t i = 0; !rc && i < n; i++)
+		rc = skip_str(&r, true, NULL, NULL);
+	if (!rc)
+		rc = get_u32(&r, &n);
+	if (!rc && n > ALERT_MAX_FIELDS)
+		rc = -E2BIG;
+	if (!rc && n && (size_t)n > r.left / 5)
+		rc = -EINVAL;
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		rc = skip_str(&r, true, NULL, NULL);
+		if (rc)
+			break;
+		if (get_u8(&r, &t)) {
+			rc = -EINVAL;
+			break;
+		}
+		switch (t) {
+		case ALERT_FT_NULL:
+			break;
+		case ALERT_FT_STRING:
+			rc = skip_str(&r, true, NULL, NULL);
+			break;
+		case ALERT_FT_INT64:
+		case ALERT_FT_UINT64:
+		case ALERT_FT_DOUBLE:
+			rc = get_u64(&r, &u);
+			break;
+		case ALERT_FT_BOOL:
+			rc = get_u8(&r, &b);
+			if (!rc && b > 1)
+				rc = -EINVAL;
+			break;
+		default:
+			rc = -EINVAL;
+		}
+	}
+	if (!rc && r.left != 0)
+		rc = -EINVAL;
+	if (rc)
+		return rc;
+	pk->priority = (enum alert_priority)pr;
+	pk->rule = rp;
+	pk->rule_len = rl;
+	pk->source = sp;
+	pk->source_len = sl;
 	return 0;
 }

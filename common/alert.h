@@ -195,5 +195,20 @@ int alert_json_double(struct alert_buf *out, double d);
 #define ALERT_WIRE_VERSION 1u
 int alert_encode(const struct alert *a, struct alert_buf *out);
 int alert_decode(const void *buf, size_t len, struct alert **out);
+/* What alert_check reports of a valid encoded alert: slices of the buffer, not NUL-terminated. */
+struct alert_peek {
+	enum alert_priority priority;
+	const char *rule; /* NULL when absent */
+	size_t rule_len;
+	const char *source; /* NULL when absent */
+	size_t source_len;
+};
+/*
+ * The decoder's checks without building anything (no allocation): 0 exactly when
+ * alert_decode would succeed (the fuzz target holds them to that), filling *pk.
+ * For the emitter's intake, which only validates, filters and rate-limits
+ * before journaling the bytes as they are.
+ */
+int alert_check(const void *buf, size_t len, struct alert_peek *pk);
 
 #endif

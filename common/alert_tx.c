@@ -101,6 +101,9 @@ struct alert_tx *alert_tx_open(const char *url, const struct alert_tx_opts *opts
 	nng_socket_set_ms(tx->sock, NNG_OPT_REQ_RESENDTIME, tx->o.resend_ms);
 	nng_socket_set_ms(tx->sock, NNG_OPT_RECVTIMEO,
 			  tx->o.ack_timeout_ms > 0 ? tx->o.ack_timeout_ms : NNG_DURATION_INFINITE);
+	/* with no emitter connected the send itself waits: bound it the same way */
+	nng_socket_set_ms(tx->sock, NNG_OPT_SENDTIMEO,
+			  tx->o.ack_timeout_ms > 0 ? tx->o.ack_timeout_ms : NNG_DURATION_INFINITE);
 	nng_socket_set_ms(tx->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(tx->sock, NNG_OPT_RECONNMAXT, 1000);
 	nng_socket_set_size(tx->sock, NNG_OPT_RECVMAXSZ, 4096);

@@ -735,6 +735,50 @@ void ring_stats(const struct ring *r, struct ring_stats *st)
 	st->consumer_pid = atomic_load_explicit(&h->cons_pid, memory_order_relaxed);
 }
 
+int ring_stat_name(const char *name, struct ring_stats *st)
+{
+	char path[RING_NAME_MAX + 16];
+	struct ring_hdr *h;
+	struct stat sb;
+	int fd, rc;
+
+	rc = make_path(name, path, sizeof(path), NULL, 0);
+	if (rc < 0)
+		return rc;
+	fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* a header page not yet sized (creator in progress) would fault when read */
+	if (fstat(fd, &sb) != 0 || (size_t)sb.st_size < sizeof(*h)) {
+		close(fd);
+		return -EPROTO;
+	}
+	h = mmap(NULL, sizeof(*h), PROT_READ, MAP_SHARED, fd, 0);
+	rc = h == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	/* acquire, partner: the release store of magic in ring_create() */
+	if (atomic_load_explicit(&h->magic, memory_order_acquire) != RING_MAGIC ||
+	    h->version != RING_VERSION) {
+		munmap(h, sizeof(*h));
+		return -EPROTO;
+	}
+	memset(st, 0, sizeof(*st));
+	st->data_size = h->data_size;
+	st->cons_pos = atomic_load_explicit(&h->cons_pos, memory_order_relaxed);
+	st->prod_pos = atomic_load_explicit(&h->prod_pos, memory_order_relaxed);
+	st->used = st->prod_pos - st->cons_pos;
+	st->prod_wakeups = atomic_load_explicit(&h->prod_wakeups, memory_order_relaxed);
+	st->cons_wakeups = atomic_load_explicit(&h->cons_wakeups, memory_order_relaxed);
+	st->prod_sleeps = atomic_load_explicit(&h->prod_sleeps, memory_order_relaxed);
+	st->cons_sleeps = atomic_load_explicit(&h->cons_sleeps, memory_order_relaxed);
+	st->producer_pid = atomic_load_explicit(&h->prod_pid, memory_order_relaxed);
+	st->consumer_pid = atomic_load_explicit(&h->cons_pid, memory_order_relaxed);
+	munmap(h, sizeof(*h));
+	return 0;
+}
+
 int ring_peer_alive(struct ring *r)
 {
 	struct ring_hdr *h = r->hdr;

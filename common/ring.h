@@ -116,6 +116,13 @@ int ring_unlink(const char *name);
 size_t ring_max_record(const struct ring *r);
 size_t ring_data_size(const struct ring *r);
 void ring_stats(const struct ring *r, struct ring_stats *st);
+/*
+ * ring_stats() of the ring "name" without attaching to it (no role is
+ * taken): for an observer such as the supervisor's metrics. Maps the header
+ * page read-only for the call. Returns 0, -ENOENT, -EPROTO (not a Lanner
+ * ring of this version), or another -errno.
+ */
+int ring_stat_name(const char *name, struct ring_stats *st);
 
 /*
  * Producer. Reserve len bytes (1..ring_max_record()) and return in *data a

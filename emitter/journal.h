@@ -18,7 +18,10 @@
  * Size cap: when the journal grows past max_bytes, the oldest segment is
  * removed even if some output has not read it; those alerts are counted in
  * that output's dropped counter (journal_reader_dropped) and logged.
- * Thread-safety: one appender thread, any number of reader threads (one per reader).
+ * Every record's CRC is checked when the journal is opened (a torn or corrupt
+ * tail is cut there); reads trust what this process wrote itself.
+ * Thread-safety: appends from any thread (serialised), any number of reader threads
+ * (each reader used by one thread).
  */
 
 #include <stdbool.h>

@@ -29,7 +29,6 @@
 
 #define MAX_OUTPUTS 8
 #define MAX_OVERRIDES 256
-#define INTAKE_POLL_MS 100
 #define SENDER_INTERNAL 0 /* journal sender id of alerts the emitter makes itself */
 
 struct emitter {
@@ -41,9 +40,8 @@ struct emitter {
 	pthread_t intake;
 	atomic_bool stop;
 	struct ratelimit *rl;
-	/* Serialises journal appends and the rate limiter between the intake thread and the
-	 * main loop's periodic summary (once per batch / per 100 ms tick, never per alert). */
-	pthread_mutex_t jmu;
+	pthread_mutex_t rl_mu;		      /* rl: the intake allows, the main loop summarises */
+	uint64_t reported_drops[MAX_OUTPUTS]; /* size-cap drops already reported (intake thread) */
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
 };
@@ -106,31 +104,79 @@ static int intake_batch(struct emitter *e, const void *body, size_t len, uint64_
 	if (!iov)
 		return -ENOMEM;
 	uint64_t now = mono_ns();
+	pthread_mutex_lock(&e->rl_mu);
 	while (alert_tx_frame_next(&f, &pos, &rec, &rlen)) {
-		struct alert *a = NULL;
-		if (alert_decode(rec, rlen, &a)) {
+		struct alert_peek pk;
+		char rule[1024];
+		/* validated exactly as alert_decode would, without building the alert */
+		if (alert_check(rec, rlen, &pk)) {
 			if (atomic_fetch_add(&e->invalid, 1) == 0)
 				lg_warn("intake: invalid alert record refused (sender %016" PRIx64
 					")",
 					f.sender);
 			continue;
 		}
-		if (a->priority > e->cfg.priority) {
+		bool internal =
+			pk.source && pk.source_len == 8 && !memcmp(pk.source, "internal", 8);
+		/* the bucket key: the rule name (beyond 1023 bytes names share a bucket) */
+		snprintf(rule, sizeof(rule), "%.*s", (int)(pk.rule_len < 1023 ? pk.rule_len : 1023),
+			 pk.rule ? pk.rule : "");
+		if (pk.priority > e->cfg.priority) {
 			atomic_fetch_add(&e->filtered, 1);
-		} else if (!alert_is_internal(a) && !ratelimit_allow(e->rl, a->rule, now)) {
+		} else if (!internal && !ratelimit_allow(e->rl, rule, now)) {
 			atomic_fetch_add(&e->suppressed, 1);
 		} else {
 			iov[k].iov_base = (void *)rec;
 			iov[k].iov_len = rlen;
 			k++;
 		}
-		alert_free(a);
 	}
+	pthread_mutex_unlock(&e->rl_mu);
 	rc = journal_append(e->j, f.sender, f.seq, iov, k);
 	if (!rc)
 		atomic_fetch_add(&e->accepted, k);
 	free(iov);
 	return rc;
+}
+
+/*
+ * Spool overflow is reported, not only counted: when an output lost alerts to the size cap
+ * since the last check, an internal alert says which and how many. Main loop only.
+ */
+static void report_overflow(struct emitter *e)
+{
+	struct alert *a = NULL;
+	uint64_t total = 0;
+
+	for (int i = 0; i < e->nouts; i++) {
+		uint64_t d = journal_reader_dropped(e->outs[i]->rd);
+		if (d <= e->reported_drops[i])
+			continue;
+		if (!a) {
+			a = alert_new();
+			if (!a)
+				return;
+			a->priority = ALERT_PRIO_CRITICAL;
+			a->time_ns = wall_ns();
+			alert_set_rule(a, "Lanner internal: spool overflow");
+			alert_set_source(a, "internal");
+			alert_set_hostname(a, e->cfg.hostname);
+		}
+		char key[80];
+		snprintf(key, sizeof(key), "lanner.spool.dropped.%s", e->outs[i]->name);
+		alert_add_uint64(a, key, d - e->reported_drops[i]);
+		total += d - e->reported_drops[i];
+		e->reported_drops[i] = d;
+	}
+	if (!a)
+		return;
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "%llu undelivered alerts were removed from the spool (emitter.spool.max_bytes)",
+		 (unsigned long long)total);
+	alert_set_output(a, msg);
+	append_internal(e, a);
+	alert_free(a);
 }
 
 static void *intake_main(void *arg)
@@ -139,10 +185,7 @@ static void *intake_main(void *arg)
 
 	while (!atomic_load(&e->stop)) {
 		nng_msg *m = NULL, *r = NULL;
-		struct alert *sum = NULL;
 		int rv = nng_recvmsg(e->sock, &m, 0);
-
-		(void)sum;
 		if (rv == NNG_ETIMEDOUT)
 			continue;
 		if (rv) {
@@ -152,9 +195,7 @@ static void *intake_main(void *arg)
 		}
 		uint64_t seq;
 		uint8_t ack[16];
-		pthread_mutex_lock(&e->jmu);
 		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
-		pthread_mutex_unlock(&e->jmu);
 		nng_msg_free(m);
 		alert_tx_ack_encode(ack, st, seq);
 		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
@@ -368,7 +409,7 @@ int main(int argc, char **argv)
 		lg_err("cannot open the spool %s: %s", e.cfg.spool_dir, strerror(errno));
 		goto out;
 	}
-	pthread_mutex_init(&e.jmu, NULL);
+	pthread_mutex_init(&e.rl_mu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -379,7 +420,7 @@ int main(int argc, char **argv)
 		goto out;
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
-	uint64_t last_stats = 0, last_sync = mono_ns();
+	uint64_t last_stats = 0, last_sync = mono_ns(), last_overflow_check = 0;
 	for (;;) {
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
 		int sig = sigtimedwait(&ss, NULL, &to);
@@ -392,16 +433,20 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t now = mono_ns();
+		/* periodic internal alerts: here, not on the intake thread, which blocks in its
+		 * receive while no batch comes (the journal takes appends from any thread) */
 		struct alert *sum = NULL;
-
-		/* The rate limiter's periodic summary, from here: the intake thread blocks in
-		 * its receive (no timeout, see listen_intake). */
-		pthread_mutex_lock(&e.jmu);
-		if (e.rl && ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum) == 1) {
+		pthread_mutex_lock(&e.rl_mu);
+		int due = ratelimit_summary(e.rl, now, wall_ns(), e.cfg.hostname, &sum);
+		pthread_mutex_unlock(&e.rl_mu);
+		if (due == 1) {
 			append_internal(&e, sum);
 			alert_free(sum);
 		}
-		pthread_mutex_unlock(&e.jmu);
+		if (now - last_overflow_check >= 1000000000ull) {
+			report_overflow(&e);
+			last_overflow_check = now;
+		}
 		if (e.cfg.fsync == JOURNAL_FSYNC_INTERVAL &&
 		    now - last_sync >= (uint64_t)e.cfg.fsync_interval_ms * 1000000u) {
 			journal_sync(e.j); /* off the intake path: acks do not wait for the disk */

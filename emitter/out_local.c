@@ -91,6 +91,7 @@ struct outl_file {
 	const struct emitter_config *c;
 	FILE *fp; /* open while keep_alive */
 	struct alert_buf b;
+	bool failing; /* log an open failure once per outage, not at every retry */
 };
 
 int outl_file_init(const struct emitter_config *c, void **priv)
@@ -117,9 +118,14 @@ static int file_open(struct outl_file *f)
 	f->fp = fopen(f->c->file_filename, "ae");
 	if (!f->fp) {
 		int e = errno;
-		lg_err("file_output: cannot open %s: %s", f->c->file_filename, strerror(e));
+		if (!f->failing)
+			lg_err("file_output: cannot open %s: %s", f->c->file_filename, strerror(e));
+		f->failing = true;
 		return -e;
 	}
+	if (f->failing)
+		lg_info("file_output: %s open again", f->c->file_filename);
+	f->failing = false;
 	return 0;
 }
 

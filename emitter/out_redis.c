@@ -14,16 +14,6 @@
 #include "log_shim.h"
 #include "sidekick.h"
 
-/* One argument of a command: a slice of the batch arena (offsets survive reallocation). */
-struct arg {
-	size_t off, len;
-};
-
-struct cmd {
-	size_t first; /* index of its first arg */
-	size_t argc;
-};
-
 struct counter {
 	uint64_t minute;
 	size_t off, len; /* field name in the arena */
@@ -34,17 +24,14 @@ struct out_redis {
 	const struct emitter_config *c;
 	redisContext *ctx;
 	char marker[512];
-	uint64_t committed; /* journal offset Redis holds everything before */
-	struct alert_buf arena, json, tmp;
-	struct arg *args;
-	size_t nargs, args_cap;
-	struct cmd *cmds;
-	size_t ncmds, cmds_cap;
+	uint64_t committed;	/* journal offset Redis holds everything before */
+	struct alert_buf arena; /* the batch's commands, already in RESP (the wire protocol) */
+	struct alert_buf json, tmp;
+	size_t ncmds;	/* commands in the arena */
+	long args_left; /* arguments the current command still expects (a consistency check) */
+	bool args_bad;
 	struct counter *cnt;
 	size_t ncnt, cnt_cap;
-	const char **argv;
-	size_t *argvlen;
-	size_t argv_cap;
 	bool warned_down;
 };
 
@@ -153,45 +140,48 @@ fail:
 
 /* ---- building the batch ---- */
 
-static int arena_put(struct out_redis *r, const void *p, size_t n, struct arg *a)
+/*
+ * Commands are written straight in RESP ("*<argc>", then "$<len>" + bytes per
+ * argument) into one buffer handed to hiredis as is: no per-argument
+ * formatting or copying of the alert JSON through hiredis' argv path.
+ */
+/* "<c><decimal>\r\n" without printf (two per argument on the hot path) */
+static int resp_head(struct out_redis *r, char c, uint64_t v)
 {
-	a->off = r->arena.len;
-	a->len = n;
-	return alert_buf_append(&r->arena, p, n);
+	char h[32], *p = h + sizeof(h);
+
+	*--p = '\n';
+	*--p = '\r';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	*--p = c;
+	return alert_buf_append(&r->arena, p, (size_t)(h + sizeof(h) - p));
 }
 
-static int cmd_begin(struct out_redis *r)
+static int cmd_begin(struct out_redis *r, long argc)
 {
-	if (r->ncmds == r->cmds_cap) {
-		size_t cap = r->cmds_cap ? r->cmds_cap * 2 : 64;
-		struct cmd *p = realloc(r->cmds, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		r->cmds = p;
-		r->cmds_cap = cap;
-	}
-	r->cmds[r->ncmds].first = r->nargs;
-	r->cmds[r->ncmds].argc = 0;
+	if (r->args_left)
+		r->args_bad = true; /* the previous command got a wrong number of arguments */
+	r->args_left = argc;
 	r->ncmds++;
-	return 0;
+	return resp_head(r, '*', (uint64_t)argc);
+}
+
+static int arg_head(struct out_redis *r, size_t len)
+{
+	r->args_left--;
+	return resp_head(r, '$', len);
 }
 
 static int arg_add(struct out_redis *r, const void *p, size_t n)
 {
-	if (r->nargs == r->args_cap) {
-		size_t cap = r->args_cap ? r->args_cap * 2 : 256;
-		struct arg *q = realloc(r->args, cap * sizeof(*q));
-		if (!q)
-			return -ENOMEM;
-		r->args = q;
-		r->args_cap = cap;
-	}
-	int rc = arena_put(r, p, n, &r->args[r->nargs]);
-	if (rc)
-		return rc;
-	r->nargs++;
-	r->cmds[r->ncmds - 1].argc++;
-	return 0;
+	int rc = arg_head(r, n);
+
+	if (!rc && n)
+		rc = alert_buf_append(&r->arena, p, n);
+	return rc ? rc : alert_buf_append(&r->arena, "\r\n", 2);
 }
 
 static int arg_str(struct out_redis *r, const char *s)
@@ -199,18 +189,17 @@ static int arg_str(struct out_redis *r, const char *s)
 	return arg_add(r, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* key_prefix + name as one argument */
 static int arg_key(struct out_redis *r, const char *name)
 {
 	size_t pl = strlen(r->c->redis.key_prefix), nl = strlen(name);
-	int rc = arg_add(r, r->c->redis.key_prefix, pl);
+	int rc = arg_head(r, pl + nl);
 
-	if (rc)
-		return rc;
-	/* extend the last argument with the name: they are contiguous in the arena */
-	rc = alert_buf_append(&r->arena, name, nl);
 	if (!rc)
-		r->args[r->nargs - 1].len += nl;
-	return rc;
+		rc = alert_buf_append(&r->arena, r->c->redis.key_prefix, pl);
+	if (!rc)
+		rc = alert_buf_append(&r->arena, name, nl);
+	return rc ? rc : alert_buf_append(&r->arena, "\r\n", 2);
 }
 
 static int count(struct out_redis *r, uint64_t minute, const char *kind, const char *val)
@@ -256,7 +245,8 @@ static int join_tags(const struct alert *a, struct alert_buf *out)
 
 	if (!t)
 		return -ENOMEM;
-	memcpy(t, a->tags, a->ntags * sizeof(*t));
+	if (a->ntags)
+		memcpy(t, a->tags, a->ntags * sizeof(*t));
 	qsort(t, a->ntags, sizeof(*t), cmp_cstr);
 	alert_buf_reset(out);
 	for (size_t i = 0; !rc && i < a->ntags; i++) {
@@ -288,11 +278,13 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 	f.json_include_tags_property = true;
 	alert_buf_reset(&r->arena);
 	alert_buf_reset(&r->tmp);
-	r->nargs = r->ncmds = r->ncnt = 0;
+	r->ncmds = r->ncnt = 0;
+	r->args_left = 0;
+	r->args_bad = false;
 	alert_buf_init(&tags);
 	alert_buf_init(&s);
 	snprintf(maxlen, sizeof(maxlen), "%" PRIu64, rc->stream_maxlen);
-	e = cmd_begin(r);
+	e = cmd_begin(r, 1);
 	if (!e)
 		e = arg_str(r, "MULTI");
 	for (size_t i = 0; !e && i < n; i++) {
@@ -304,7 +296,7 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 			if (!e)
 				e = join_tags(a, &tags);
 			if (!e)
-				e = cmd_begin(r);
+				e = cmd_begin(r, (rc->stream_maxlen ? 6 : 3) + 18);
 			if (!e)
 				e = arg_str(r, "XADD");
 			if (!e)
@@ -373,7 +365,7 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 				e = arg_str(r, num);
 			/* live views */
 			if (!e)
-				e = cmd_begin(r);
+				e = cmd_begin(r, 3);
 			if (!e)
 				e = arg_str(r, "PUBLISH");
 			if (!e)
@@ -409,7 +401,7 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 			e = sidekick_payload(a, &r->c->fmt, uuid, &s);
 			bool hash = !strcasecmp(rc->sidekick_storage, "hashmap");
 			if (!e)
-				e = cmd_begin(r);
+				e = cmd_begin(r, hash ? 4 : 3);
 			if (!e)
 				e = arg_str(r, hash ? "HSET" : "RPUSH");
 			if (!e)
@@ -425,7 +417,7 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 		char key[64], by[32];
 		snprintf(key, sizeof(key), "counts:%" PRIu64, r->cnt[i].minute);
 		snprintf(by, sizeof(by), "%lld", r->cnt[i].n);
-		e = cmd_begin(r);
+		e = cmd_begin(r, 4);
 		if (!e)
 			e = arg_str(r, "HINCRBY");
 		if (!e)
@@ -441,7 +433,7 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 		if (!e && first) {
 			char ttl[32];
 			snprintf(ttl, sizeof(ttl), "%u", rc->retention_s);
-			e = cmd_begin(r);
+			e = cmd_begin(r, 3);
 			if (!e)
 				e = arg_str(r, "EXPIRE");
 			if (!e)
@@ -452,7 +444,7 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 	}
 	snprintf(num, sizeof(num), "%" PRIu64, it[n - 1].end);
 	if (!e)
-		e = cmd_begin(r);
+		e = cmd_begin(r, 3);
 	if (!e)
 		e = arg_str(r, "SET");
 	if (!e)
@@ -460,71 +452,49 @@ static int build(struct out_redis *r, struct output_item *it, size_t n)
 	if (!e)
 		e = arg_str(r, num);
 	if (!e)
-		e = cmd_begin(r);
+		e = cmd_begin(r, 1);
 	if (!e)
 		e = arg_str(r, "EXEC");
+	if (!e && (r->args_left || r->args_bad)) {
+		lg_err("redis: internal error: a command was built with a wrong argument count");
+		e = -EPROTO;
+	}
 	alert_buf_fini(&tags);
 	alert_buf_fini(&s);
 	return e;
 }
 
-static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_t *done)
+/* Builds one transaction for it[0..n) and writes it out (no waiting for replies). */
+static int send_chunk(struct out_redis *r, struct output_item *it, size_t n, size_t *ncmds)
 {
-	struct out_redis *r = priv;
-	size_t skip = 0;
-	int e;
+	int e = build(r, it, n), wdone = 0;
 
-	*done = 0;
-	if (!r->ctx) {
-		e = connect_redis(r);
-		if (e)
-			return e;
-	}
-	/* what a previous, unanswered EXEC already committed is not written twice */
-	while (skip < n && it[skip].end <= r->committed)
-		skip++;
-	if (skip == n) {
-		*done = n;
-		return 0;
-	}
-	e = build(r, it + skip, n - skip);
 	if (e)
 		return e;
-	if (r->nargs > r->argv_cap) {
-		const char **av = realloc(r->argv, r->nargs * sizeof(*av));
-		if (!av)
-			return -ENOMEM;
-		r->argv = av;
-		size_t *al = realloc(r->argvlen, r->nargs * sizeof(*al));
-		if (!al)
-			return -ENOMEM;
-		r->argvlen = al;
-		r->argv_cap = r->nargs;
-	}
-	for (size_t i = 0; i < r->nargs; i++) {
-		r->argv[i] = r->arena.data + r->args[i].off;
-		r->argvlen[i] = r->args[i].len;
-	}
-	for (size_t i = 0; i < r->ncmds; i++) {
-		if (redisAppendCommandArgv(r->ctx, (int)r->cmds[i].argc, r->argv + r->cmds[i].first,
-					   r->argvlen + r->cmds[i].first) != REDIS_OK) {
-			disconnect(r);
-			return -ENOMEM;
-		}
-	}
-	/* one round trip: read every reply; only EXEC's says whether the batch is in */
+	if (redisAppendFormattedCommand(r->ctx, r->arena.data, r->arena.len) != REDIS_OK)
+		return -ENOMEM;
+	while (!wdone)
+		if (redisBufferWrite(r->ctx, &wdone) != REDIS_OK)
+			return -EIO;
+	*ncmds = r->ncmds;
+	return 0;
+}
+
+/* Reads the ncmds replies of one transaction: 0 when EXEC applied it, else -EIO. */
+static int read_chunk(struct out_redis *r, size_t ncmds)
+{
 	redisReply *exec = NULL;
-	for (size_t i = 0; i < r->ncmds; i++) {
+
+	for (size_t i = 0; i < ncmds; i++) {
 		redisReply *rep = NULL;
 		if (redisGetReply(r->ctx, (void **)&rep) != REDIS_OK || !rep) {
 			lg_warn("redis: connection lost: %s", r->ctx->errstr);
-			disconnect(r);
 			freeReplyObject(exec);
 			return -EIO;
 		}
-		if (i == r->ncmds - 1)
+		if (i == ncmds - 1) {
 			exec = rep;
-		else {
+		} else {
 			if (rep->type == REDIS_REPLY_ERROR)
 				lg_err("redis: command %zu of the batch refused: %s", i, rep->str);
 			freeReplyObject(rep);
@@ -540,9 +510,65 @@ static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_
 		if (exec->element[i]->type == REDIS_REPLY_ERROR)
 			lg_err("redis: in transaction: %s", exec->element[i]->str);
 	freeReplyObject(exec);
-	r->committed = it[n - 1].end;
-	*done = n;
 	return 0;
+}
+
+#define MAX_CHUNKS 4
+#define MIN_CHUNK 128
+
+/*
+ * A batch goes out as up to MAX_CHUNKS transactions written back to back before
+ * any reply is read: Redis executes one while we build the next (one round trip
+ * for all). Each transaction sets the commit marker to its own end, so after any
+ * failure the marker says exactly which ones are in.
+ */
+static int out_redis_deliver(void *priv, struct output_item *it, size_t n, size_t *done)
+{
+	struct out_redis *r = priv;
+	size_t skip = 0, first[MAX_CHUNKS], cnt[MAX_CHUNKS], ncmds[MAX_CHUNKS], nch = 0;
+	int e = 0;
+
+	*done = 0;
+	if (!r->ctx) {
+		e = connect_redis(r);
+		if (e)
+			return e;
+	}
+	/* what a previous, unanswered EXEC already committed is not written twice */
+	while (skip < n && it[skip].end <= r->committed)
+		skip++;
+	*done = skip;
+	if (skip == n)
+		return 0;
+	size_t m = n - skip, chunk = m;
+	if (m >= 2 * MIN_CHUNK)
+		chunk = (m + MAX_CHUNKS - 1) / MAX_CHUNKS < MIN_CHUNK
+				? MIN_CHUNK
+				: (m + MAX_CHUNKS - 1) / MAX_CHUNKS;
+	for (size_t off = skip; off < n && nch < MAX_CHUNKS; off += chunk) {
+		size_t k = n - off < chunk ? n - off : chunk;
+		e = send_chunk(r, it + off, k, &ncmds[nch]);
+		if (e)
+			break;
+		first[nch] = off;
+		cnt[nch] = k;
+		nch++;
+	}
+	if (e) {
+		/* the connection is in an unknown state: the marker sorts it out on reconnect */
+		disconnect(r);
+		return e == -ENOMEM ? e : -EIO;
+	}
+	for (size_t c = 0; c < nch; c++) {
+		e = read_chunk(r, ncmds[c]);
+		if (e) {
+			disconnect(r);
+			return e;
+		}
+		r->committed = it[first[c] + cnt[c] - 1].end;
+		*done = first[c] + cnt[c];
+	}
+	return *done == n ? 0 : -EAGAIN;
 }
 
 static void out_redis_destroy(void *priv)
@@ -555,11 +581,7 @@ static void out_redis_destroy(void *priv)
 	alert_buf_fini(&r->arena);
 	alert_buf_fini(&r->json);
 	alert_buf_fini(&r->tmp);
-	free(r->args);
-	free(r->cmds);
 	free(r->cnt);
-	free(r->argv);
-	free(r->argvlen);
 	free(r);
 }
 

@@ -8,7 +8,8 @@
  * global bucket (global_rate/global_burst, 0 = none). An alert that finds no
  * token is suppressed, counted per rule, and every summary_interval_s the
  * counts become one internal alert (source "internal") so nothing silently
- * disappears. Internal alerts are never rate limited. Single-threaded (intake).
+ * disappears. Internal alerts are never rate limited. Not thread-safe: the emitter
+ * serialises calls (intake allows, its main loop summarises) with a mutex.
  */
 
 #include <stdbool.h>

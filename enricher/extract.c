@@ -513,6 +513,8 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 	switch (f->id) {
 	case FLD_EVT_ABSPATH:
 		return c->abspath[0] ? put_str(out, c->abspath) : 0;
+	case FLD_EVT_NUM:
+		return put_u64(out, c->num, LNR_PT_UINT64);
 	/* process identity */
 	case FLD_PROC_NAME:
 		return put_str(out, p->comm);

@@ -683,6 +683,7 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	c->fdnum = -1;
 	c->ts = v->hdr->ts;
 	s->stats.events++;
+	c->num = s->stats.events;
 	if (v->hdr->type == LNR_EVT_SEED_THREAD || v->hdr->type == LNR_EVT_SEED_FD ||
 	    v->hdr->type == LNR_EVT_SEED_USER)
 		return parse_seed(s, v); /* ctx stays empty: nothing to evaluate */

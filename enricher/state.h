@@ -44,7 +44,8 @@ struct st_ctx {
 	/* For fd.nameraw / evt.abspath on path events: the resolved absolute path(s). */
 	char abspath[4096];
 	char abspath_dst[4096];
-	uint64_t ts; /* Event time. */
+	uint64_t ts;  /* Event time. */
+	uint64_t num; /* evt.num: position of the event in the stream (1 = first). */
 };
 
 /*

@@ -158,6 +158,11 @@ static void print(struct cond_sb *sb, const struct cond_node *n)
 	}
 }
 
+void cond_sb_print(struct cond_sb *sb, const struct cond_node *n)
+{
+	print(sb, n);
+}
+
 char *cond_to_string(const struct cond_node *n)
 {
 	struct cond_sb sb = {0};

@@ -18,6 +18,8 @@ int cond_sb_add(struct cond_sb *sb, const char *s, size_t len);
 int cond_sb_adds(struct cond_sb *sb, const char *s);
 /* Append s through Falco's escape_str. */
 int cond_sb_escape(struct cond_sb *sb, const char *s, size_t len);
+/* Append the canonical form of n. */
+void cond_sb_print(struct cond_sb *sb, const struct cond_node *n);
 /* Returns the buffer (caller frees), or NULL (errno = ENOMEM). */
 char *cond_sb_finish(struct cond_sb *sb);
 

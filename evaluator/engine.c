@@ -23,6 +23,8 @@ struct engine {
 	struct alert *alert;
 	struct engine_stats st;
 	uint64_t *rule_matches;
+	/* Equal checks of different rules evaluated once per event (prog_share_checks). */
+	struct prog_memo *memo;
 	struct evf_ctx evf; /* last: big scratch */
 };
 
@@ -99,6 +101,28 @@ struct engine *engine_new(struct rules_ruleset *rs, const struct slot_table *slo
 	e->acc.get = acc_get;
 	e->acc.evt_type = acc_type;
 	e->acc.ctx = e;
+	/* Checks many rules repeat (evt.is_open_read, proc.name in ...) are computed once
+	 * per event and their results shared. */
+	{
+		struct prog **progs = calloc(rs->nrules ? rs->nrules : 1, sizeof(*progs));
+		int nids;
+
+		if (!progs) {
+			engine_free(e);
+			errno = ENOMEM;
+			return NULL;
+		}
+		for (size_t r = 0; r < rs->nrules; r++)
+			progs[r] = rs->rules[r].prog;
+		nids = prog_share_checks(progs, rs->nrules);
+		free(progs);
+		e->memo = nids >= 0 ? prog_memo_new((uint32_t)nids) : NULL;
+		if (!e->memo) {
+			engine_free(e);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	/* Direct slot numbers on the compiled conditions' field uses. */
 	for (size_t r = 0; r < rs->nrules; r++) {
 		struct prog *p = rs->rules[r].prog;
@@ -123,6 +147,7 @@ void engine_free(struct engine *e)
 	free(e->hostname);
 	alert_free(e->alert);
 	free(e->rule_matches);
+	prog_memo_free(e->memo);
 	free(e);
 }
 
@@ -150,6 +175,7 @@ int engine_eval(struct engine *e, const void *rec, size_t len, engine_alert_fn c
 	if (e->type >= LNR_EVT_MAX)
 		return 0;
 	evf_begin(&e->evf, &e->ev, e->hostname);
+	prog_memo_next_event(e->memo);
 	for (size_t k = 0; k < e->rs->nby_type[e->type]; k++) {
 		uint32_t ri = e->rs->by_type[e->type][k];
 		struct rules_crule *r = &e->rs->rules[ri];
@@ -157,7 +183,7 @@ int engine_eval(struct engine *e, const void *rec, size_t len, engine_alert_fn c
 
 		if (!r->enabled || !r->prog)
 			continue;
-		rc = prog_eval(r->prog, &e->acc);
+		rc = prog_eval_memo(r->prog, &e->acc, e->memo);
 		if (rc < 0) {
 			e->st.eval_errors++;
 			continue;

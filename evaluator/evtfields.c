@@ -80,6 +80,26 @@ static int put_s64(struct fld_val *out, int64_t v, enum lnr_ptype t)
 	return 1;
 }
 
+/* Parameter indexes the hot fields need, per event type, found once at start-up. */
+static int8_t idx_flags[LNR_EVT_MAX], idx_mode[LNR_EVT_MAX], idx_res[LNR_EVT_MAX],
+	idx_data[LNR_EVT_MAX];
+
+__attribute__((constructor)) static void evf_init_indexes(void)
+{
+	for (unsigned t = 0; t < LNR_EVT_MAX; t++) {
+		const struct lnr_evt_info *info = lnr_evt_info((uint16_t)t);
+		int r;
+
+		idx_flags[t] = (int8_t)lnr_evt_param_index(info, "flags");
+		idx_mode[t] = (int8_t)lnr_evt_param_index(info, "mode");
+		idx_data[t] = (int8_t)lnr_evt_param_index(info, "data");
+		r = lnr_evt_param_index(info, "res");
+		if (r < 0 && (info->flags & LNR_EF_CREATES_FD))
+			r = lnr_evt_param_index(info, "fd");
+		idx_res[t] = (int8_t)r;
+	}
+}
+
 /* Index of the parameter an evt.arg/evt.rawarg reference names, or -1. */
 static int arg_index(const struct lnr_evt_view *v, const struct fld_ref *f)
 {
@@ -99,10 +119,8 @@ static int arg_index(const struct lnr_evt_view *v, const struct fld_ref *f)
 /* The event's return value: "res", else the fd a creating call returned. */
 static int get_res(const struct lnr_evt_view *v, int64_t *res)
 {
-	int i = lnr_evt_param_index(v->info, "res");
+	int i = idx_res[v->hdr->type];
 
-	if (i < 0 && (v->info->flags & LNR_EF_CREATES_FD))
-		i = lnr_evt_param_index(v->info, "fd");
 	if (i < 0 || lnr_evt_get_s64(v, (unsigned)i, res) != 0)
 		return -ENOENT;
 	return 0;
@@ -114,9 +132,8 @@ static int is_open_type(uint16_t t)
 	       t == LNR_EVT_CREAT;
 }
 
-static uint64_t uarg(const struct lnr_evt_view *v, const char *name)
+static uint64_t uarg_idx(const struct lnr_evt_view *v, int i)
 {
-	int i = lnr_evt_param_index(v->info, name);
 	uint64_t u = 0;
 
 	if (i >= 0)
@@ -300,7 +317,7 @@ int evf_get(struct evf_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return put_str(out, b, strlen(b));
 	}
 	case FLD_EVT_BUFFER: {
-		int d = lnr_evt_param_index(v->info, "data");
+		int d = idx_data[h->type];
 
 		if (d < 0 || v->plen[d] == 0)
 			return 0;
@@ -310,7 +327,7 @@ int evf_get(struct evf_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return 1;
 	}
 	case FLD_EVT_BUFLEN: {
-		int d = lnr_evt_param_index(v->info, "data");
+		int d = idx_data[h->type];
 
 		if (d < 0)
 			return 0;
@@ -326,8 +343,8 @@ int evf_get(struct evf_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 
 		if (!is_open_type(h->type))
 			return put_u64(out, 0, LNR_PT_BOOL);
-		flags = uarg(v, "flags");
-		mode = uarg(v, "mode");
+		flags = uarg_idx(v, idx_flags[h->type]);
+		mode = uarg_idx(v, idx_mode[h->type]);
 		if (h->type == LNR_EVT_CREAT)
 			flags |= PPM_O_CREAT | PPM_O_WRONLY;
 		if (f->id == FLD_EVT_IS_OPEN_READ)

@@ -18,9 +18,11 @@ enum fld_flags {
 	FLD_F_NO_RHS = 1u << 5,		/* Cannot be a right-hand side (val()). */
 	FLD_F_NO_TRANSFORMER = 1u << 6, /* Cannot be wrapped in a transformer. */
 	FLD_F_DEPRECATED = 1u << 7,	/* Still works; the loader warns. */
-	FLD_F_LIST = 1u << 8,	  /* Multi-valued: in = all values in set, intersects = any. */
-	FLD_F_ANCESTOR = 1u << 9, /* Without arg, the values of every ancestor (match any). */
-	FLD_F_EITHER = 1u << 10,  /* Client and server values: == any side, != neither side. */
+	FLD_F_LIST = 1u << 8,	    /* Multi-valued: in = all values in set, intersects = any. */
+	FLD_F_ANCESTOR = 1u << 9,   /* Without arg, the values of every ancestor (match any). */
+	FLD_F_EITHER = 1u << 10,    /* Client and server values: == any side, != neither side. */
+	FLD_F_ARG_INDEX = 1u << 11, /* The argument may be a number (proc.aname[2], evt.arg[0]). */
+	FLD_F_ARG_KEY = 1u << 12,   /* The argument may be a name or key (proc.env[HOME]). */
 };
 
 enum fld_id {

@@ -15,13 +15,13 @@
 	X(EVT_OUTPUTTIME, "evt.outputtime", LNR_PT_CHARBUF, FLD_F_PRINT_ONLY, "event field evt.outputtime") \
 	X(EVT_DIR, "evt.dir", LNR_PT_CHARBUF, FLD_F_DEPRECATED, "event direction: '>' enter, '<' exit (deprecated)") \
 	X(EVT_TYPE, "evt.type", LNR_PT_CHARBUF, 0, "event type name (e.g. open, execve)") \
-	X(EVT_TYPE_IS, "evt.type.is", LNR_PT_UINT32, FLD_F_ARG_REQUIRED, "event field evt.type.is") \
+	X(EVT_TYPE_IS, "evt.type.is", LNR_PT_UINT32, FLD_F_ARG_REQUIRED|FLD_F_ARG_KEY, "event field evt.type.is") \
 	X(SYSCALL_TYPE, "syscall.type", LNR_PT_CHARBUF, 0, "event field syscall.type") \
 	X(EVT_CATEGORY, "evt.category", LNR_PT_CHARBUF, 0, "event category (file, net, process, ...)") \
 	X(EVT_CPU, "evt.cpu", LNR_PT_INT16, 0, "CPU the event was captured on") \
 	X(EVT_ARGS, "evt.args", LNR_PT_CHARBUF, 0, "all event arguments as one string") \
-	X(EVT_ARG, "evt.arg", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "one event argument, by name (evt.arg.NAME) or index (evt.arg[N]), as a string") \
-	X(EVT_RAWARG, "evt.rawarg", LNR_PT_DYN, FLD_F_ARG_REQUIRED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER, "one event argument by name, in its native type") \
+	X(EVT_ARG, "evt.arg", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "one event argument, by name (evt.arg.NAME) or index (evt.arg[N]), as a string") \
+	X(EVT_RAWARG, "evt.rawarg", LNR_PT_DYN, FLD_F_ARG_REQUIRED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ARG_KEY, "one event argument by name, in its native type") \
 	X(EVT_INFO, "evt.info", LNR_PT_CHARBUF, 0, "event field evt.info") \
 	X(EVT_BUFFER, "evt.buffer", LNR_PT_BYTEBUF, 0, "the data buffer of I/O events") \
 	X(EVT_BUFLEN, "evt.buflen", LNR_PT_UINT64, 0, "length of the data buffer of I/O events") \
@@ -44,7 +44,7 @@
 	X(EVT_COUNT_EXIT, "evt.count.exit", LNR_PT_UINT32, 0, "event field evt.count.exit") \
 	X(EVT_COUNT_PROCINFO, "evt.count.procinfo", LNR_PT_UINT32, FLD_F_TABLE_ONLY, "event field evt.count.procinfo") \
 	X(EVT_COUNT_THREADINFO, "evt.count.threadinfo", LNR_PT_UINT32, FLD_F_TABLE_ONLY, "event field evt.count.threadinfo") \
-	X(EVT_ABSPATH, "evt.abspath", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "absolute path computed from a dirfd and a relative path argument") \
+	X(EVT_ABSPATH, "evt.abspath", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_KEY, "absolute path computed from a dirfd and a relative path argument") \
 	X(EVT_BUFLEN_IN, "evt.buflen.in", LNR_PT_UINT64, FLD_F_TABLE_ONLY, "event field evt.buflen.in") \
 	X(EVT_BUFLEN_OUT, "evt.buflen.out", LNR_PT_UINT64, FLD_F_TABLE_ONLY, "event field evt.buflen.out") \
 	X(EVT_BUFLEN_FILE, "evt.buflen.file", LNR_PT_UINT64, FLD_F_TABLE_ONLY, "event field evt.buflen.file") \
@@ -141,29 +141,29 @@
 	X(GROUP_NAME, "group.name", LNR_PT_CHARBUF, 0, "group name") \
 	X(PROC_EXE, "proc.exe", LNR_PT_CHARBUF, 0, "first command-line argument (argv[0])") \
 	X(PROC_PEXE, "proc.pexe", LNR_PT_CHARBUF, 0, "argv[0] of the parent process") \
-	X(PROC_AEXE, "proc.aexe", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR, "argv[0] of an ancestor (see proc.aname)") \
+	X(PROC_AEXE, "proc.aexe", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR|FLD_F_ARG_INDEX, "argv[0] of an ancestor (see proc.aname)") \
 	X(PROC_EXEPATH, "proc.exepath", LNR_PT_CHARBUF, 0, "full path of the executable") \
 	X(PROC_PEXEPATH, "proc.pexepath", LNR_PT_CHARBUF, 0, "executable path of the parent process") \
-	X(PROC_AEXEPATH, "proc.aexepath", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR, "executable path of an ancestor (see proc.aname)") \
+	X(PROC_AEXEPATH, "proc.aexepath", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR|FLD_F_ARG_INDEX, "executable path of an ancestor (see proc.aname)") \
 	X(PROC_NAME, "proc.name", LNR_PT_CHARBUF, 0, "process name (comm, truncated to 16 chars by the kernel)") \
 	X(PROC_PNAME, "proc.pname", LNR_PT_CHARBUF, 0, "name of the parent process") \
-	X(PROC_ANAME, "proc.aname", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR, "name of an ancestor: proc.aname[N] (0 = self, 1 = parent), or any ancestor without argument") \
-	X(PROC_ARGS, "proc.args", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED, "command-line arguments (without the name)") \
-	X(PROC_AARGS, "proc.aargs", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED, "process/thread field proc.aargs") \
+	X(PROC_ANAME, "proc.aname", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR|FLD_F_ARG_INDEX, "name of an ancestor: proc.aname[N] (0 = self, 1 = parent), or any ancestor without argument") \
+	X(PROC_ARGS, "proc.args", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_ARG_INDEX, "command-line arguments (without the name)") \
+	X(PROC_AARGS, "proc.aargs", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_ARG_INDEX, "process/thread field proc.aargs") \
 	X(PROC_CMDLINE, "proc.cmdline", LNR_PT_CHARBUF, 0, "process name and arguments") \
 	X(PROC_PCMDLINE, "proc.pcmdline", LNR_PT_CHARBUF, 0, "command line of the parent process") \
-	X(PROC_ACMDLINE, "proc.acmdline", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR, "process/thread field proc.acmdline") \
+	X(PROC_ACMDLINE, "proc.acmdline", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR|FLD_F_ARG_INDEX, "process/thread field proc.acmdline") \
 	X(PROC_CMDNARGS, "proc.cmdnargs", LNR_PT_UINT64, 0, "process/thread field proc.cmdnargs") \
 	X(PROC_CMDLENARGS, "proc.cmdlenargs", LNR_PT_UINT64, 0, "process/thread field proc.cmdlenargs") \
 	X(PROC_EXELINE, "proc.exeline", LNR_PT_CHARBUF, 0, "process/thread field proc.exeline") \
-	X(PROC_ENV, "proc.env", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED, "environment: all variables, or proc.env[NAME] for one") \
-	X(PROC_AENV, "proc.aenv", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR, "process/thread field proc.aenv") \
+	X(PROC_ENV, "proc.env", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_ARG_KEY, "environment: all variables, or proc.env[NAME] for one") \
+	X(PROC_AENV, "proc.aenv", LNR_PT_CHARBUF, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "process/thread field proc.aenv") \
 	X(PROC_CWD, "proc.cwd", LNR_PT_CHARBUF, 0, "current working directory") \
 	X(PROC_LOGINSHELLID, "proc.loginshellid", LNR_PT_INT64, 0, "process/thread field proc.loginshellid") \
 	X(PROC_TTY, "proc.tty", LNR_PT_UINT32, 0, "controlling terminal number (0 = none)") \
 	X(PROC_PID, "proc.pid", LNR_PT_INT64, 0, "process id") \
 	X(PROC_PPID, "proc.ppid", LNR_PT_INT64, 0, "parent process id") \
-	X(PROC_APID, "proc.apid", LNR_PT_INT64, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR, "pid of an ancestor (see proc.aname)") \
+	X(PROC_APID, "proc.apid", LNR_PT_INT64, FLD_F_ARG_ALLOWED|FLD_F_NO_RHS|FLD_F_NO_TRANSFORMER|FLD_F_ANCESTOR|FLD_F_ARG_INDEX, "pid of an ancestor (see proc.aname)") \
 	X(PROC_VPID, "proc.vpid", LNR_PT_INT64, 0, "process id inside its pid namespace") \
 	X(PROC_PVPID, "proc.pvpid", LNR_PT_INT64, 0, "process/thread field proc.pvpid") \
 	X(PROC_SID, "proc.sid", LNR_PT_INT64, 0, "process/thread field proc.sid") \
@@ -213,7 +213,7 @@
 	X(THREAD_EXECTIME, "thread.exectime", LNR_PT_RELTIME, 0, "process/thread field thread.exectime") \
 	X(THREAD_TOTEXECTIME, "thread.totexectime", LNR_PT_RELTIME, 0, "process/thread field thread.totexectime") \
 	X(THREAD_CGROUPS, "thread.cgroups", LNR_PT_CHARBUF, 0, "process/thread field thread.cgroups") \
-	X(THREAD_CGROUP, "thread.cgroup", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "process/thread field thread.cgroup") \
+	X(THREAD_CGROUP, "thread.cgroup", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_KEY, "process/thread field thread.cgroup") \
 	X(PROC_NTHREADS, "proc.nthreads", LNR_PT_UINT64, 0, "process/thread field proc.nthreads") \
 	X(PROC_NCHILDS, "proc.nchilds", LNR_PT_UINT64, 0, "process/thread field proc.nchilds") \
 	X(THREAD_CPU, "thread.cpu", LNR_PT_DOUBLE, 0, "process/thread field thread.cpu") \
@@ -244,12 +244,12 @@
 	X(CONTAINER_TYPE, "container.type", LNR_PT_CHARBUF, 0, "container runtime (docker, cri-o, containerd, podman, ...)") \
 	X(CONTAINER_PRIVILEGED, "container.privileged", LNR_PT_BOOL, 0, "true for a privileged container") \
 	X(CONTAINER_MOUNTS, "container.mounts", LNR_PT_CHARBUF, 0, "all mounts: source:dest:mode:rdwr:propagation, comma separated") \
-	X(CONTAINER_MOUNT, "container.mount", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "one mount, by index or destination glob") \
-	X(CONTAINER_MOUNT_SOURCE, "container.mount.source", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "mount source, by index or destination glob") \
-	X(CONTAINER_MOUNT_DEST, "container.mount.dest", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "mount destination, by index or source glob") \
-	X(CONTAINER_MOUNT_MODE, "container.mount.mode", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "mount mode, by index or source glob") \
-	X(CONTAINER_MOUNT_RDWR, "container.mount.rdwr", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "mount read/write flag, by index or source glob") \
-	X(CONTAINER_MOUNT_PROPAGATION, "container.mount.propagation", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "mount propagation, by index or source glob") \
+	X(CONTAINER_MOUNT, "container.mount", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "one mount, by index or destination glob") \
+	X(CONTAINER_MOUNT_SOURCE, "container.mount.source", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "mount source, by index or destination glob") \
+	X(CONTAINER_MOUNT_DEST, "container.mount.dest", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "mount destination, by index or source glob") \
+	X(CONTAINER_MOUNT_MODE, "container.mount.mode", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "mount mode, by index or source glob") \
+	X(CONTAINER_MOUNT_RDWR, "container.mount.rdwr", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "mount read/write flag, by index or source glob") \
+	X(CONTAINER_MOUNT_PROPAGATION, "container.mount.propagation", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_INDEX|FLD_F_ARG_KEY, "mount propagation, by index or source glob") \
 	X(CONTAINER_IMAGE_REPOSITORY, "container.image.repository", LNR_PT_CHARBUF, 0, "image repository") \
 	X(CONTAINER_IMAGE_TAG, "container.image.tag", LNR_PT_CHARBUF, 0, "image tag") \
 	X(CONTAINER_IMAGE_DIGEST, "container.image.digest", LNR_PT_CHARBUF, 0, "image digest") \
@@ -263,7 +263,7 @@
 	X(CONTAINER_HOST_PID, "container.host_pid", LNR_PT_BOOL, 0, "true if the container shares the host pid namespace") \
 	X(CONTAINER_HOST_NETWORK, "container.host_network", LNR_PT_BOOL, 0, "true if the container shares the host network namespace") \
 	X(CONTAINER_HOST_IPC, "container.host_ipc", LNR_PT_BOOL, 0, "true if the container shares the host IPC namespace") \
-	X(CONTAINER_LABEL, "container.label", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "container label, by key") \
+	X(CONTAINER_LABEL, "container.label", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_KEY, "container label, by key") \
 	X(CONTAINER_LABELS, "container.labels", LNR_PT_CHARBUF, 0, "all container labels, key:value comma separated") \
 	X(K8S_POD_NAME, "k8s.pod.name", LNR_PT_CHARBUF, 0, "Kubernetes pod name") \
 	X(K8S_NS_NAME, "k8s.ns.name", LNR_PT_CHARBUF, 0, "Kubernetes namespace name") \
@@ -271,7 +271,7 @@
 	X(K8S_POD_UID, "k8s.pod.uid", LNR_PT_CHARBUF, 0, "Kubernetes pod UID") \
 	X(K8S_POD_SANDBOX_ID, "k8s.pod.sandbox_id", LNR_PT_CHARBUF, 0, "pod sandbox id (12 chars)") \
 	X(K8S_POD_FULL_SANDBOX_ID, "k8s.pod.full_sandbox_id", LNR_PT_CHARBUF, 0, "full pod sandbox id") \
-	X(K8S_POD_LABEL, "k8s.pod.label", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED, "Kubernetes pod label, by key") \
+	X(K8S_POD_LABEL, "k8s.pod.label", LNR_PT_CHARBUF, FLD_F_ARG_REQUIRED|FLD_F_ARG_KEY, "Kubernetes pod label, by key") \
 	X(K8S_POD_LABELS, "k8s.pod.labels", LNR_PT_CHARBUF, 0, "all Kubernetes pod labels") \
 	X(K8S_POD_IP, "k8s.pod.ip", LNR_PT_CHARBUF, 0, "Kubernetes pod IP") \
 	X(K8S_POD_CNI_JSON, "k8s.pod.cni.json", LNR_PT_CHARBUF, 0, "pod CNI result as JSON")

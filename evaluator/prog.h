@@ -54,6 +54,23 @@ const struct prog_msg *prog_warning(const struct prog *p, size_t i);
  */
 int prog_eval(struct prog *p, const struct fld_accessor *acc);
 
+/*
+ * Sharing check results between the programs of a ruleset for one event
+ * (libsinsp's filter cache idea: many rules repeat the same checks, e.g.
+ * evt.is_open_write = true). prog_share_checks gives equal checks (same
+ * canonical text) of these programs one id and returns how many ids it used
+ * (or -ENOMEM); a memo sized for them then records each check's result once
+ * per event: call prog_memo_next_event() before each event and evaluate with
+ * prog_eval_memo(). A check's result depends only on the event, so sharing
+ * is exact. One memo per evaluating thread.
+ */
+struct prog_memo;
+int prog_share_checks(struct prog *const *progs, size_t n);
+struct prog_memo *prog_memo_new(uint32_t nids);
+void prog_memo_next_event(struct prog_memo *m);
+int prog_eval_memo(struct prog *p, const struct fld_accessor *acc, struct prog_memo *m);
+void prog_memo_free(struct prog_memo *m);
+
 /* The same evaluation by walking the tree (the reference the flat code is tested against). */
 int prog_eval_tree(struct prog *p, const struct fld_accessor *acc);
 

@@ -1,4 +1,5 @@
 /* prog_compile.c: condition AST -> typed program (libsinsp sinsp_filter_compiler checks). */
+#include "cond_int.h"
 #include "prog_int.h"
 
 #include <ctype.h>
@@ -637,6 +638,7 @@ static void pcheck_free(struct pcheck *k)
 {
 	if (!k)
 		return;
+	free(k->key);
 	prog_vexpr_free(k->lhs);
 	prog_vexpr_free(k->rhs);
 	for (size_t i = 0; i < k->nrv; i++) {
@@ -841,9 +843,19 @@ static struct pcheck *compile_check(struct cc *c, const struct cond_node *n)
 }
 
 /* Fields every check needs on the hot path, copied next to it. */
-static void finish_check(struct pcheck *k)
+static void finish_check(struct pcheck *k, const struct cond_node *n)
 {
 	k->lfidx = k->lhs->fidx;
+	if (!k->key) {
+		struct cond_sb sb = {0};
+
+		/* The canonical text decides the result: equal text, equal answer. */
+		cond_sb_print(&sb, n);
+		k->key = sb.oom ? NULL : sb.buf;
+		k->keylen = sb.oom ? 0 : sb.len;
+		if (sb.oom)
+			free(sb.buf);
+	}
 	k->simple = k->single && !k->rhs && k->lhs->kind == VX_FIELD && k->cls != PCLS_DYN;
 }
 
@@ -886,7 +898,7 @@ static struct pnode *compile_node(struct cc *c, const struct cond_node *n, int d
 			free(p);
 			return NULL;
 		}
-		finish_check(p->chk);
+		finish_check(p->chk, n);
 		return p;
 	case COND_IDENT:
 		return cfail(c, n, "Undefined macro '%s' used in filter.", n->str);
@@ -1048,6 +1060,51 @@ fail:
 	prog_free(c.p);
 	errno = c.oom ? ENOMEM : EINVAL;
 	return NULL;
+}
+
+struct skey {
+	const char *s;
+	size_t len;
+	uint32_t id;
+};
+
+int prog_share_checks(struct prog *const *progs, size_t n)
+{
+	size_t total = 0, cap = 16, mask;
+	struct skey *tab;
+	uint32_t next = 1;
+
+	for (size_t i = 0; i < n; i++)
+		if (progs[i])
+			total += progs[i]->nchecks;
+	while (cap < total * 2)
+		cap *= 2;
+	mask = cap - 1;
+	tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; progs[i] && j < progs[i]->nchecks; j++) {
+			struct pcheck *k = &progs[i]->checks[j];
+			uint64_t h = 1469598103934665603ull;
+			size_t slot;
+
+			k->memo_id = 0;
+			if (!k->key)
+				continue;
+			for (size_t b = 0; b < k->keylen; b++)
+				h = (h ^ (unsigned char)k->key[b]) * 1099511628211ull;
+			for (slot = h & mask; tab[slot].s; slot = (slot + 1) & mask)
+				if (tab[slot].len == k->keylen &&
+				    memcmp(tab[slot].s, k->key, k->keylen) == 0)
+					break;
+			if (!tab[slot].s)
+				tab[slot] = (struct skey){k->key, k->keylen, next++};
+			k->memo_id = tab[slot].id;
+		}
+	}
+	free(tab);
+	return (int)(next - 1);
 }
 
 size_t prog_warning_count(const struct prog *p)

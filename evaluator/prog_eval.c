@@ -689,7 +689,53 @@ int prog_eval_tree(struct prog *p, const struct fld_accessor *acc)
 	return e.err ? e.err : r;
 }
 
+struct prog_memo {
+	uint32_t gen;
+	uint32_t n;
+	uint32_t *stamp;
+	uint8_t *val;
+};
+
+struct prog_memo *prog_memo_new(uint32_t nids)
+{
+	struct prog_memo *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->n = nids + 1;
+	m->gen = 1;
+	m->stamp = calloc(m->n, sizeof(*m->stamp));
+	m->val = calloc(m->n, 1);
+	if (!m->stamp || !m->val) {
+		prog_memo_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void prog_memo_next_event(struct prog_memo *m)
+{
+	if (++m->gen == 0) {
+		memset(m->stamp, 0, m->n * sizeof(*m->stamp));
+		m->gen = 1;
+	}
+}
+
+void prog_memo_free(struct prog_memo *m)
+{
+	if (!m)
+		return;
+	free(m->stamp);
+	free(m->val);
+	free(m);
+}
+
 int prog_eval(struct prog *p, const struct fld_accessor *acc)
+{
+	return prog_eval_memo(p, acc, NULL);
+}
+
+int prog_eval_memo(struct prog *p, const struct fld_accessor *acc, struct prog_memo *m)
 {
 	struct ectx e = {p, acc, p->arena, 0};
 	int r;
@@ -702,12 +748,24 @@ int prog_eval(struct prog *p, const struct fld_accessor *acc)
 		const struct xop *x = &p->code[pc];
 
 		switch (x->kind) {
-		case XOP_CHECK:
-			r = eval_check(&e, &p->checks[x->arg]);
-			if (e.err)
-				return e.err;
+		case XOP_CHECK: {
+			const struct pcheck *k = &p->checks[x->arg];
+
+			if (m && k->memo_id && k->memo_id < m->n &&
+			    m->stamp[k->memo_id] == m->gen) {
+				r = m->val[k->memo_id];
+			} else {
+				r = eval_check(&e, k);
+				if (e.err)
+					return e.err;
+				if (m && k->memo_id && k->memo_id < m->n) {
+					m->stamp[k->memo_id] = m->gen;
+					m->val[k->memo_id] = (uint8_t)r;
+				}
+			}
 			pc++;
 			continue;
+		}
 		case XOP_JF:
 			pc = r ? pc + 1 : x->arg;
 			continue;

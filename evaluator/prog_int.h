@@ -67,6 +67,9 @@ struct strref {
 };
 
 struct pcheck {
+	char *key; /* Canonical text of the check (sharing key), owned by the tree's copy. */
+	size_t keylen;
+	uint32_t memo_id;	 /* 0, or the id shared with equal checks (prog_share_checks). */
 	const struct strref *sv; /* str_in: the constants, in the program's block. */
 	struct vexpr *lhs;
 	uint32_t lfidx; /* LHS field's index in prog->fields (simple checks). */

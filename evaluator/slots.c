@@ -10,16 +10,25 @@
 #include "rules_compile.h"
 #include "rules_output.h"
 
+/* Per field id: 1 when its value needs state. Filled once at start-up (read-only after). */
+static uint8_t state_field[FLD_MAX];
+
+__attribute__((constructor)) static void slots_init_state_table(void)
+{
+	for (unsigned id = 0; id < FLD_MAX; id++) {
+		const struct fld_info *fi = fld_info((enum fld_id)id);
+
+		/* evt.abspath resolves against cwd and dirfds; evt.num counts every event,
+		 * and only the enricher sees them all. */
+		state_field[id] = fi && (id == FLD_EVT_ABSPATH || id == FLD_EVT_NUM ||
+					 (strncmp(fi->name, "evt.", 4) != 0 &&
+					  strncmp(fi->name, "syscall.", 8) != 0));
+	}
+}
+
 int slots_field_is_state(enum fld_id id)
 {
-	const struct fld_info *fi = fld_info(id);
-
-	if (!fi)
-		return 0;
-	/* evt.abspath and fs.path.* resolve against cwd and dirfds: state. */
-	if (id == FLD_EVT_ABSPATH)
-		return 1;
-	return strncmp(fi->name, "evt.", 4) != 0 && strncmp(fi->name, "syscall.", 8) != 0;
+	return (unsigned)id < FLD_MAX && state_field[id];
 }
 
 static int find_key(const struct slot_table *t, const char *key)

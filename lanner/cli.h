@@ -15,6 +15,8 @@ int cmd_explain(int argc, char **argv);
 int cmd_list_rules(int argc, char **argv);
 int cmd_describe_rule(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
+/* `lanner` / `lanner run`: the supervisor (cmd_run.c, supervisor.c). */
+int cmd_run(int argc, char **argv);
 
 /*
  * Rules files given with -r (or positionally), in order, and an optional

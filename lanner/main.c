@@ -25,7 +25,8 @@ static const struct subcommand cmds[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lanner COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: lanner [run] [OPTIONS]   run the pipeline (lanner run --help)\n"
+		     "       lanner COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %s%s%s%s\n", cmds[i].help, cmds[i].alias ? "  (also " : "",
 			cmds[i].alias ? cmds[i].alias : "", cmds[i].alias ? ")" : "");
@@ -33,10 +34,12 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	/* no subcommand, "run", or Falco-style flags first: the running product */
+	if (argc < 2 || strcmp(argv[1], "run") == 0 ||
+	    (argv[1][0] == '-' && strcmp(argv[1], "-V") != 0 && strcmp(argv[1], "-L") != 0 &&
+	     strcmp(argv[1], "--list") != 0 && strcmp(argv[1], "-h") != 0 &&
+	     strcmp(argv[1], "--help") != 0))
+		return cmd_run(argc, argv);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

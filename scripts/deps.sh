@@ -12,8 +12,8 @@ profile=${1:-run}
 
 run_pkgs="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev
 zlib1g-dev libyaml-dev libnng-dev libhiredis-dev libjansson-dev libmicrohttpd-dev
-libcurl4-openssl-dev libssl-dev redis-server libcap-dev"
-test_pkgs="libcmocka-dev clang-format iproute2 procps psmisc sysdig"
+libcurl4-openssl-dev libssl-dev redis-server libcap-dev libcrypt-dev"
+test_pkgs="libcmocka-dev clang-format iproute2 procps psmisc sysdig chromium chromium-driver nodejs"
 ci_pkgs="libclang-rt-14-dev"
 
 case "$profile" in
@@ -29,6 +29,11 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
+# npm (the browser test's playwright-core): Debian ships it as a package of its own, NodeSource's
+# nodejs bundles it and conflicts with Debian's: ask for the package only when the command is missing
+if [ "$profile" != run ] && ! command -v npm >/dev/null 2>&1; then
+	missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

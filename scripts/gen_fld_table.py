@@ -159,6 +159,15 @@ CONTAINER = [
     ("k8s.pod.cni.json", "PT_CHARBUF", "", "pod CNI result as JSON"),
 ]
 
+ARG_INDEX = {"proc.aname", "proc.aexe", "proc.aexepath", "proc.apid", "proc.acmdline",
+             "proc.aenv", "proc.aargs", "proc.args", "evt.arg", "container.mount",
+             "container.mount.source", "container.mount.dest", "container.mount.mode",
+             "container.mount.rdwr", "container.mount.propagation"}
+ARG_KEY = {"proc.env", "proc.aenv", "evt.arg", "evt.rawarg", "evt.type.is", "evt.abspath",
+           "thread.cgroup", "container.label", "k8s.pod.label", "container.mount",
+           "container.mount.source", "container.mount.dest", "container.mount.mode",
+           "container.mount.rdwr", "container.mount.propagation"}
+
 FLAGMAP = {
     "EPF_NONE": None, "EPF_FILTER_ONLY": "FLD_F_FILTER_ONLY", "EPF_PRINT_ONLY": "FLD_F_PRINT_ONLY",
     "EPF_ARG_REQUIRED": "FLD_F_ARG_REQUIRED", "EPF_ARG_ALLOWED": "FLD_F_ARG_ALLOWED",
@@ -186,6 +195,12 @@ def flags(s, name):
     # Ancestor fields without argument match any ancestor (several values).
     if name in ("proc.aname", "proc.aexe", "proc.aexepath", "proc.apid", "proc.acmdline", "proc.aenv"):
         out.append("FLD_F_ANCESTOR")
+    # Argument forms (libsinsp's EPF_ARG_INDEX / EPF_ARG_KEY, which the conformance
+    # field list does not carry): a number, a name/key, or both.
+    if name in ARG_INDEX:
+        out.append("FLD_F_ARG_INDEX")
+    if name in ARG_KEY:
+        out.append("FLD_F_ARG_KEY")
     # Client-or-server fields: == matches either side, != neither.
     if name in ("fd.ip", "fd.port", "fd.proto", "fd.net"):
         out.append("FLD_F_EITHER")

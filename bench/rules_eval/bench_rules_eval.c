@@ -31,68 +31,118 @@ struct ev {
 static const struct ev mix[] = {
 	{"open libssl by python3",
 	 LNR_EVT_OPENAT,
-	 {{"evt.type", "openat"},	     {"evt.dir", "<"},
-	  {"proc.name", "python3"},	     {"proc.pname", "bash"},
-	  {"proc.exepath", "/usr/bin/python3.11"}, {"proc.exe", "python3"},
-	  {"proc.cmdline", "python3 app.py"}, {"proc.pcmdline", "bash"},
-	  {"proc.args", "app.py"},	     {"user.name", "app"},
-	  {"user.uid", "1000"},		     {"user.loginuid", "1000"},
-	  {"proc.tty", "0"},		     {"container.id", "host"},
+	 {{"evt.type", "openat"},
+	  {"evt.dir", "<"},
+	  {"proc.name", "python3"},
+	  {"proc.pname", "bash"},
+	  {"proc.exepath", "/usr/bin/python3.11"},
+	  {"proc.exe", "python3"},
+	  {"proc.cmdline", "python3 app.py"},
+	  {"proc.pcmdline", "bash"},
+	  {"proc.args", "app.py"},
+	  {"user.name", "app"},
+	  {"user.uid", "1000"},
+	  {"user.loginuid", "1000"},
+	  {"proc.tty", "0"},
+	  {"container.id", "host"},
 	  {"fd.name", "/usr/lib/x86_64-linux-gnu/libssl.so.3"},
 	  {"fd.directory", "/usr/lib/x86_64-linux-gnu"},
-	  {"fd.filename", "libssl.so.3"},    {"fd.typechar", "f"},
-	  {"fd.type", "file"},		     {"evt.arg.flags", "O_RDONLY|O_CLOEXEC"},
-	  {"evt.is_open_read", "true"},	     {"evt.is_open_write", "false"},
-	  {"evt.is_open_exec", "false"},     {"evt.rawres", "3"},
-	  {"evt.res", "SUCCESS"},	     {"fd.num", "3"},
-	  {"fd.name_changed", "false"},	     {NULL, NULL}},
+	  {"fd.filename", "libssl.so.3"},
+	  {"fd.typechar", "f"},
+	  {"fd.type", "file"},
+	  {"evt.arg.flags", "O_RDONLY|O_CLOEXEC"},
+	  {"evt.is_open_read", "true"},
+	  {"evt.is_open_write", "false"},
+	  {"evt.is_open_exec", "false"},
+	  {"evt.rawres", "3"},
+	  {"evt.res", "SUCCESS"},
+	  {"fd.num", "3"},
+	  {"fd.name_changed", "false"},
+	  {NULL, NULL}},
 	 {"bash", "sshd", "systemd", NULL}},
 	{"open config by nginx (write)",
 	 LNR_EVT_OPENAT,
-	 {{"evt.type", "openat"},	   {"evt.dir", "<"},
-	  {"proc.name", "nginx"},	   {"proc.pname", "nginx"},
-	  {"proc.exepath", "/usr/sbin/nginx"}, {"proc.exe", "nginx"},
-	  {"proc.cmdline", "nginx -g daemon off;"}, {"user.name", "www-data"},
-	  {"user.uid", "33"},		   {"user.loginuid", "-1"},
-	  {"proc.tty", "0"},		   {"container.id", "4f2a9c1d0e3b"},
+	 {{"evt.type", "openat"},
+	  {"evt.dir", "<"},
+	  {"proc.name", "nginx"},
+	  {"proc.pname", "nginx"},
+	  {"proc.exepath", "/usr/sbin/nginx"},
+	  {"proc.exe", "nginx"},
+	  {"proc.cmdline", "nginx -g daemon off;"},
+	  {"user.name", "www-data"},
+	  {"user.uid", "33"},
+	  {"user.loginuid", "-1"},
+	  {"proc.tty", "0"},
+	  {"container.id", "4f2a9c1d0e3b"},
 	  {"container.image.repository", "docker.io/library/nginx"},
-	  {"fd.name", "/var/log/nginx/access.log"}, {"fd.directory", "/var/log/nginx"},
-	  {"fd.filename", "access.log"},   {"fd.typechar", "f"},
-	  {"fd.type", "file"},		   {"evt.arg.flags", "O_WRONLY|O_APPEND|O_CREAT"},
-	  {"evt.is_open_read", "false"},   {"evt.is_open_write", "true"},
-	  {"evt.rawres", "7"},		   {"evt.res", "SUCCESS"},
-	  {"fd.num", "7"},		   {NULL, NULL}},
+	  {"fd.name", "/var/log/nginx/access.log"},
+	  {"fd.directory", "/var/log/nginx"},
+	  {"fd.filename", "access.log"},
+	  {"fd.typechar", "f"},
+	  {"fd.type", "file"},
+	  {"evt.arg.flags", "O_WRONLY|O_APPEND|O_CREAT"},
+	  {"evt.is_open_read", "false"},
+	  {"evt.is_open_write", "true"},
+	  {"evt.rawres", "7"},
+	  {"evt.res", "SUCCESS"},
+	  {"fd.num", "7"},
+	  {NULL, NULL}},
 	 {"nginx", "containerd-shim", NULL, NULL}},
 	{"exec of ls by bash",
 	 LNR_EVT_EXECVE,
-	 {{"evt.type", "execve"},	   {"evt.dir", "<"},
-	  {"proc.name", "ls"},		   {"proc.pname", "bash"},
-	  {"proc.exepath", "/usr/bin/ls"}, {"proc.exe", "ls"},
-	  {"proc.cmdline", "ls -la"},	   {"proc.pcmdline", "bash"},
-	  {"proc.args", "-la"},		   {"proc.pexepath", "/usr/bin/bash"},
-	  {"user.name", "dev"},		   {"user.uid", "1000"},
-	  {"user.loginuid", "1000"},	   {"proc.tty", "34816"},
-	  {"container.id", "host"},	   {"evt.rawres", "0"},
-	  {"evt.res", "SUCCESS"},	   {"proc.is_exe_upper_layer", "false"},
-	  {"proc.is_exe_from_memfd", "false"}, {"proc.sname", "bash"},
-	  {"proc.vpid", "4242"},	   {"proc.is_vpgid_leader", "false"},
-	  {"evt.arg.flags", "0"},	   {NULL, NULL}},
+	 {{"evt.type", "execve"},
+	  {"evt.dir", "<"},
+	  {"proc.name", "ls"},
+	  {"proc.pname", "bash"},
+	  {"proc.exepath", "/usr/bin/ls"},
+	  {"proc.exe", "ls"},
+	  {"proc.cmdline", "ls -la"},
+	  {"proc.pcmdline", "bash"},
+	  {"proc.args", "-la"},
+	  {"proc.pexepath", "/usr/bin/bash"},
+	  {"user.name", "dev"},
+	  {"user.uid", "1000"},
+	  {"user.loginuid", "1000"},
+	  {"proc.tty", "34816"},
+	  {"container.id", "host"},
+	  {"evt.rawres", "0"},
+	  {"evt.res", "SUCCESS"},
+	  {"proc.is_exe_upper_layer", "false"},
+	  {"proc.is_exe_from_memfd", "false"},
+	  {"proc.sname", "bash"},
+	  {"proc.vpid", "4242"},
+	  {"proc.is_vpgid_leader", "false"},
+	  {"evt.arg.flags", "0"},
+	  {NULL, NULL}},
 	 {"bash", "sshd", "systemd", NULL}},
 	{"connect by curl",
 	 LNR_EVT_CONNECT,
-	 {{"evt.type", "connect"},	  {"evt.dir", "<"},
-	  {"proc.name", "curl"},	  {"proc.pname", "bash"},
-	  {"proc.exepath", "/usr/bin/curl"}, {"proc.cmdline", "curl https://deb.debian.org"},
-	  {"user.name", "dev"},		  {"user.uid", "1000"},
-	  {"container.id", "host"},	  {"fd.typechar", "4"},
-	  {"fd.type", "ipv4"},		  {"fd.l4proto", "tcp"},
-	  {"fd.sockfamily", "ip"},	  {"fd.name", "10.0.0.5:41234->151.101.2.132:443"},
-	  {"fd.sip", "151.101.2.132"},	  {"fd.cip", "10.0.0.5"},
-	  {"fd.rip", "151.101.2.132"},	  {"fd.lip", "10.0.0.5"},
-	  {"fd.sport", "443"},		  {"fd.rport", "443"},
-	  {"fd.lport", "41234"},	  {"fd.cport", "41234"},
-	  {"fd.connected", "true"},	  {"evt.rawres", "0"},
-	  {"evt.res", "SUCCESS"},	  {NULL, NULL}},
+	 {{"evt.type", "connect"},
+	  {"evt.dir", "<"},
+	  {"proc.name", "curl"},
+	  {"proc.pname", "bash"},
+	  {"proc.exepath", "/usr/bin/curl"},
+	  {"proc.cmdline", "curl https://deb.debian.org"},
+	  {"user.name", "dev"},
+	  {"user.uid", "1000"},
+	  {"container.id", "host"},
+	  {"fd.typechar", "4"},
+	  {"fd.type", "ipv4"},
+	  {"fd.l4proto", "tcp"},
+	  {"fd.sockfamily", "ip"},
+	  {"fd.name", "10.0.0.5:41234->151.101.2.132:443"},
+	  {"fd.sip", "151.101.2.132"},
+	  {"fd.cip", "10.0.0.5"},
+	  {"fd.rip", "151.101.2.132"},
+	  {"fd.lip", "10.0.0.5"},
+	  {"fd.sport", "443"},
+	  {"fd.rport", "443"},
+	  {"fd.lport", "41234"},
+	  {"fd.cport", "41234"},
+	  {"fd.connected", "true"},
+	  {"evt.rawres", "0"},
+	  {"evt.res", "SUCCESS"},
+	  {NULL, NULL}},
 	 {"bash", "sshd", "systemd", NULL}},
 };
 
@@ -198,10 +248,14 @@ int main(int argc, char **argv)
 	static const char *const files[] = {"falco_rules.yaml", "falco-incubating_rules.yaml",
 					    "falco-sandbox_rules.yaml"};
 	const char *dir = argc > 1 && strcmp(argv[1], "-") != 0 ? argv[1]
-							      : LANNER_CONFORMANCE_DIR "/falco-rules";
-	/* "tree" as second argument: the reference tree walk instead of the flat code. */
-	int (*eval)(struct prog *, const struct fld_accessor *) =
-		argc > 2 && strcmp(argv[2], "tree") == 0 ? prog_eval_tree : prog_eval;
+								: LANNER_CONFORMANCE_DIR
+				  "/falco-rules";
+	/* Second argument: "tree" (reference tree walk), "flat" (no shared checks);
+	 * default: flat code with check results shared across rules per event. */
+	const char *mode = argc > 2 ? argv[2] : "memo";
+	struct prog_memo *memo = NULL;
+	struct prog **progs;
+	int nids = 0;
 	struct rules_loader *l = rules_loader_new();
 	struct rules_opts opts = {0};
 	struct rules_ruleset *rs;
@@ -226,6 +280,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fill();
+	progs = calloc(rs->nrules ? rs->nrules : 1, sizeof(*progs));
+	for (size_t i = 0; i < rs->nrules; i++)
+		progs[i] = rs->rules[i].prog;
+	if (strcmp(mode, "memo") == 0) {
+		nids = prog_share_checks(progs, rs->nrules);
+		memo = nids >= 0 ? prog_memo_new((uint32_t)nids) : NULL;
+		if (!memo) {
+			fprintf(stderr, "bench_rules_eval: memo failed\n");
+			return 1;
+		}
+	}
 	for (size_t e = 0; e < NMIX; e++)
 		for (int w = 0; w < weight[e]; w++)
 			order[norder++] = (int)e;
@@ -240,10 +305,16 @@ int main(int argc, char **argv)
 
 				cur = order[k];
 				ty = mix[cur].type;
+				if (memo)
+					prog_memo_next_event(memo);
 				for (size_t i = 0; i < rs->nby_type[ty]; i++) {
 					struct rules_crule *cr = &rs->rules[rs->by_type[ty][i]];
+					int r = memo ? prog_eval_memo(cr->prog, &acc, memo)
+						: strcmp(mode, "tree") == 0
+							? prog_eval_tree(cr->prog, &acc)
+							: prog_eval(cr->prog, &acc);
 
-					matches += eval(cr->prog, &acc) == 1;
+					matches += r == 1;
 					evals++;
 				}
 				nevents++;
@@ -268,31 +339,37 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("bench_rules_eval: %zu rules compiled (3 official files), event mix of %d "
-	       "(open/open/exec/connect weights 6/2/1/1), %zu events x %d runs\n",
-	       rs->nrules, norder, nevents, RUNS);
+	printf("bench_rules_eval (%s): %zu rules compiled (3 official files), %d shared checks, "
+	       "event mix of %d (open/open/exec/connect weights 6/2/1/1), %zu events x %d runs\n",
+	       mode, rs->nrules, nids, norder, nevents, RUNS);
 	printf("  rules evaluated per event: %.1f; field reads per event: %.1f; matches per "
 	       "event: %.3f\n",
 	       (double)evals / (double)nevents, (double)nget / (double)nevents,
 	       (double)matches / (double)nevents);
-	printf("  median %.1f ns/event = %.2f M events/s (goal: >= 3 M/s, <= 330 ns)\n", t[RUNS / 2],
-	       1e3 / t[RUNS / 2]);
-	printf("  slowest rules (share of evaluation time in the per-rule pass):\n");
-	for (int top = 0; top < 10; top++) {
-		size_t best = 0;
+	printf("  median %.1f ns/event = %.2f M events/s (goal: >= 3 M/s, <= 330 ns)\n",
+	       t[RUNS / 2], 1e3 / t[RUNS / 2]);
+	printf("  slowest rules (each evaluated alone, no sharing; share of that time):\n");
+	{
 		double tot = 0;
 
-		for (size_t i = 0; i < rs->nrules; i++) {
-			tot += rule_ns[i] >= 0 ? rule_ns[i] : 0;
-			if (rule_ns[i] > rule_ns[best])
-				best = i;
+		for (size_t i = 0; i < rs->nrules; i++)
+			tot += rule_ns[i];
+		for (int top = 0; top < 10 && tot > 0; top++) {
+			size_t best = 0;
+
+			for (size_t i = 0; i < rs->nrules; i++)
+				if (rule_ns[i] > rule_ns[best])
+					best = i;
+			if (rule_ns[best] <= 0)
+				break;
+			printf("    %5.1f%%  %s\n", 100.0 * rule_ns[best] / tot,
+			       rs->rules[best].rule->name);
+			rule_ns[best] = -1;
 		}
-		if (rule_ns[best] <= 0)
-			break;
-		printf("    %5.1f%%  %s\n", 100.0 * rule_ns[best] / tot, rs->rules[best].rule->name);
-		rule_ns[best] = -rule_ns[best] - 1e-9;
 	}
 	free(rule_ns);
+	free(progs);
+	prog_memo_free(memo);
 	rules_ruleset_free(rs);
 	rules_loader_free(l);
 	return 0;

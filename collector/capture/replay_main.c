@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv)
 	const char *config = NULL, *ov[STAGE_MAX_ARGS];
 	size_t nov = 0;
 	int ch, rc;
+	long loops;
 	struct cfg *cfg;
 	struct ring *raw;
 	struct scap_replay_stats st;
@@ -63,10 +65,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err[0] = '\0';
-	rc = scap_replay(argv[optind], raw, &st, err, sizeof(err));
-	log_infof("replayed %s: %llu seed records, %llu events, %llu waits on a full ring",
-		  argv[optind], (unsigned long long)st.seeds, (unsigned long long)st.events,
-		  (unsigned long long)st.waits);
+	/* Test and benchmark knobs (a long, steady stream from a short capture):
+	 * LANNER_REPLAY_LOOPS replays the file that many times in a row,
+	 * LANNER_REPLAY_EPS caps the rate in events per second. */
+	loops = getenv("LANNER_REPLAY_LOOPS") ? strtol(getenv("LANNER_REPLAY_LOOPS"), NULL, 10) : 1;
+	if (getenv("LANNER_REPLAY_EPS"))
+		scap_replay_set_pace(strtod(getenv("LANNER_REPLAY_EPS"), NULL));
+	rc = 0;
+	for (long i = 0; i < (loops < 1 ? 1 : loops) && rc == 0 && !stage_stopping; i++) {
+		rc = scap_replay(argv[optind], raw, &st, err, sizeof(err));
+		log_infof("replayed %s: %llu seed records, %llu events, %llu waits on a full ring",
+			  argv[optind], (unsigned long long)st.seeds, (unsigned long long)st.events,
+			  (unsigned long long)st.waits);
+	}
 	if (rc != 0)
 		log_errorf("replay of %s stopped: %s", argv[optind], err[0] ? err : strerror(-rc));
 	ring_close(raw); /* the enricher drains, then sees the end */

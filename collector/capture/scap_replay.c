@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "stage.h"
@@ -20,12 +22,14 @@ static int reserve(struct replay *r, size_t len, void **slot)
 	for (;;) {
 		int rc = ring_reserve(r->raw, len, slot);
 
-		if (rc != -EAGAIN)
+		if (rc != -EAGAIN && rc != -EPIPE)
 			return rc;
 		r->st->waits++;
 		rc = ring_wait_writable(r->raw, len, 500);
+		/* The enricher is gone (died, or stopped for a rules reload): the
+		 * records stay in the ring for the one the supervisor starts next. */
 		if (rc == -EPIPE)
-			return rc;
+			usleep(20000);
 		if (stage_stopping)
 			return -EINTR;
 	}
@@ -43,10 +47,46 @@ static int put(struct replay *r, const void *rec, size_t len)
 	return 0;
 }
 
+static double pace_eps;
+
+void scap_replay_set_pace(double eps)
+{
+	pace_eps = eps > 0 ? eps : 0;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleeps while more events went out than pace_eps allows since the first one. */
+static void pace(struct replay *r)
+{
+	static double t0;
+	static uint64_t n;
+
+	if (!t0)
+		t0 = mono_s();
+	if (++n % 64)
+		return;
+	double ahead = (double)n / pace_eps - (mono_s() - t0);
+
+	if (ahead > 0)
+		usleep((useconds_t)(ahead * 1e6));
+	(void)r;
+}
+
 static int on_event(void *ctx, const void *rec, uint32_t len)
 {
 	struct replay *r = ctx;
-	int rc = put(r, rec, len);
+	int rc;
+
+	if (pace_eps > 0)
+		pace(r);
+	rc = put(r, rec, len);
 
 	if (rc == 0)
 		r->st->events++;

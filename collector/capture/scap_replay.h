@@ -20,6 +20,13 @@ struct scap_replay_stats {
  * errno with the reader's reason (naming the byte offset) in err, after
  * every valid record before the fault was written.
  */
+/*
+ * Paces the following scap_replay() calls to at most eps events per second
+ * (0: as fast as the ring takes them). For tests and benchmarks that need a
+ * steady stream rather than a burst.
+ */
+void scap_replay_set_pace(double eps);
+
 int scap_replay(const char *path, struct ring *raw, struct scap_replay_stats *st, char *err,
 		size_t errlen);
 

@@ -92,8 +92,10 @@ static int run(struct enricher *e)
 			if (stage_stopping)
 				return 0;
 			rc = ring_wait_readable(e->raw, 200);
+			/* The source closed the ring: ring_peek() says -EPIPE next. It died
+			 * (no close): wait for the one the supervisor restarts. */
 			if (rc == -EPIPE)
-				return 0; /* the source closed and everything was read */
+				usleep(20000);
 			continue;
 		}
 		if (rc == -EPIPE)

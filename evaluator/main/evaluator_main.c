@@ -70,8 +70,10 @@ static int run(struct evaluator *ev)
 			if (stage_stopping)
 				return 0;
 			rc = ring_wait_readable(ev->ring, 200);
+			/* The enricher closed the ring: ring_peek() says -EPIPE next. It
+			 * died (no close): wait for the one the supervisor restarts. */
 			if (rc == -EPIPE)
-				return 0; /* enricher closed: all read */
+				usleep(20000);
 			continue;
 		}
 		if (rc == -EPIPE) {

@@ -499,6 +499,47 @@ static void test_program(void **state)
 	testev_free(ev);
 }
 
+/* Shared check results: right per event, reset between events. */
+static void test_memo(void **state)
+{
+	const char *conds[] = {"proc.name = bash and fd.name startswith /etc",
+			       "proc.name = bash and not fd.name startswith /etc",
+			       "fd.name startswith /etc or user.uid = 0"};
+	struct cond_node *ast[3];
+	struct prog *p[3];
+	struct prog_msg err;
+	struct prog_memo *m;
+	struct testev *ev = testev_new();
+	struct fld_accessor acc = testev_accessor(ev);
+	int ids;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		ast[i] = parse(conds[i]);
+		p[i] = prog_compile(ast[i], &err);
+		assert_non_null(p[i]);
+	}
+	ids = prog_share_checks(p, 3);
+	assert_int_equal(ids, 3); /* proc.name = bash, fd.name startswith /etc, user.uid = 0 */
+	m = prog_memo_new((uint32_t)ids);
+	assert_non_null(m);
+	for (int round = 0; round < 4; round++) {
+		testev_reset(ev);
+		testev_sets(ev, "proc.name", round & 1 ? "bash" : "sh");
+		testev_sets(ev, "fd.name", round & 2 ? "/etc/passwd" : "/tmp/x");
+		testev_sets(ev, "user.uid", "1000");
+		prog_memo_next_event(m);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(prog_eval_memo(p[i], &acc, m), prog_eval(p[i], &acc));
+	}
+	prog_memo_free(m);
+	for (int i = 0; i < 3; i++) {
+		prog_free(p[i]);
+		cond_free(ast[i]);
+	}
+	testev_free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,7 +547,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_list),	 cmocka_unit_test(test_walk_clone),
 		cmocka_unit_test(test_limits),		 cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_glob_pmatch),	 cmocka_unit_test(test_program),
-		cmocka_unit_test(test_regex_dfa_vs_nfa),
+		cmocka_unit_test(test_regex_dfa_vs_nfa), cmocka_unit_test(test_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	alert_buf_init(&out);
 	alert_buf_init(&w1);
 	alert_buf_init(&w2);
-	if (alert_decode(data, size, &a) == 0) {
+	struct alert_peek pk;
+	int checked = alert_check(data, size, &pk);
+	int decoded = alert_decode(data, size, &a);
+	/* the allocation-free check accepts exactly what the decoder accepts */
+	if ((checked == 0) != (decoded == 0))
+		abort();
+	if (decoded == 0 && (pk.priority != a->priority || (pk.rule == NULL) != (a->rule == NULL) ||
+			     (a->rule && (strlen(a->rule) != pk.rule_len ||
+					  memcmp(a->rule, pk.rule, pk.rule_len)))))
+		abort();
+	if (decoded == 0) {
 		/* whatever decodes renders, and re-encodes to the very same bytes */
 		alert_fmt_default(&f);
 		f.json_output = true;

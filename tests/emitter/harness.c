@@ -13,6 +13,45 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Children still running when the test process exits (a failed assertion skips the test's own
+ * cleanup) are killed then: no redis-server or emitter outlives its test. */
+#define MAX_CHILDREN 64
+static pid_t children[MAX_CHILDREN];
+
+static void reap_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+	}
+}
+
+static void child_add(pid_t pid)
+{
+	static int registered;
+
+	if (!registered) {
+		atexit(reap_children);
+		registered = 1;
+	}
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i] <= 0) {
+			children[i] = pid;
+			return;
+		}
+	}
+}
+
+static void child_del(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "harness: %s: %s\n", what, strerror(errno));
@@ -67,6 +106,7 @@ int h_redis_start(struct h_redis *r, const char *dir)
 		       "--appendfsync", "always", "--daemonize", "no", (char *)NULL);
 		_exit(127);
 	}
+	child_add(r->pid);
 	for (int i = 0; i < 200; i++) {
 		redisContext *c = redisConnectUnix(r->sock);
 		if (c && !c->err) {
@@ -90,6 +130,7 @@ void h_redis_stop(struct h_redis *r)
 	if (r->pid > 0) {
 		kill(r->pid, SIGTERM);
 		waitpid(r->pid, NULL, 0);
+		child_del(r->pid);
 	}
 	r->pid = 0;
 }
@@ -172,6 +213,7 @@ pid_t h_emitter_start(const char *cfg, const char *logdir)
 		execl(LANNER_EMITTER_BIN, "lanner-emitter", "-c", cfg, (char *)NULL);
 		_exit(127);
 	}
+	child_add(pid);
 	return pid;
 }
 
@@ -183,6 +225,7 @@ int h_emitter_stop(pid_t pid, int sig)
 		return -1;
 	kill(pid, sig);
 	waitpid(pid, &st, 0);
+	child_del(pid);
 	return st;
 }
 

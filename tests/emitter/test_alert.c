@@ -268,6 +268,7 @@ static void test_json_options(void **state)
 	alert_add_bool(a, "z.flag", true);
 	alert_add_double(a, "m.rate", 0.5);
 	alert_add_uint64(a, "a.big", UINT64_MAX);
+	alert_add_int64(a, "a.min", INT64_MIN);
 	alert_fmt_default(&f);
 	f.json_output = true;
 	f.json_include_message_property = true;
@@ -277,7 +278,8 @@ static void test_json_options(void **state)
 		b.data,
 		"{\"hostname\":\"h\",\"message\":\"msg x=1\",\"output\":\"2026-11-28T12:29:06."
 		"211176210+0000: Critical msg x=1\",\"output_fields\":{\"a.big\":"
-		"18446744073709551615,\"evt.time.iso8601\":1795868946211176210,\"m.rate\":0.5,"
+		"18446744073709551615,\"a.min\":-9223372036854775808,\"evt.time.iso8601\":"
+		"1795868946211176210,\"m.rate\":0.5,"
 		"\"z.flag\":true},\"priority\":\"Critical\",\"rule\":\"R\",\"source\":\"syscall\","
 		"\"tags\":[\"a\",\"b\"],\"time\":\"2026-11-28T12:29:06.211176210Z\"}");
 	f.json_include_message_property = false;
@@ -360,11 +362,18 @@ static void test_wire_validation(void **state)
 	for (size_t n = 0; n < w.len; n++) {
 		/* a copy of exactly n bytes so ASan catches any over-read */
 		char *c = malloc(n ? n : 1);
+		struct alert_peek pk;
 		memcpy(c, w.data, n);
 		assert_int_not_equal(alert_decode(c, n, &d), 0);
+		assert_int_not_equal(alert_check(c, n, &pk), 0);
 		free(c);
 	}
 	assert_int_equal(alert_decode(w.data, w.len, &d), 0);
+	struct alert_peek pk;
+	assert_int_equal(alert_check(w.data, w.len, &pk), 0);
+	assert_int_equal(pk.rule_len, 4);
+	assert_memory_equal(pk.rule, "rule", 4);
+	assert_null(pk.source);
 	assert_string_equal(d->rule, "rule");
 	assert_null(d->source);
 	assert_int_equal(d->nfields, 5);
@@ -399,7 +408,11 @@ static void test_wire_validation(void **state)
 		memcpy(x, w.data, w.len);
 		for (int k = 0; k < 3; k++)
 			x[rand() % w.len] = (char)rand();
-		if (alert_decode(x, w.len, &d) == 0)
+		struct alert_peek p2;
+		int ck = alert_check(x, w.len, &p2);
+		int dc = alert_decode(x, w.len, &d);
+		assert_int_equal(ck == 0, dc == 0); /* the check accepts exactly what decodes */
+		if (dc == 0)
 			alert_free(d);
 		free(x);
 	}
