@@ -106,7 +106,7 @@ for (const w of [...byKind("DaemonSet"), ...byKind("Deployment")]) {
 	} else {
 		for (const c of pod.containers) {
 			for (const p of [c.livenessProbe, c.readinessProbe])
-				if (p?.httpGet?.path !== "/healthz") err(`${where} container ${c.name}`, "probe is not httpGet /healthz");
+				if (p?.httpGet?.path !== "/api/v1/healthz") err(`${where} container ${c.name}`, "probe is not httpGet /api/v1/healthz (lanner-ui)");
 		}
 	}
 }

@@ -192,6 +192,37 @@ else
 fi
 [ $rc = 0 ] || tail -n 5 "$W"/*.err
 
+# The dashboard (service ui): its compose command as uid 10001 with no-new-privs,
+# listening on a free loopback port instead of 0.0.0.0:2802, reading the same Redis;
+# /api/v1/healthz (the Kubernetes probe) must answer 200, i.e. Redis reached with the
+# compose password through the config's ${VAR}s.
+if [ -x "$D/usr/bin/lanner-ui" ] && [ -n "$rport" ]; then
+	mkdir -p "$W/ui"
+	chown 10001:10001 "$W/ui"
+	uport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+	start ui --listen "127.0.0.1:$uport" --users-file "$W/ui/users" 2>"$W/ui.err" &
+	ui=$!
+	code=""
+	for _ in $(seq 50); do
+		code=$(python3 -c 'import sys,urllib.request as u
+try: print(u.urlopen(sys.argv[1], timeout=2).status)
+except Exception as e: print(getattr(e, "code", "down"))' "http://127.0.0.1:$uport/api/v1/healthz")
+		[ "$code" = 200 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$ui" 2>/dev/null
+	if wait "$ui" && [ "$code" = 200 ]; then
+		echo "run-stages: ui answered /api/v1/healthz 200 (Redis reached), stopped cleanly"
+	else
+		echo "run-stages: ui: /api/v1/healthz gave '$code'"; tail -5 "$W/ui.err"
+		rc=1
+	fi
+	[ -s "$W/ui/users.admin-password" ] || { echo "run-stages: ui --init-admin made no admin password"; rc=1; }
+elif [ "${CI:-}" = true ]; then
+	echo "run-stages: lanner-ui not installed or no Redis"
+	rc=1
+fi
+
 # The live pipeline, as the default compose profile: the collector (uid 10001, its
 # file capabilities within its cap_add) feeding a live enricher (which scans /proc
 # with its own), the evaluators and the emitter; 2 s of this machine's events, then
