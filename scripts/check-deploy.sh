@@ -18,7 +18,7 @@ set -uo pipefail
 B=$(cd "${1:?usage: check-deploy.sh BUILD_DIR [CONFORMANCE_DIR]}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 C=${2:-$root/../shared/conformance}
-cd "$root"
+cd "$root" || exit 1
 pass=0
 fail=0
 ok() { echo "ok   $*"; pass=$((pass + 1)); }
@@ -68,7 +68,8 @@ for prof in "" sidekick replay "sidekick replay"; do
 	fi
 done
 # The stack refuses to start without a Redis password.
-if (cd compose && REDIS_PASSWORD= docker-compose config -q) 2>/dev/null; then
+if (cd compose && REDIS_PASSWORD="" docker-compose config -q) 2>"$W/dc.err" ||
+	! grep -q 'set REDIS_PASSWORD' "$W/dc.err"; then
 	ko "docker-compose config accepted an empty REDIS_PASSWORD"
 else
 	ok "docker-compose config refuses an empty REDIS_PASSWORD"

@@ -109,6 +109,10 @@ def main():
                 err("config", f"{k} is {mine.get(k)!r}, Falco's http_output stack uses {ref.get(k)!r}")
         if "url" not in (mine.get("http_output") or {}):
             err("config", "http_output.url not set")
+    for name, sv in svcs.items():
+        has = "REDIS_PASSWORD" in (sv.get("environment") or {})
+        if has != (name in ("emitter", "ui", "redis")):
+            err(name, "REDIS_PASSWORD must reach exactly emitter, ui and redis")
     cmd = " ".join(svcs["redis"].get("command", []))
     for opt in ("--requirepass", "--maxmemory ", "--maxmemory-policy"):
         if opt not in cmd:

@@ -103,6 +103,7 @@ done
 # installed by scripts/deps.sh) in place of the `redis` service, and an HTTP sink in
 # place of falcosidekick (http_output on, as with the sidekick profile).
 redis_pw=""
+eval "$(python3 "$root/scripts/deploy/compose-service.py" "$W/compose.yaml" emitter)" || exit 1
 for kv in "${svc_env[@]}"; do
 	case "$kv" in REDIS_PASSWORD=*) redis_pw=${kv#*=} ;; esac
 done
