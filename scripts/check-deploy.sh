@@ -93,6 +93,36 @@ else
 	ko "compose/Dockerfile lint"
 fi
 
+# The image's build stage (target lanner-programs, install --strip) on this build
+# tree, and its runtime stage's package list against what the programs link:
+# every library ldd resolves must come from a listed package or one it depends on.
+R=$W/image-root
+if cmake --build "$B" --target lanner-programs >"$W/progs.log" 2>&1 &&
+	DESTDIR="$R" cmake --install "$B" --prefix /usr --strip >>"$W/progs.log" 2>&1; then
+	ok "image build stage: target lanner-programs + install --strip"
+else
+	ko "image build stage"; tail -20 "$W/progs.log"
+fi
+rt_pkgs=$(sed -n '/^FROM .* AS runtime/,$p' compose/Dockerfile | sed -n '/apt-get install/,/rm -rf/p' |
+	tr ' \t\\' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|rf|y|qq)$' |
+	grep -v '^-' | sort -u)
+closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+	--no-replaces --no-enhances $rt_pkgs 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
+missing_libs=""
+for f in "$R"/usr/bin/*; do
+	file -b "$f" 2>/dev/null | grep -q ELF || head -c 4 "$f" | grep -q ELF || continue
+	for lib in $(ldd "$f" 2>/dev/null | awk '$3 ~ /^\// {print $3}'); do
+		pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1)
+		[ -n "$pkg" ] || pkg=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1)
+		grep -qx "$pkg" <<<"$closure" || missing_libs="$missing_libs $(basename "$f"):$lib($pkg)"
+	done
+done
+if [ -z "$missing_libs" ] && [ -n "$closure" ]; then
+	ok "runtime stage packages cover every linked library ($(echo $rt_pkgs | wc -w) listed)"
+else
+	ko "runtime stage packages miss:${missing_libs:- (no package list)}"
+fi
+
 # --- 3. Kubernetes manifests ------------------------------------------------------
 if node scripts/deploy/check-k8s.mjs "$tools" deploy/k8s; then
 	ok "Kubernetes manifests (schema + consistency)"
