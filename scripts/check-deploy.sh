@@ -106,8 +106,17 @@ fi
 rt_pkgs=$(sed -n '/^FROM .* AS runtime/,$p' compose/Dockerfile | sed -n '/apt-get install/,/rm -rf/p' |
 	tr ' \t\\' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|rf|y|qq)$' |
 	grep -v '^-' | sort -u)
-closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-	--no-replaces --no-enhances $rt_pkgs 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
+pkg_closure() {
+	# shellcheck disable=SC2086
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances $rt_pkgs 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u
+}
+closure=$(pkg_closure)
+# apt-cache needs the package lists: fetch them once if this machine has none
+if ! grep -qx libc6 <<<"$closure"; then
+	apt-get update -qq >/dev/null 2>&1
+	closure=$(pkg_closure)
+fi
 missing_libs=""
 for f in "$R"/usr/bin/*; do
 	file -b "$f" 2>/dev/null | grep -q ELF || head -c 4 "$f" | grep -q ELF || continue
