@@ -48,11 +48,11 @@ if [ -n "$need_pkgs" ]; then
 		{ echo "FAIL: cannot install$need_pkgs"; exit 1; }
 fi
 tools=$B/deploy-tools
-if [ ! -f "$tools/node_modules/kubernetes-models/package.json" ] ||
+if ! grep -q '"version": "4.5.1"' "$tools/node_modules/kubernetes-models/package.json" 2>/dev/null ||
 	[ ! -f "$tools/node_modules/js-yaml/package.json" ]; then
 	mkdir -p "$tools"
 	(cd "$tools" && npm install --no-audit --no-fund --silent --no-save \
-		kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null) ||
+		kubernetes-models@4.5.1 js-yaml@4.1.0 >/dev/null) ||
 		{ echo "FAIL: npm install kubernetes-models js-yaml"; exit 1; }
 fi
 
