@@ -20,9 +20,11 @@ int col_ring_sink(const void *rec, size_t len, void *arg)
 		s->waits++;
 		/* Backpressure: wait for the consumer, however long it takes,
 		 * unless it dies (-EPIPE). A signal interrupts the wait; retry. */
-		err = ring_wait_writable(s->ring, len, 1000);
+		err = ring_wait_writable(s->ring, len, 200);
 		if (err && err != -ETIMEDOUT && err != -EINTR)
 			return err;
+		if (s->stop && *s->stop)
+			return -ECANCELED;
 	}
 	memcpy(slot, rec, len);
 	ring_commit(s->ring, slot);

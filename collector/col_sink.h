@@ -13,6 +13,9 @@ struct col_ring_sink {
 	uint64_t records;
 	uint64_t bytes;
 	uint64_t waits;
+	/* Optional: set by a signal handler to give up waiting on a full ring
+	 * (shutdown); the sink then returns -ECANCELED. */
+	volatile int *stop;
 };
 
 /*
@@ -21,7 +24,8 @@ struct col_ring_sink {
  * (ring_wait_writable) until the consumer frees space: nothing is dropped
  * here, the BPF ring buffers absorb the delay and count what they cannot.
  * Returns 0, or -EPIPE when the consumer is gone, -EMSGSIZE for a record
- * larger than the ring takes, another negative errno on failure.
+ * larger than the ring takes, -ECANCELED when *stop was set while waiting,
+ * another negative errno on failure.
  */
 int col_ring_sink(const void *rec, size_t len, void *arg);
 

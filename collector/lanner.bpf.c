@@ -467,9 +467,11 @@ static __always_inline void rec_submit(__u8 *buf, struct bctx *c)
 	/* No wakeup per record: a wakeup is an irq_work and a context switch of
 	 * the drain thread, microseconds per syscall when the drain keeps up.
 	 * The drain polls on a short timer instead, and is woken only when a
-	 * buffer is filling up (more than wakeup_bytes unread). */
+	 * buffer is filling up (more than wakeup_bytes unread), which is checked
+	 * once every 64 records of a CPU (the query is a helper call). */
 	if (bpf_ringbuf_output(rb, buf, len & HALF_MASK,
-			       bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > wakeup_bytes
+			       (s->events & 63) == 0 && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >
+								wakeup_bytes
 				       ? BPF_RB_FORCE_WAKEUP
 				       : BPF_RB_NO_WAKEUP)) {
 		s->drops[LNR_DROP_BUF_FULL]++;
@@ -1066,21 +1068,16 @@ static __always_inline struct lnr_stash *stash_get(void)
 	return bpf_task_storage_get(&lnr_stash_map, bpf_get_current_task_btf(), 0, 0);
 }
 
-static long generic_param(__u64 i, void *unused)
+/* Parameter i of a generic record (inlined once per index by the unrolled
+ * loop of lnr_exit_generic: the per-parameter callback and its map lookups
+ * cost more than the larger program). */
+static __always_inline long generic_param(__u64 i, struct bctx *c, const struct lnr_evt_spec *sp,
+					  __u8 *buf)
 {
-	struct bctx *c = ctx_get();
-	struct lnr_evt_spec *sp;
 	struct lnr_pspec ps;
-	__u32 type;
-	__u8 *buf;
 	__u64 v;
 
-	if (!c)
-		return 1;
-	type = c->type;
-	sp = bpf_map_lookup_elem(&lnr_specs, &type);
-	buf = scratch(c->cpu);
-	if (!sp || !buf || i >= LNR_SPEC_MAX_PARAMS)
+	if (i >= LNR_SPEC_MAX_PARAMS)
 		return 1;
 	ps = sp->p[i];
 	v = src_val(c, ps.src);
@@ -1449,7 +1446,12 @@ int BPF_PROG(lnr_exit_generic, struct pt_regs *regs, long ret)
 	buf = rec_begin(c, type, sp->nparams);
 	if (!buf)
 		return 0;
-	bpf_loop(sp->nparams, generic_param, NULL, 0);
+#pragma unroll
+	for (int i = 0; i < LNR_SPEC_MAX_PARAMS; i++) {
+		if (i >= sp->nparams)
+			break;
+		generic_param(i, c, sp, buf);
+	}
 	if (c->idx != sp->nparams)
 		c->err = 1;
 	rec_submit(buf, c);
@@ -2002,12 +2004,15 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 					    (const void *)p);
 		if (n <= 0)
 			return 0;
-		if ((__u32)n == path_max) {
+		if ((__u32)n == (path_max <= LNR_STASH_MAX ? path_max : LNR_STASH_MAX)) {
 			char next = 0;
 
 			bpf_probe_read_user(&next, 1, (const char *)p + n - 1);
-			if (next)
+			if (next) {
+				if (path_max > LNR_STASH_MAX)
+					return 0; /* longer than the stash: read at exit */
 				st->trunc = PARAM_TRUNC;
+			}
 		}
 		st->len = n;
 	}

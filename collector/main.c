@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -14,7 +15,7 @@
 #include "event.h"
 #include "col_table.h"
 
-static volatile sig_atomic_t stop;
+static volatile int stop; /* set by SIGINT/SIGTERM */
 
 static void on_signal(int sig)
 {
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
 		{"stats", no_argument, NULL, 'S'},
 		{"ring", required_argument, NULL, 'r'},
 		{"args-at-exit", no_argument, NULL, 'x'},
+		{"ignore-pid", required_argument, NULL, 'i'},
 		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
@@ -122,6 +124,8 @@ int main(int argc, char **argv)
 	const char *types = NULL, *ring_name = NULL;
 	size_t ring_size = 64u << 20;
 	struct col_ring_sink rs = {0};
+	uint32_t ignore[32];
+	int nignore = 0;
 	char err[512];
 	int print = 0, want_stats = 0, opt, rc = 1;
 	double duration = 0;
@@ -167,6 +171,19 @@ int main(int argc, char **argv)
 		case 'x':
 			o.args_at_exit = true;
 			break;
+		case 'i': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v <= 0 || v > 0x7fffffff || nignore >= 31) {
+				fprintf(stderr,
+					"lanner-collector: bad or too many --ignore-pid '%s'\n",
+					optarg);
+				return 2;
+			}
+			ignore[nignore++] = (uint32_t)v;
+			break;
+		}
 		case 'R':
 			ring_size = strtoull(optarg, NULL, 10);
 			break;
@@ -203,6 +220,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lanner-collector: ring '%s': %s\n", ring_name, err);
 			return 1;
 		}
+		rs.stop = &stop;
 		o.sink = col_ring_sink;
 		o.sink_arg = &rs;
 	}
@@ -221,18 +239,35 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lanner-collector: cannot filter its own process\n");
 		goto out;
 	}
+	for (int i = 0; i < nignore; i++)
+		if (col_ignore_tgid(c, ignore[i]) < 0) {
+			fprintf(stderr, "lanner-collector: cannot filter process %u\n", ignore[i]);
+			goto out;
+		}
 	if (col_attach(c, err, sizeof(err))) {
 		fprintf(stderr, "lanner-collector: %s\n", err);
 		goto out;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (duration > 0) {
+		/* A timer too, so that a sink waiting on a full ring also stops. */
+		struct itimerval it = {
+			.it_value = {.tv_sec = (time_t)duration,
+				     .tv_usec =
+					     (suseconds_t)((duration - (time_t)duration) * 1e6)}};
+
+		signal(SIGALRM, on_signal);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	if (isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
 		int n = col_poll(c, 100);
 
+		if (n == -ECANCELED)
+			break; /* stopping while the ring was full */
 		if (n == -EPIPE) {
 			fprintf(stderr, "lanner-collector: the ring's consumer is gone\n");
 			goto out;

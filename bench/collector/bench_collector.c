@@ -193,46 +193,91 @@ static double tv_s(struct timeval tv)
 	return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
+/* Workloads by index, so that a worker process can be told which to run. */
+static void (*const workloads[])(long) = {w_openclose, w_getppid, w_close_bad, w_dd, w_exec};
+
+static int workload_index(void (*fn)(long))
+{
+	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		if (workloads[i] == fn)
+			return (int)i;
+	return -1;
+}
+
+/* bench_collector --worker IDX N GO_FD OUT_FD: wait for GO_FD to close, run
+ * the workload, write its wall time to OUT_FD. The workload runs in a fresh
+ * image (exec of ourselves), so it does not inherit the bench's memory (the
+ * drain's copy area, the mapped BPF buffers): forks inside the workload
+ * (dd, exec loop) would otherwise copy those page tables each time. */
+static int worker_main(char **argv)
+{
+	int idx = atoi(argv[2]), go = atoi(argv[4]), out = atoi(argv[5]);
+	long n = atol(argv[3]);
+	double t0;
+	char ch;
+
+	if (idx < 0 || idx >= (int)(sizeof(workloads) / sizeof(workloads[0])))
+		return 2;
+	if (read(go, &ch, 1) < 0)
+		return 1;
+	t0 = now();
+	workloads[idx](n);
+	dprintf(out, "%.9f", now() - t0);
+	return 0;
+}
+
+/* Run fn(n) in `par` fresh worker processes at once; returns the wall time of
+ * the slowest. focus: report only the (first) worker's syscalls. */
 static double run_children_focus(void (*fn)(long), long n, int par, struct col *focus)
 {
-	double *times = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	double worst = 0;
 	pid_t pids[8];
-	int go[2];
+	int go[2], out[8][2];
 
 	if (pipe(go))
 		exit(1);
 	for (int k = 0; k < par; k++) {
+		if (pipe(out[k]))
+			exit(1);
 		pids[k] = fork();
 		if (pids[k] == 0) {
-			double t0;
-			char ch;
+			char a_idx[16], a_n[32], a_go[16], a_out[16];
 
 			close(go[1]);
-			if (read(go[0], &ch, 1) < 0)
-				_exit(1);
-			t0 = now();
-			fn(n);
-			times[k] = now() - t0;
-			_exit(0);
+			close(out[k][0]);
+			snprintf(a_idx, sizeof(a_idx), "%d", workload_index(fn));
+			snprintf(a_n, sizeof(a_n), "%ld", n);
+			snprintf(a_go, sizeof(a_go), "%d", go[0]);
+			snprintf(a_out, sizeof(a_out), "%d", out[k][1]);
+			execl("/proc/self/exe", "bench_collector", "--worker", a_idx, a_n, a_go,
+			      a_out, (char *)NULL);
+			_exit(127);
 		}
+		close(out[k][1]);
 	}
 	close(go[0]);
 	if (focus)
 		col_only_tgid(focus, pids[0]);
-	close(go[1]); /* EOF releases every child at once */
+	usleep(20000); /* let the workers finish exec and wait on the pipe */
+	close(go[1]);  /* EOF releases every worker at once */
 	last_cpu = 0;
 	for (int k = 0; k < par; k++) {
 		struct rusage ru;
+		char buf[64] = "";
+		ssize_t got;
+		double t;
 
+		got = read(out[k][0], buf, sizeof(buf) - 1);
+		buf[got > 0 ? got : 0] = 0;
+		close(out[k][0]);
 		wait4(pids[k], NULL, 0, &ru);
 		last_cpu += tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
-		if (times[k] > worst)
-			worst = times[k];
+		t = atof(buf);
+		if (t > worst)
+			worst = t;
 	}
 	if (focus)
 		col_only_tgid(focus, 0);
-	munmap(times, 4096);
 	return worst;
 }
 
@@ -351,6 +396,8 @@ int main(int argc, char **argv)
 	int stats_fd;
 	long loops = 1000000;
 
+	if (argc > 5 && strcmp(argv[1], "--worker") == 0)
+		return worker_main(argv);
 	if (getenv("LANNER_BENCH_REPS"))
 		reps = atoi(getenv("LANNER_BENCH_REPS"));
 	if (reps < 1 || reps > 16)
@@ -395,6 +442,35 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "kernel") == 0)
 		return 0;
+	if (argc > 1 && strcmp(argv[1], "execk") == 0) {
+		/* Where the exec workload's kernel time goes, per program. */
+		int fd = bpf_enable_stats(BPF_STATS_RUN_TIME), fds[16], n;
+		uint64_t ns0[16], c0[16], ns1, c1;
+		struct drain *d = cfg_start(CFG_LANNER, 0, 1);
+
+		n = col_prog_fds(d->c, fds, 16);
+		for (int i = 0; i < n; i++)
+			prog_stats(fds[i], &ns0[i], &c0[i]);
+		run_children(w_exec, 2000, 1);
+		for (int i = 0; i < n; i++) {
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+
+			memset(&info, 0, sizeof(info));
+			bpf_obj_get_info_by_fd(fds[i], &info, &len);
+			prog_stats(fds[i], &ns1, &c1);
+			printf("  %-20s %10.0f us over %8llu runs (%.0f ns/run)\n", info.name,
+			       (ns1 - ns0[i]) / 1e3, (unsigned long long)(c1 - c0[i]),
+			       c1 > c0[i] ? (double)(ns1 - ns0[i]) / (c1 - c0[i]) : 0.0);
+		}
+		cfg_stop(d, NULL);
+		close(fd);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+		workload_x("2000 execs of /bin/true", w_exec, 2000, 1, t, NULL, 1);
+		return 0;
+	}
 
 	/* 2. Tight loops and workloads against the floor. */
 	workload_x("getppid x5M (untraced loop)", w_getppid, 5000000, 1, t, NULL, 1);

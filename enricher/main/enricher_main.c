@@ -82,6 +82,7 @@ static int run(struct enricher *e)
 		size_t len;
 		struct lnr_evt_view v;
 		struct st_ctx c;
+		int forwarded = 0;
 		int rc = ring_peek(e->raw, &data, &len);
 
 		if (rc == -EAGAIN) {
@@ -119,17 +120,22 @@ static int run(struct enricher *e)
 				if (olen > 0) {
 					unsigned k = (unsigned)((uint64_t)v.hdr->pid % e->nevals);
 
-					if (send_eval(e, k, e->out, (size_t)olen) == 0)
+					if (send_eval(e, k, e->out, (size_t)olen) == 0) {
 						e->n_fwd++;
-					else
+						forwarded = 1;
+					} else {
 						e->n_fwd_err++;
+					}
 				} else {
 					e->n_fwd_err++;
 				}
 			}
 			st_finish(e->st, &c);
 		}
-		if (++batch >= ENR_BATCH) {
+		/* A forwarded record is freed in the raw ring at once (after the
+		 * last read of it), so that an enricher restarted after a kill does
+		 * not forward it, and its alerts, twice. */
+		if (forwarded || ++batch >= ENR_BATCH) {
 			ring_release(e->raw);
 			batch = 0;
 		}

@@ -8,6 +8,7 @@
 
 #include "alert_tx.h"
 #include "engine.h"
+#include "event.h"
 #include "log.h"
 #include "rules_setup.h"
 #include "slots.h"
@@ -16,6 +17,8 @@
 
 /* Records evaluated between two acknowledged flushes (and ring releases). */
 #define EVAL_BATCH 512
+/* Alerts pending that trigger a flush (and release) at the next record boundary. */
+#define EVAL_ALERT_BATCH 256
 
 struct evaluator {
 	struct cfg *cfg;
@@ -26,7 +29,32 @@ struct evaluator {
 	struct ring *ring;
 	struct alert_tx *tx;
 	int tx_err;
+	struct lnr_evt_hdr last; /* header of the last record evaluated */
+	int have_last;
+	uint64_t repeats; /* records dropped as repeats of the previous one */
 };
+
+/*
+ * A restarted enricher may forward once more the record it had committed
+ * just before it died (it resumes after the last raw record it released).
+ * That repeat is the same event, right after the original in this ring:
+ * same thread, type and timestamp (one thread's syscalls end at distinct
+ * nanoseconds). Dropping it keeps alerts exactly-once across that restart.
+ */
+static int is_repeat(struct evaluator *ev, const void *data, size_t len)
+{
+	struct lnr_evt_hdr h;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	if (ev->have_last && h.ts == ev->last.ts && h.tid == ev->last.tid &&
+	    h.type == ev->last.type && h.len == ev->last.len)
+		return 1;
+	ev->last = h;
+	ev->have_last = 1;
+	return 0;
+}
 
 static int on_alert(void *ud, const struct alert *a)
 {
@@ -85,8 +113,14 @@ static int run(struct evaluator *ev)
 			log_errorf("evaluator ring: %s", strerror(-rc));
 			return rc;
 		}
-		engine_eval(ev->eng, data, len, on_alert, ev);
-		if (++batch >= EVAL_BATCH) {
+		if (is_repeat(ev, data, len))
+			ev->repeats++;
+		else
+			engine_eval(ev->eng, data, len, on_alert, ev);
+		/* Flush at a record boundary, never inside alert_tx_add(): alerts
+		 * acknowledged while their records stay unreleased would be sent
+		 * again by an evaluator restarted after a kill (duplicates). */
+		if (++batch >= EVAL_BATCH || alert_tx_pending(ev->tx) >= EVAL_ALERT_BATCH) {
 			while (commit_batch(ev) != 0 && !stage_stopping)
 				usleep(100000);
 			batch = 0;
@@ -119,6 +153,10 @@ int main(int argc, char **argv)
 	struct evaluator ev;
 	char err[512], name[256], what[32], host[256];
 	struct engine_stats es;
+	/* batch limits far above what one flush interval holds: the flushes are
+	 * ours (run()), at record boundaries */
+	struct alert_tx_opts txo = {.max_batch = ALERT_TX_MAX_BATCH,
+				    .max_bytes = ALERT_TX_MAX_BYTES / 2};
 
 	memset(&ev, 0, sizeof(ev));
 	while ((ch = getopt_long(argc, argv, "c:o:r:h", opts, NULL)) != -1) {
@@ -177,7 +215,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ev.tx = alert_tx_open(
-		cfg_get_string(ev.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock"), NULL);
+		cfg_get_string(ev.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock"), &txo);
 	if (!ev.tx) {
 		log_errorf("emitter intake: %s", strerror(errno));
 		goto out;

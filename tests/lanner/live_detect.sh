@@ -68,17 +68,29 @@ done
 sleep 0.5
 cat "$work/d/nearmiss" >/dev/null
 cat "$work/d/trigger" >/dev/null
+# a steady stream of 100 triggers over ~4 s by one process (dd), with kill -9
+# of the enricher in the middle: the restarted one reseeds from /proc and
+# resumes at the first raw record not consumed: all 100 must be detected
+(for i in $(seq 100); do dd if="$work/d/trigger" of=/dev/null status=none; sleep 0.04; done) &
+loop=$!
+sleep 2
+kill -9 "$(pgrep -f "lanner-enricher -c $work/lanner.yaml")"
+wait $loop
 sleep 2
 kill -TERM $lp
 wait $lp
 rc=$?
 lp=""
 hits=$(grep -c "marker opened by cat (file=$work/d/trigger" "$work/out")
+dd_hits=$(grep -c "marker opened by dd (file=$work/d/trigger" "$work/out")
+restarted=$(grep -c '"rule":"Lanner internal: stage restarted"' "$work/out")
 miss=$(grep -c "nearmiss" "$work/out")
-if [ $rc = 0 ] && [ "$hits" -ge 1 ] && [ "$miss" = 0 ] && grep -q '"priority":"Warning"' "$work/out"; then
-	echo "ok   live: trigger detected ($hits alert(s), priority Warning, proc.name cat), near miss silent"
+if [ $rc = 0 ] && [ "$hits" = 1 ] && [ "$miss" = 0 ] && grep -q '"priority":"Warning"' "$work/out" &&
+	[ "$dd_hits" = 100 ] && [ "$restarted" = 1 ]; then
+	echo "ok   live: trigger detected (priority Warning, proc.name cat), near miss silent;"
+	echo "     kill -9 of the enricher during 100 triggers: restarted, 100 of 100 detected"
 	exit 0
 fi
-echo "FAIL live: rc=$rc hits=$hits nearmiss=$miss"
+echo "FAIL live: rc=$rc hits=$hits nearmiss=$miss dd=$dd_hits/100 restarted=$restarted"
 tail -5 "$work/err"
 exit 1

@@ -122,6 +122,7 @@ for c in sysdig-inspect_502Error libs-e2e_curl_google falco-0.34.1_cat_write \
 	timeout 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 2 --replay "$f" \
 		>"$work/run.out" 2>"$work/run.err"
 	rc=$?
+	[ $c = sysdig-inspect_502Error ] && cp "$work/run.out" "$work/run1.out"
 	want=$(grep -c '"rule":' "$work/sbs.out")
 	got=$(grep -v '"source":"internal"' "$work/run.out" | grep -c '"rule":')
 	if [ $rc = 0 ] && [ "$want" -gt 0 ] &&
@@ -132,6 +133,19 @@ for c in sysdig-inspect_502Error libs-e2e_curl_google falco-0.34.1_cat_write \
 		tail -5 "$work/run.err"
 	fi
 done
+
+# the same through Falco's keys instead of --replay
+f="$C/scap/libs-e2e_curl_google.scap"
+stage_by_stage "$f" "$work/sbs.out"
+timeout 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 1 -o engine.kind=replay \
+	-o engine.replay.capture_file="$f" >"$work/run.out" 2>"$work/run.err"
+if [ $? = 0 ] && [ -s "$work/sbs.out" ] &&
+	diff <(sort "$work/sbs.out") <(grep -v '"source":"internal"' "$work/run.out" | sort) >/dev/null; then
+	ok "-o engine.kind=replay -o engine.replay.capture_file=...: same alerts"
+else
+	bad "-o engine.kind=replay"
+	tail -3 "$work/run.err"
+fi
 
 # ---- 2. kill -9 of each stage during a long, steady replay
 export LANNER_REPLAY_LOOPS=80 LANNER_REPLAY_EPS=60000
@@ -144,6 +158,7 @@ if [ "$nbase" -gt 1000 ]; then
 else
 	bad "undisturbed long replay: $nbase alerts"
 fi
+one_pass=$(grep -v '"source":"internal"' "$work/run1.out" | grep -c '"rule":')
 for victim in enricher evaluator.1 emitter; do
 	case $victim in
 	enricher) pat="lanner-enricher -c $cfg" ;;
@@ -160,15 +175,41 @@ for victim in enricher evaluator.1 emitter; do
 	wait $lp
 	rc=$?
 	pids=""
-	got=$(counts "$work/kill.out")
 	n=$(grep -v '"source":"internal"' "$work/kill.out" | grep -c '"rule":')
 	restarted=$(grep '"rule":"Lanner internal: stage restarted"' "$work/kill.out" |
 		grep -c "\"lanner.stage\":\"$victim\"")
-	if [ -n "$vp" ] && [ $rc = 0 ] && [ "$got" = "$base" ] && [ "$restarted" = 1 ]; then
-		ok "kill -9 $victim: restarted (internal alert), $n alerts = undisturbed run"
+	# Each alert is identified by (rule, event time): none of the undisturbed
+	# run's may be missing, none may be new; duplicates are counted (at least
+	# once delivery across a kill: docs/cli.md, "Supervision").
+	cmp=$(python3 - "$work/base.out" "$work/kill.out" <<'PY'
+import collections, json, sys
+def keys(path):
+    c = collections.Counter()
+    for line in open(path):
+        a = json.loads(line)
+        if a.get("source") != "internal":
+            c[(a["rule"], a["time"])] += 1
+    return c
+b, k = keys(sys.argv[1]), keys(sys.argv[2])
+missing = sum((b - k).values())
+new = sum(v for key, v in k.items() if key not in b)
+dups = sum((k - b).values()) - new
+print(missing, new, dups)
+PY
+)
+	read -r missing new dups <<<"$cmp"
+	# A restarted enricher has no /proc to rebuild a replay's process state
+	# from: events of threads it does not know are not forwarded until the
+	# capture's next pass re-seeds them (each pass starts with its thread
+	# list). So in a replay it may miss at most one pass's alerts; the live
+	# test (live_detect.sh) checks that nothing is missed.
+	allow=0
+	[ $victim = enricher ] && allow=$one_pass
+	if [ -n "$vp" ] && [ $rc = 0 ] && [ "$missing" -le $allow ] && [ "$new" = 0 ] &&
+		[ "$dups" = 0 ] && [ "$restarted" = 1 ]; then
+		ok "kill -9 $victim: restarted (internal alert), $missing of the $nbase alerts missing (allowed $allow), none new, none twice"
 	else
-		bad "kill -9 $victim (pid ${vp:-none}): rc=$rc, $n alerts vs $nbase, restart alerts $restarted"
-		echo "$got" | head -3
+		bad "kill -9 $victim (pid ${vp:-none}): rc=$rc, $n alerts vs $nbase: missing $missing, new $new, duplicates $dups, restart alerts $restarted"
 		tail -5 "$work/kill.err"
 	fi
 done
