@@ -86,7 +86,7 @@ start() {
 	# exec: the caller's $! (or subshell) is the stage process itself.
 	exec nsenter --target "$holder" --ipc --mount -- setpriv "${priv[@]}" \
 		env -i PATH=/usr/bin:/bin "${svc_env[@]}" \
-		LANNER_BINDIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
+		LANNER_BIN_DIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
 		LANNER_RULES_DIR="$D/etc/lanner/rules.d" LANNER_RUN_DIR="$run_dir" \
 		LANNER_SPOOL_DIR="$spool" LANNER_REPLAY_FILE="$replay_file" \
 		"${sinks[@]}" \
