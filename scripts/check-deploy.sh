@@ -18,7 +18,7 @@ set -uo pipefail
 B=$(cd "${1:?usage: check-deploy.sh BUILD_DIR [CONFORMANCE_DIR]}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 C=${2:-$root/../shared/conformance}
-cd "$root"
+cd "$root" || exit 1
 pass=0
 fail=0
 ok() { echo "ok   $*"; pass=$((pass + 1)); }
@@ -48,11 +48,11 @@ if [ -n "$need_pkgs" ]; then
 		{ echo "FAIL: cannot install$need_pkgs"; exit 1; }
 fi
 tools=$B/deploy-tools
-if [ ! -f "$tools/node_modules/kubernetes-models/package.json" ] ||
+if ! grep -q '"version": "4.5.1"' "$tools/node_modules/kubernetes-models/package.json" 2>/dev/null ||
 	[ ! -f "$tools/node_modules/js-yaml/package.json" ]; then
 	mkdir -p "$tools"
 	(cd "$tools" && npm install --no-audit --no-fund --silent --no-save \
-		kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null) ||
+		kubernetes-models@4.5.1 js-yaml@4.1.0 >/dev/null) ||
 		{ echo "FAIL: npm install kubernetes-models js-yaml"; exit 1; }
 fi
 
@@ -68,12 +68,14 @@ for prof in "" sidekick replay "sidekick replay"; do
 	fi
 done
 # The stack refuses to start without a Redis password.
-if (cd compose && REDIS_PASSWORD= docker-compose config -q) 2>/dev/null; then
+if (cd compose && REDIS_PASSWORD="" docker-compose config -q) 2>"$W/dc.err" ||
+	! grep -q 'set REDIS_PASSWORD' "$W/dc.err"; then
 	ko "docker-compose config accepted an empty REDIS_PASSWORD"
 else
 	ok "docker-compose config refuses an empty REDIS_PASSWORD"
 fi
-if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-compose.yaml"; then
+if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-compose.yaml" \
+	"$C/reference/falco-docker-compose-config-http_output.yml" deploy/lanner.yaml; then
 	ok "compose policy (caps, users, ipc, volumes, healthchecks, 127.0.0.1)"
 else
 	ko "compose policy"
@@ -89,6 +91,45 @@ if python3 scripts/deploy/lint-dockerfile.py compose/Dockerfile; then
 	ok "compose/Dockerfile lint"
 else
 	ko "compose/Dockerfile lint"
+fi
+
+# The image's build stage (target lanner-programs, install --strip) on this build
+# tree, and its runtime stage's package list against what the programs link:
+# every library ldd resolves must come from a listed package or one it depends on.
+R=$W/image-root
+if cmake --build "$B" --target lanner-programs >"$W/progs.log" 2>&1 &&
+	DESTDIR="$R" cmake --install "$B" --prefix /usr --strip >>"$W/progs.log" 2>&1; then
+	ok "image build stage: target lanner-programs + install --strip"
+else
+	ko "image build stage"; tail -20 "$W/progs.log"
+fi
+rt_pkgs=$(sed -n '/^FROM .* AS runtime/,$p' compose/Dockerfile | sed -n '/apt-get install/,/rm -rf/p' |
+	tr ' \t\\' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|rf|y|qq)$' |
+	grep -v '^-' | sort -u)
+pkg_closure() {
+	# shellcheck disable=SC2086
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances $rt_pkgs 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u
+}
+closure=$(pkg_closure)
+# apt-cache needs the package lists: fetch them once if this machine has none
+if ! grep -qx libc6 <<<"$closure"; then
+	apt-get update -qq >/dev/null 2>&1
+	closure=$(pkg_closure)
+fi
+missing_libs=""
+for f in "$R"/usr/bin/*; do
+	file -b "$f" 2>/dev/null | grep -q ELF || head -c 4 "$f" | grep -q ELF || continue
+	for lib in $(ldd "$f" 2>/dev/null | awk '$3 ~ /^\// {print $3}'); do
+		pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1)
+		[ -n "$pkg" ] || pkg=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1)
+		grep -qx "$pkg" <<<"$closure" || missing_libs="$missing_libs $(basename "$f"):$lib($pkg)"
+	done
+done
+if [ -z "$missing_libs" ] && [ -n "$closure" ]; then
+	ok "runtime stage packages cover every linked library ($(echo $rt_pkgs | wc -w) listed)"
+else
+	ko "runtime stage packages miss:${missing_libs:- (no package list)}"
 fi
 
 # --- 3. Kubernetes manifests ------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check-compose.py COMPOSE_DIR [FALCO_COMPOSE]: the deployment policy of the compose
+"""check-compose.py COMPOSE_DIR [FALCO_COMPOSE [FALCO_HTTP_OUTPUT_YML LANNER_YAML]]: the deployment policy of the compose
 stack, on `docker-compose config` output (anchors and .env resolved, all profiles):
 least privilege per stage (design.md), shared IPC, volumes, healthchecks, ports on
 127.0.0.1 only, pinned images, Redis password/memory/eviction, and the host mounts
@@ -66,6 +66,8 @@ def main():
             err(name, f"ipc {s.get('ipc')!r}, want service:ipc")
         if not s.get("read_only"):
             err(name, "root filesystem not read-only")
+        if name != "ipc" and "ipc" not in (s.get("depends_on") or {}):
+            err(name, "does not depend on ipc (its IPC namespace owner)")
     if svcs.get("ipc", {}).get("ipc") != "shareable":
         err("ipc", "ipc is not shareable")
 
@@ -98,6 +100,19 @@ def main():
                 continue  # Falco's own config file
             if not any(h[0] == src and h[1] == dst and h[2] == ("ro" in mode) for h in have):
                 err("enricher", f"does not mount {v} as Falco's compose stack does")
+    if len(sys.argv) > 3:
+        # Falco's demo stack sets these for falcosidekick; Lanner's default config must too.
+        ref = yaml.safe_load(open(sys.argv[3]))
+        mine = yaml.safe_load(open(sys.argv[4]))
+        for k in ("json_output", "json_include_output_property"):
+            if mine.get(k) != ref.get(k):
+                err("config", f"{k} is {mine.get(k)!r}, Falco's http_output stack uses {ref.get(k)!r}")
+        if "url" not in (mine.get("http_output") or {}):
+            err("config", "http_output.url not set")
+    for name, sv in svcs.items():
+        has = "REDIS_PASSWORD" in (sv.get("environment") or {})
+        if has != (name in ("emitter", "ui", "redis")):
+            err(name, "REDIS_PASSWORD must reach exactly emitter, ui and redis")
     cmd = " ".join(svcs["redis"].get("command", []))
     for opt in ("--requirepass", "--maxmemory ", "--maxmemory-policy"):
         if opt not in cmd:

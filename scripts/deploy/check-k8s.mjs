@@ -4,19 +4,25 @@
 // match, probes, least privilege per container (design.md), the shared /dev/shm and
 // run volumes, evaluator indexes, pinned images, ConfigMaps equal to deploy/ files.
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [tools, dir] = process.argv.slice(2).map((p) => resolve(p));
+// a schema validator that cannot load is a failure, never a pass
 const require = createRequire(join(tools, "node_modules") + "/");
 const yaml = require("js-yaml");
 const models = join(tools, "node_modules", "kubernetes-models");
 const errs = [];
 const err = (where, msg) => errs.push(`${where}: ${msg}`);
 
+// kubernetes-models 4.x ships ESM as .mjs (5.x as .js, but needs node >= 22, newer
+// than Debian 12's 18): take whichever the installed version has.
 async function model(apiVersion, kind) {
-	const mod = await import(pathToFileURL(join(models, apiVersion, kind + ".js")).href);
+	const base = join(models, apiVersion, kind);
+	const file = existsSync(base + ".mjs") ? base + ".mjs" : base + ".js";
+	const mod = await import(pathToFileURL(file).href);
+	if (typeof mod[kind] !== "function") throw new Error(`no class ${kind} in ${file}`);
 	return mod[kind];
 }
 
@@ -27,7 +33,7 @@ async function model(apiVersion, kind) {
 	try {
 		new DaemonSet({ metadata: { name: "x" }, spec: { selector: {}, template: { spec: {
 			containers: [{ name: "c", image: "i", ports: [{ containerPort: "x" }] }] } } } }).validate();
-	} catch (e) { rejected = true; }
+	} catch (e) { rejected = /containerPort/.test(e.message); }
 	if (!rejected) err("self-test", "the schema validator accepted a bad DaemonSet");
 }
 
@@ -106,7 +112,7 @@ for (const w of [...byKind("DaemonSet"), ...byKind("Deployment")]) {
 	} else {
 		for (const c of pod.containers) {
 			for (const p of [c.livenessProbe, c.readinessProbe])
-				if (p?.httpGet?.path !== "/healthz") err(`${where} container ${c.name}`, "probe is not httpGet /healthz");
+				if (p?.httpGet?.path !== "/api/v1/healthz") err(`${where} container ${c.name}`, "probe is not httpGet /api/v1/healthz (lanner-ui)");
 		}
 	}
 }

@@ -7,7 +7,8 @@
 # `docker-compose config`; all stages share one IPC + mount namespace with a
 # /dev/shm of its own (the compose `ipc` service). Only paths differ: the install
 # prefix (DESTDIR), the run and spool volumes (WORKDIR) and the replayed capture.
-# Exit 0: the replay's alerts arrived through every stage, each stage exited 0,
+# Exit 0: the replay's alerts arrived through every stage on stdout, on a real Redis
+# and an HTTP sink standing in for falcosidekick, each stage exited 0,
 # and the live collector started as uid 10001 with its capabilities.
 set -uo pipefail
 D=$1
@@ -53,8 +54,9 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 pids=""
+sink_pids=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids $sink_pids; do kill "$p" 2>/dev/null; done
 	kill "$holder" 2>/dev/null
 }
 trap cleanup EXIT
@@ -84,10 +86,10 @@ start() {
 	# exec: the caller's $! (or subshell) is the stage process itself.
 	exec nsenter --target "$holder" --ipc --mount -- setpriv "${priv[@]}" \
 		env -i PATH=/usr/bin:/bin "${svc_env[@]}" \
-		LANNER_BINDIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
+		LANNER_BIN_DIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
 		LANNER_RULES_DIR="$D/etc/lanner/rules.d" LANNER_RUN_DIR="$run_dir" \
-		LANNER_SPOOL_DIR="$spool" LANNER_REPLAY_FILE="$W/$cap.scap" \
-		LANNER_REDIS_ENABLED=false \
+		LANNER_SPOOL_DIR="$spool" LANNER_REPLAY_FILE="$replay_file" \
+		"${sinks[@]}" \
 		"$D/usr/bin/lanner-stage" "${svc_cmd[@]}" "$@"
 }
 
@@ -97,6 +99,34 @@ for kv in "${svc_env[@]}"; do
 	case "$kv" in LANNER_EVALUATORS=*) nevals=${kv#*=} ;; esac
 done
 
+# The outputs of the stack: a real Redis with the compose password (redis-server,
+# installed by scripts/deps.sh) in place of the `redis` service, and an HTTP sink in
+# place of falcosidekick (http_output on, as with the sidekick profile).
+redis_pw=""
+eval "$(python3 "$root/scripts/deploy/compose-service.py" "$W/compose.yaml" emitter)" || exit 1
+for kv in "${svc_env[@]}"; do
+	case "$kv" in REDIS_PASSWORD=*) redis_pw=${kv#*=} ;; esac
+done
+sinks=(LANNER_REDIS_ENABLED=false LANNER_HTTP_OUTPUT=false)
+python3 "$root/scripts/deploy/http-sink.py" "$W/http.port" "$W/http.out" </dev/null >/dev/null 2>&1 &
+sink_pids="$!"
+rport=""
+if command -v redis-server >/dev/null; then
+	rport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+	redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no \
+		--requirepass "$redis_pw" </dev/null >"$W/redis.log" 2>&1 &
+	sink_pids="$sink_pids $!"
+	rcli() { REDISCLI_AUTH="$redis_pw" redis-cli -p "$rport" "$@"; }
+	for _ in $(seq 50); do rcli ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+	sinks=(LANNER_REDIS_ENABLED=true LANNER_REDIS_ADDRESS="127.0.0.1:$rport")
+else
+	echo "run-stages: note: redis-server missing, Redis output not exercised"
+	[ "${CI:-}" = true ] && exit 1
+fi
+for _ in $(seq 50); do [ -s "$W/http.port" ] && break; sleep 0.1; done
+sinks+=(LANNER_HTTP_OUTPUT=true LANNER_HTTP_URL="http://127.0.0.1:$(cat "$W/http.port")/")
+
+replay_file=$W/$cap.scap
 rc=0
 start emitter >"$W/alerts.json" 2>"$W/emitter.err" &
 em=$!
@@ -118,20 +148,40 @@ pids="$pids $en"
 (start replay) 2>"$W/replay.err" || { echo "run-stages: replay stage failed"; rc=1; }
 wait "$en" || { echo "run-stages: enricher failed"; rc=1; }
 for p in $evs; do wait "$p" || { echo "run-stages: an evaluator failed"; rc=1; }; done
-sleep 0.5
-kill -TERM "$em"
-wait "$em" || { echo "run-stages: emitter failed"; rc=1; }
-pids=""
-got=$(grep -c '"rule":"Lanner open below etc"' "$W/alerts.json")
-want=$(grep -c . <<<"")
+want=-1
 if command -v sysdig >/dev/null; then
 	want=$(sysdig -r "$W/$cap.scap" 'evt.dir=< and evt.type in (open, openat, openat2) and fd.name startswith /etc/' 2>/dev/null | wc -l)
 fi
-if [ "$got" -lt 1 ] || { [ "$want" -gt 0 ] && [ "$got" != "$want" ]; }; then
-	echo "run-stages: $got alerts of 'Lanner open below etc' (sysdig selects $want events)"
+rule='Lanner open below etc'
+count_redis() {
+	# one JSON value per stream entry (the other fields are short metadata)
+	if [ -n "$rport" ]; then rcli --raw XRANGE lanner:alerts - + 2>/dev/null | grep '^{' | grep -c "$rule"; else echo 0; fi
+}
+# every output delivers before the emitter is stopped (10 s at most)
+for _ in $(seq 100); do
+	n_http=$(grep -c "$rule" "$W/http.out" 2>/dev/null)
+	n_redis=$(count_redis)
+	[ "${n_http:-0}" -ge "$want" ] && { [ -z "$rport" ] || [ "$n_redis" -ge "$want" ]; } && break
+	sleep 0.1
+done
+kill -TERM "$em"
+wait "$em" || { echo "run-stages: emitter failed"; rc=1; }
+pids=""
+got=$(grep -c "\"rule\":\"$rule\"" "$W/alerts.json")
+n_http=$(grep -c "$rule" "$W/http.out" 2>/dev/null)
+n_redis=$(count_redis)
+grep -q '^INVALID' "$W/http.out" 2>/dev/null && { echo "run-stages: non-JSON HTTP bodies"; rc=1; }
+if [ "$want" -lt 0 ]; then
+	echo "run-stages: note: sysdig (the oracle) missing: only requiring alerts"
+	[ "${CI:-}" = true ] && rc=1
+	want=$got
+fi
+if [ "$got" -lt 1 ] || [ "$got" != "$want" ] || [ "${n_http:-0}" != "$want" ] ||
+	{ [ -n "$rport" ] && [ "$n_redis" != "$want" ]; }; then
+	echo "run-stages: '$rule': stdout $got, HTTP $n_http, Redis ${n_redis:-off}; sysdig selects $want"
 	rc=1
 else
-	echo "run-stages: replay gave $got alerts${want:+ (sysdig selects $want)}"
+	echo "run-stages: replay gave $got alerts (= sysdig) on stdout, HTTP ($n_http) and Redis ($n_redis)"
 fi
 # every evaluator index claimed exactly once
 if ! grep -h 'evaluator index' "$W"/evaluator.*.err | sort | uniq -d | grep -q . &&
@@ -143,16 +193,87 @@ else
 fi
 [ $rc = 0 ] || tail -n 5 "$W"/*.err
 
-# The live collector: as uid 10001 with CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE only.
+# The dashboard (service ui): its compose command as uid 10001 with no-new-privs,
+# listening on a free loopback port instead of 0.0.0.0:2802, reading the same Redis;
+# /api/v1/healthz (the Kubernetes probe) must answer 200, i.e. Redis reached with the
+# compose password through the config's ${VAR}s.
+if [ -x "$D/usr/bin/lanner-ui" ] && [ -n "$rport" ]; then
+	mkdir -p "$W/ui"
+	chown 10001:10001 "$W/ui"
+	uport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+	start ui --listen "127.0.0.1:$uport" --users-file "$W/ui/users" 2>"$W/ui.err" &
+	ui=$!
+	code=""
+	for _ in $(seq 50); do
+		code=$(python3 -c 'import sys,urllib.request as u
+try: print(u.urlopen(sys.argv[1], timeout=2).status)
+except Exception as e: print(getattr(e, "code", "down"))' "http://127.0.0.1:$uport/api/v1/healthz")
+		[ "$code" = 200 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$ui" 2>/dev/null
+	if wait "$ui" && [ "$code" = 200 ]; then
+		echo "run-stages: ui answered /api/v1/healthz 200 (Redis reached), stopped cleanly"
+	else
+		echo "run-stages: ui: /api/v1/healthz gave '$code'"; tail -5 "$W/ui.err"
+		rc=1
+	fi
+	[ -s "$W/ui/users.admin-password" ] || { echo "run-stages: ui --init-admin made no admin password"; rc=1; }
+elif [ "${CI:-}" = true ]; then
+	echo "run-stages: lanner-ui not installed or no Redis"
+	rc=1
+fi
+
+# The live pipeline, as the default compose profile: the collector (uid 10001, its
+# file capabilities within its cap_add) feeding a live enricher (which scans /proc
+# with its own), the evaluators and the emitter; 2 s of this machine's events, then
+# the collector ends and every stage must stop cleanly (SIGTERM, as `docker stop`).
+stop() { # PID NAME: SIGTERM unless gone, then its exit status must be 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" || { echo "run-stages: live $2 failed"; rc=1; }
+}
 if [ "$(id -u)" != 0 ]; then
-	echo "run-stages: not root, live collector not started"
+	echo "run-stages: not root, live pipeline not started"
 elif [ ! -x "$D/usr/bin/lanner-collector" ]; then
 	echo "run-stages: lanner-collector not built (LANNER_BPF=OFF)"
 	[ "${CI:-}" = true ] && rc=1
-elif (start collector --duration 2 --stats) >"$W/collector.out" 2>"$W/collector.err"; then
-	echo "run-stages: live collector ran 2 s as uid 10001: $(grep -m1 -i event "$W/collector.err" "$W/collector.out" | head -1)"
 else
-	echo "run-stages: live collector failed:"; tail -5 "$W/collector.err"
-	rc=1
+	nsenter --target "$holder" --mount -- sh -c 'rm -f /dev/shm/lanner-*'
+	replay_file=""
+	start emitter >"$W/live-alerts.json" 2>"$W/live-emitter.err" &
+	em=$!
+	evs=""
+	for k in $(seq "$nevals"); do
+		start evaluator 2>"$W/live-evaluator.$k.err" &
+		evs="$evs $!"
+	done
+	pids="$em $evs"
+	for _ in $(seq 100); do
+		[ "$(cat "$W"/live-evaluator.*.err 2>/dev/null | grep -c 'evaluator index')" -ge "$nevals" ] && break
+		sleep 0.1
+	done
+	start enricher 2>"$W/live-enricher.err" &
+	en=$!
+	pids="$pids $en"
+	for _ in $(seq 100); do grep -q 'enricher ready' "$W/live-enricher.err" && break; sleep 0.1; done
+	if (start collector --duration 2 --stats) >"$W/collector.out" 2>"$W/collector.err"; then
+		echo "run-stages: live collector ran 2 s as uid 10001: $(grep -m1 'events' "$W/collector.err")"
+	else
+		echo "run-stages: live collector failed:"; tail -5 "$W/collector.err"
+		rc=1
+	fi
+	sleep 1
+	stop "$en" enricher
+	for p in $evs; do stop "$p" evaluator; done
+	sleep 0.5
+	stop "$em" emitter
+	pids=""
+	n_in=$(grep -o 'enricher done: [0-9]* events in' "$W/live-enricher.err" | grep -o '[0-9][0-9]*')
+	if [ "${n_in:-0}" -gt 0 ]; then
+		echo "run-stages: live enricher took $n_in events from the collector; $(grep -c '"rule"' "$W/live-alerts.json") alerts"
+	else
+		echo "run-stages: the live enricher received no event"; rc=1
+	fi
+	[ $rc = 0 ] || tail -n 5 "$W"/live-*.err
 fi
 exit $rc
