@@ -16,6 +16,13 @@ function(lanner_add_test name)
 	add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
 	set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
 		SKIP_RETURN_CODE 77 LABELS "${T_LABELS}")
+	# Tests that need root attach eBPF programs to the whole machine, make cgroups
+	# or run live pipelines: they do not run beside each other (a syscall storm of
+	# one would fill the kernel buffer of another's pipeline). Use the same lock,
+	# LANNER_SYSTEM_LOCK, on such tests registered with add_test().
+	if("root" IN_LIST T_LABELS)
+		set_tests_properties(${name} PROPERTIES RESOURCE_LOCK lanner_system)
+	endif()
 endfunction()
 
 # lanner_add_fuzz(NAME SOURCES src... [LIBS lib...] CORPUS dir...)
@@ -39,3 +46,6 @@ function(lanner_add_fuzz name)
 		file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/${name}.seeds" "${seeds}\n")
 	endif()
 endfunction()
+
+# The resource lock shared by tests that use the whole machine (eBPF, pipelines).
+set(LANNER_SYSTEM_LOCK lanner_system)
