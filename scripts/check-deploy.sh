@@ -171,13 +171,13 @@ else
 	ko "installed lanner --version"; cat "$W/v.out"
 fi
 if "$D/usr/bin/lanner" validate "$D/etc/lanner/rules.d/lanner_rules.yaml" >"$W/val.out" 2>&1 &&
-	grep -q 'Ok (3 rules, 0 warnings)' "$W/val.out"; then
+	grep -Eq 'Ok \([0-9]+ rules, 0 warnings\)' "$W/val.out"; then
 	ok "installed lanner validate on the installed rules"
 else
 	ko "installed lanner validate"; cat "$W/val.out"
 fi
 if "$D/usr/bin/lanner" --help 2>&1 | grep -q selftest; then
-	if "$D/usr/bin/lanner" selftest -c "$D/etc/lanner/lanner.yaml" >"$W/st.out" 2>&1; then
+	if "$D/usr/bin/lanner" selftest -r "$D/etc/lanner/rules.d/lanner_rules.yaml" >"$W/st.out" 2>&1; then
 		ok "installed lanner selftest"
 	else
 		ko "installed lanner selftest"; tail -20 "$W/st.out"

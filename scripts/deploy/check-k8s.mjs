@@ -128,7 +128,7 @@ for (const s of byKind("Service")) {
 // The ConfigMaps carry deploy/'s files verbatim.
 const deploy = resolve(dir, "..");
 for (const [name, key, file] of [["lanner-config", "lanner.yaml", "lanner.yaml"],
-	["lanner-rules", "lanner_rules.yaml", "rules.d/lanner_rules.yaml"]]) {
+	["lanner-rules", "lanner_rules.yaml", "../rules/lanner_rules.yaml"]]) {
 	const cm = byKind("ConfigMap").find((d) => d.metadata.name === name);
 	if (!cm || cm.data?.[key] !== readFileSync(join(deploy, file), "utf8"))
 		err(`ConfigMap/${name}`, `data.${key} differs from deploy/${file}`);

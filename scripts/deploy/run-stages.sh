@@ -87,12 +87,15 @@ start() {
 	exec nsenter --target "$holder" --ipc --mount -- setpriv "${priv[@]}" \
 		env -i PATH=/usr/bin:/bin "${svc_env[@]}" \
 		LANNER_BIN_DIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
-		LANNER_RULES_DIR="$D/etc/lanner/rules.d" LANNER_RUN_DIR="$run_dir" \
+		LANNER_RULES_DIR="$W/check-rules" LANNER_RUN_DIR="$run_dir" \
 		LANNER_SPOOL_DIR="$spool" LANNER_REPLAY_FILE="$replay_file" \
 		"${sinks[@]}" \
 		"$D/usr/bin/lanner-stage" "${svc_cmd[@]}" "$@"
 }
 
+mkdir -p "$W/check-rules"
+cp "$root/scripts/deploy/check_rules.yaml" "$W/check-rules/lanner_rules.yaml"
+chmod -R a+rX "$W/check-rules"
 eval "$(python3 "$root/scripts/deploy/compose-service.py" "$W/compose.yaml" enricher)" || exit 1
 nevals=2
 for kv in "${svc_env[@]}"; do
