@@ -9,5 +9,5 @@ const char *lnr_version(void)
 const char *lnr_engine_version(void)
 {
 	/* Falco 0.44's engine version: the official rules files require <= this. */
-	return "0.57.0";
+	return "0.62.0"; /* = RULES_ENGINE_VERSION (evaluator/rules_load.h), Falco 0.44.1's */
 }
