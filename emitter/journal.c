@@ -72,6 +72,26 @@ struct journal {
 	size_t wbuf_cap;
 };
 
+/* Creates the missing parents of path (0755), as `mkdir -p` does for all but the last. */
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -325,7 +345,7 @@ struct journal *journal_open(const struct journal_opts *o)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (mkdir(j->dir, 0700) && errno != EEXIST) {
+	if (mkdir_parents(j->dir) != 0 || (mkdir(j->dir, 0700) && errno != EEXIST)) {
 		rc = -errno;
 		lg_err("journal: cannot create %s: %s", j->dir, strerror(errno));
 		goto fail;

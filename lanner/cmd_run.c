@@ -1,5 +1,9 @@
 /* cmd_run.c: `lanner` / `lanner run`: Falco's command line for the running product (supervisor.c runs it). */
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +216,75 @@ static int delegate(int (*fn)(int, char **), const char *name, const char **rule
 	return fn(n, v);
 }
 
+/*
+ * The dashboard out of the box: when ui.enabled and no Redis is configured
+ * (redis.address unset) and redis-server is installed, a private one is
+ * started for this run: unix socket in the run directory, no TCP port, no
+ * persistence, memory capped. The emitter and lanner-ui are pointed at it
+ * and lanner-ui makes the user "admin" (password in a file it prints).
+ * Returns the server's pid (0: none started); adds -o overrides to ov.
+ */
+static pid_t private_redis(const char *config, const char **ov, size_t *nov, char *sock,
+			   size_t socklen, char *users, size_t userslen)
+{
+	static char o_addr[PATH_MAX + 32], o_users[PATH_MAX + 32];
+	struct cfg *cfg = stage_config("lanner", config, ov, *nov);
+	const char *dir;
+	pid_t pid;
+
+	if (!cfg)
+		return 0;
+	if (!cfg_get_bool(cfg, "ui.enabled", false) || cfg_has(cfg, "redis.address") ||
+	    access("/usr/bin/redis-server", X_OK) != 0) {
+		cfg_free(cfg);
+		return 0;
+	}
+	dir = stage_run_dir(cfg);
+	mkdir(dir, 0750);
+	snprintf(sock, socklen, "%s/redis.sock", dir);
+	snprintf(users, userslen, "%s", cfg_get_string(cfg, "ui.users_file", ""));
+	if (!users[0])
+		snprintf(users, userslen, "%s/ui-users", dir);
+	cfg_free(cfg);
+	unlink(sock);
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul >= 0) {
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		execl("/usr/bin/redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+		      "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--maxmemory",
+		      "256mb", "--maxmemory-policy", "allkeys-lru", "--daemonize", "no",
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(20000);
+	if (access(sock, F_OK) != 0) {
+		fprintf(stderr,
+			"lanner: the private redis-server did not start; no dashboard data\n");
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return 0;
+	}
+	snprintf(o_addr, sizeof(o_addr), "redis.address=%s", sock);
+	snprintf(o_users, sizeof(o_users), "ui.users_file=%s", users);
+	ov[(*nov)++] = "redis.enabled=true";
+	ov[(*nov)++] = o_addr;
+	ov[(*nov)++] = o_users;
+	ov[(*nov)++] = "ui.init_admin=true";
+	fprintf(stderr,
+		"lanner: dashboard on a private redis-server (%s): http://%s/ user admin, "
+		"password in %s.admin-password\n",
+		sock, "127.0.0.1:2802", users);
+	return pid;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -225,7 +298,7 @@ int cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *ov[STAGE_MAX_ARGS + 2], *rules[STAGE_MAX_ARGS], *validate[STAGE_MAX_ARGS];
+	const char *ov[STAGE_MAX_ARGS + 8], *rules[STAGE_MAX_ARGS], *validate[STAGE_MAX_ARGS];
 	size_t nov = 0, nrules = 0, nvalidate = 0;
 	const char *describe = NULL, *list_prefix = NULL;
 	bool list_rules = false, list = false, events = false, sup = false;
@@ -355,9 +428,24 @@ int cmd_run(int argc, char **argv)
 		cfg_free(cfg);
 		return rc;
 	}
-	o.overrides = ov;
-	o.noverrides = nov;
-	o.rules = rules;
-	o.nrules = nrules;
-	return sv_run(&o);
+	{
+		char sock[PATH_MAX], users[PATH_MAX];
+		pid_t redis = nov <= STAGE_MAX_ARGS
+				      ? private_redis(o.config, ov, &nov, sock, sizeof(sock), users,
+						      sizeof(users))
+				      : 0;
+		int rc;
+
+		o.overrides = ov;
+		o.noverrides = nov;
+		o.rules = rules;
+		o.nrules = nrules;
+		rc = sv_run(&o);
+		if (redis > 0) {
+			kill(redis, SIGTERM);
+			waitpid(redis, NULL, 0);
+			unlink(sock);
+		}
+		return rc;
+	}
 }
