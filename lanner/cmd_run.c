@@ -243,8 +243,16 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 	mkdir(dir, 0750);
 	snprintf(sock, socklen, "%s/redis.sock", dir);
 	snprintf(users, userslen, "%s", cfg_get_string(cfg, "ui.users_file", ""));
-	if (!users[0])
-		snprintf(users, userslen, "%s/ui-users", dir);
+	if (!users[0]) {
+		/* Beside the spool (kept across runs), so the admin password stays. */
+		const char *spool = cfg_get_string(cfg, "spool.dir", "/var/lib/lanner/spool");
+		const char *slash = strrchr(spool, '/');
+
+		if (slash && slash != spool)
+			snprintf(users, userslen, "%.*s/ui-users", (int)(slash - spool), spool);
+		else
+			snprintf(users, userslen, "%s/ui-users", dir);
+	}
 	cfg_free(cfg);
 	unlink(sock);
 	pid = fork();
