@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "rules_cfg.h"
 #include "rules_load.h"
 
 static int cmpstr(const void *a, const void *b)
@@ -89,95 +90,56 @@ struct rules_ruleset *rules_setup(struct cfg *cfg, const char *const *files, siz
 				  struct rules_loader **loader, char *err, size_t errlen)
 {
 	struct rules_loader *l = rules_loader_new();
-	struct rules_opts o = {.min_priority = RULES_PRIO_DEBUG};
-	struct rules_append_output app[64];
-	const char *const *cfiles = NULL;
-	const char **tmp = NULL;
-	size_t ncfiles = 0;
+	/* Falco's default when append_output is absent: suggested_output: true. */
+	static const struct rules_append_output suggested = {.suggested_output = true};
+	struct rules_cfg rc;
+	struct rules_opts o = {
+		.min_priority = RULES_PRIO_DEBUG, .append = &suggested, .nappend = 1};
+	const char **legacy = NULL;
 	struct rules_ruleset *rs = NULL;
-	const struct cfg_node *node;
-	const char *prio;
+	int required = nfiles > 0;
 
+	memset(&rc, 0, sizeof(rc));
 	*loader = l;
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (nfiles) {
-		for (size_t i = 0; i < nfiles; i++)
-			if (load_path(l, files[i], 1, err, errlen) != 0)
-				return NULL;
-	} else if (cfg && cfg_get_strlist(cfg, "rules_files", &tmp, &ncfiles) == 0 && ncfiles) {
-		cfiles = tmp;
-		for (size_t i = 0; i < ncfiles; i++)
-			if (load_path(l, cfiles[i], 0, err, errlen) != 0) {
-				free(tmp);
-				return NULL;
-			}
-		free(tmp);
-	} else if (cfg && cfg_has(cfg, "rules_file") &&
-		   cfg_get_strlist(cfg, "rules_file", &tmp, &ncfiles) == 0) {
-		/* Falco's older key. */
-		for (size_t i = 0; i < ncfiles; i++)
-			if (load_path(l, tmp[i], 0, err, errlen) != 0) {
-				free(tmp);
-				return NULL;
-			}
-		free(tmp);
-	}
-	prio = cfg ? cfg_get_string(cfg, "priority", "debug") : "debug";
-	if (rules_prio_parse(prio, &o.min_priority) != 0) {
-		snprintf(err, errlen, "priority: unknown level '%s'", prio);
+	/* rules_files, priority, rules: and append_output, read as the CLI reads them. */
+	if (cfg && rules_cfg_read(cfg, &rc) != 0) {
+		snprintf(err, errlen, "the rules settings of the configuration are invalid");
 		return NULL;
 	}
-	node = cfg ? cfg_node_get(cfg, NULL, "append_output") : NULL;
-	if (node && cfg_node_kind(node) == CFG_NODE_SEQ) {
-		size_t n = cfg_node_len(node);
-
-		for (size_t i = 0; i < n && o.nappend < sizeof(app) / sizeof(app[0]); i++) {
-			const struct cfg_node *e = cfg_node_at(node, i);
-			struct rules_append_output *a = &app[o.nappend];
-
-			memset(a, 0, sizeof(*a));
-			a->suggested_output = cfg_node_get_bool(cfg, e, "suggested_output", false);
-			a->extra_output = cfg_node_get_string(cfg, e, "extra_output", NULL);
-			a->match_rule = cfg_node_get_string(cfg, e, "match.rule", NULL);
-			a->match_source = cfg_node_get_string(cfg, e, "match.source", NULL);
-			o.nappend++;
+	if (cfg) {
+		o.min_priority = rc.opts.min_priority;
+		if (cfg_node_get(cfg, NULL, "append_output")) {
+			o.append = rc.opts.append;
+			o.nappend = rc.opts.nappend;
 		}
-	} else {
-		/* Falco's default: suggested_output: true. */
-		app[0] = (struct rules_append_output){.suggested_output = true};
-		o.nappend = 1;
 	}
-	o.append = app;
+	if (!nfiles) {
+		files = rc.files;
+		nfiles = rc.nfiles;
+		/* Falco's older key. */
+		if (!nfiles && cfg && cfg_has(cfg, "rules_file") &&
+		    cfg_get_strlist(cfg, "rules_file", &legacy, &nfiles) == 0)
+			files = legacy;
+	}
+	for (size_t i = 0; i < nfiles; i++)
+		if (load_path(l, files[i], required, err, errlen) != 0)
+			goto out;
 	rs = rules_compile(l, &o);
 	if (!rs) {
 		snprintf(err, errlen, "the rules have errors");
-		return NULL;
+		goto out;
 	}
-	node = cfg ? cfg_node_get(cfg, NULL, "rules") : NULL;
-	if (node && cfg_node_kind(node) == CFG_NODE_SEQ) {
-		size_t n = cfg_node_len(node);
-
-		for (size_t i = 0; i < n; i++) {
-			const struct cfg_node *e = cfg_node_at(node, i);
-			int enable = cfg_node_get(cfg, e, "enable") != NULL;
-			const char *k = enable ? "enable" : "disable";
-			char key[32];
-			const char *rule, *tag;
-
-			snprintf(key, sizeof(key), "%s.rule", k);
-			rule = cfg_node_get_string(cfg, e, key, NULL);
-			snprintf(key, sizeof(key), "%s.tag", k);
-			tag = cfg_node_get_string(cfg, e, key, NULL);
-			rules_select(rs, enable, rule, tag);
-		}
-		if (rules_ruleset_reindex(rs) != 0) {
-			snprintf(err, errlen, "out of memory");
-			rules_ruleset_free(rs);
-			return NULL;
-		}
+	if (rules_cfg_select(&rc, rs) != 0) {
+		snprintf(err, errlen, "out of memory");
+		rules_ruleset_free(rs);
+		rs = NULL;
 	}
+out:
+	free(legacy);
+	rules_cfg_fini(&rc);
 	return rs;
 }
