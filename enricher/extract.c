@@ -81,15 +81,6 @@ void ext_begin(struct ext_ctx *x, struct st_state *st, const struct st_ctx *c)
 	x->now_ns = c ? c->ts : 0;
 }
 
-int ext_is_state_field(enum fld_id id)
-{
-	const struct fld_info *fi = fld_info(id);
-
-	if (!fi)
-		return 0;
-	return strncmp(fi->name, "evt.", 4) != 0 && strncmp(fi->name, "syscall.", 8) != 0;
-}
-
 /* Scratch allocation for the current event; NULL when full. */
 static char *scratch(struct ext_ctx *x, size_t n)
 {

@@ -21,9 +21,6 @@ struct ext_ctx {
 	char scratch[EXT_SCRATCH_SIZE];
 };
 
-/* Whether the field's value comes from state (this module) rather than from the event record. */
-int ext_is_state_field(enum fld_id id);
-
 /*
  * Values of field f for the current event, per accessor.h's contract:
  * returns the number of values written (<= max), 0 when the field has no

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <stdio.h>
+
 #include "i64map.h"
 
 /* Falco's PPM_O_CLOEXEC bit in the open flags its events carry. */
@@ -268,4 +271,28 @@ int enr_path_resolve(const char *dir, const char *path, char *out, size_t n)
 		o--;
 	out[o] = '\0';
 	return (int)o;
+}
+
+/* IPv4-mapped IPv6 addresses render as IPv4, as libsinsp does. */
+static void ip_text(uint16_t family, const uint8_t *ip, char *out, size_t n)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (family == 10 && memcmp(ip, v4mapped, 12) != 0)
+		inet_ntop(AF_INET6, ip, out, (socklen_t)n);
+	else
+		inet_ntop(AF_INET, family == 10 ? ip + 12 : ip, out, (socklen_t)n);
+}
+
+int enr_fd_set_inet_name(struct enr_fd *f)
+{
+	char c[64], sv[64], name[160];
+
+	ip_text(f->family, f->cip, c, sizeof(c));
+	ip_text(f->family, f->sip, sv, sizeof(sv));
+	if ((f->flags & ENR_FDF_SERVER) && !(f->flags & ENR_FDF_CONNECTED))
+		snprintf(name, sizeof(name), "%s:%u", sv, f->sport);
+	else
+		snprintf(name, sizeof(name), "%s:%u->%s:%u", c, f->cport, sv, f->sport);
+	return enr_fd_set_name(f, name);
 }

@@ -84,6 +84,12 @@ void fdt_close_on_exec(struct fdtable *t);
 size_t fdt_count(const struct fdtable *t);
 /* Replaces the name of an entry (copied). Returns 0 or -ENOMEM. */
 int enr_fd_set_name(struct enr_fd *f, const char *name);
+/*
+ * Sets fd.name of an IP socket from its addresses as Falco shows it:
+ * "cip:cport->sip:sport", or "sip:sport" for a server not connected;
+ * IPv4-mapped IPv6 addresses print as IPv4. Returns 0 or -ENOMEM.
+ */
+int enr_fd_set_inet_name(struct enr_fd *f);
 /* Iterate entries: pos starts at 0; returns 1 with *f set, 0 at the end. */
 int fdt_next(const struct fdtable *t, size_t *pos, struct enr_fd **f);
 

@@ -344,13 +344,8 @@ static void socktab_free(struct socktab *t)
 	free(t->v);
 }
 
-/* Formats an IP socket's fd.name as Falco does: "cip:cport->sip:sport". */
-static void inet_name(const struct enr_fd *f, char *out, size_t n);
-
 static void fd_from_socket(struct enr_fd *f, const struct sockinfo *s)
 {
-	char name[256];
-
 	f->family = s->family;
 	f->l4proto = s->l4proto;
 	if (s->family == 1) {
@@ -373,24 +368,10 @@ static void fd_from_socket(struct enr_fd *f, const struct sockinfo *s)
 		f->sport = s->rport;
 		f->flags |= ENR_FDF_CONNECTED;
 	}
-	inet_name(f, name, sizeof(name));
-	enr_fd_set_name(f, name);
+	enr_fd_set_inet_name(f);
 }
 
 #include <arpa/inet.h>
-
-static void inet_name(const struct enr_fd *f, char *out, size_t n)
-{
-	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
-	int af = f->family == 10 ? AF_INET6 : AF_INET;
-
-	inet_ntop(af, f->cip, c, sizeof(c));
-	inet_ntop(af, f->sip, s, sizeof(s));
-	if (f->flags & ENR_FDF_SERVER && !(f->flags & ENR_FDF_CONNECTED))
-		snprintf(out, n, "%s:%u", s, f->sport);
-	else
-		snprintf(out, n, "%s:%u->%s:%u", c, f->cport, s, f->sport);
-}
 
 static void read_fds(const char *dir, struct enr_proc *p, const struct socktab *socks,
 		     struct procfs_stats *st)

@@ -260,27 +260,6 @@ int st_decode_tuple(const uint8_t *p, uint32_t len, struct enr_fd *f, char *unix
 
 #include <arpa/inet.h>
 
-/* IPv4-mapped IPv6 addresses render as IPv4, as libsinsp does. */
-static void ip_text(uint16_t family, const uint8_t *ip, char *out, size_t n)
-{
-	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	if (family == 10 && memcmp(ip, v4mapped, 12) != 0)
-		inet_ntop(AF_INET6, ip, out, (socklen_t)n);
-	else
-		inet_ntop(AF_INET, family == 10 ? ip + 12 : ip, out, (socklen_t)n);
-}
-
-static void tuple_name(struct enr_fd *f)
-{
-	char c[64], sv[64], name[160];
-
-	ip_text(f->family, f->cip, c, sizeof(c));
-	ip_text(f->family, f->sip, sv, sizeof(sv));
-	snprintf(name, sizeof(name), "%s:%u->%s:%u", c, f->cport, sv, f->sport);
-	enr_fd_set_name(f, name);
-}
-
 /* Directory a relative path of this event is resolved against. */
 static const char *base_dir(struct enr_proc *p, int64_t dirfd, int has_dirfd)
 {
@@ -542,7 +521,7 @@ static void parse_connect_accept(struct st_state *s, const struct lnr_evt_view *
 		f->type = f->family == 10 ? ENR_FD_IPV6 : ENR_FD_IPV4;
 		if (!f->l4proto)
 			f->l4proto = 6;
-		tuple_name(f);
+		enr_fd_set_inet_name(f);
 	}
 }
 
@@ -656,7 +635,7 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 				f->flags |= ENR_FDF_SERVER;
 			} else if (t == ENR_FD_IPV4 || t == ENR_FD_IPV6) {
 				f->flags |= ENR_FDF_CONNECTED;
-				tuple_name(f);
+				enr_fd_set_inet_name(f);
 			}
 		}
 		return 0;

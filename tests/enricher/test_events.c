@@ -15,6 +15,7 @@
 #include "extract.h"
 #include "fields.h"
 #include "ppm.h"
+#include "slots.h"
 #include "state.h"
 
 /* One named parameter value for ev(). */
@@ -98,7 +99,7 @@ static const char *field(struct st_state *s, struct st_ctx *c, const char *name)
 		alen = strlen(arg) - 1;
 	}
 	assert_int_equal(fld_resolve(fname, arg, alen, &ref, msg, sizeof(msg)), 0);
-	assert_true(ext_is_state_field(ref.id));
+	assert_true(slots_field_is_state(ref.id));
 	ext_begin(X, s, c);
 	n = ext_get(X, &ref, vals, FLD_MAX_VALUES);
 	if (n <= 0)
