@@ -11,12 +11,15 @@
 
 #include <arpa/inet.h>
 
+#include "enr_stats.h"
 #include "event.h"
 #include "extract.h"
 #include "fields.h"
 #include "ppm.h"
+#include "runtime.h"
 #include "slots.h"
 #include "state.h"
+#include "users.h"
 
 /* One named parameter value for ev(). */
 struct pv {
@@ -340,6 +343,93 @@ static void test_seeds(void **state)
 	st_free(s);
 }
 
+static long long jget(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v))
+		fail_msg("metric %s missing", k);
+	return (long long)json_integer_value(v);
+}
+
+/* The metrics: table sizes, lookups that hit and missed, under Falco's names. */
+static void test_stats_json(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	static const char *nosock[] = {"/nonexistent/lanner-test.sock", NULL};
+	struct rt_opts ro = {.sockets = nosock, .timeout_ms = 100};
+	struct rt_cache *rt = rt_new(&ro);
+	json_t *j0 = json_object(), *j1 = json_object(), *arr = json_array();
+	struct st_ctx c;
+	const char *id1 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *id2 = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+	assert_non_null(rt);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 10), I("pid", 10), I("ptid", 1),
+		 S("comm", "sshd"), S("exe", "/usr/sbin/sshd"), I("uid", 0)));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
+		 S("comm", "bash"), S("exe", "-bash"), I("uid", 1000)));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_FD, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
+		 S("name", "/home/alice/notes.txt")));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 0), I("uid", 1000), I("gid", 1000),
+		 S("name", "alice"), S("homedir", "/home/alice"), S("shell", "/bin/bash")));
+	st_finish(s, &c);
+	assert_int_equal(enr_stats_json(s, rt, NULL, j0), 0);
+	assert_int_equal(jget(j0, "n_threads"), 2);
+	assert_int_equal(jget(j0, "n_procs"), 2);
+	assert_int_equal(jget(j0, "n_fds"), 1);
+	assert_int_equal(jget(j0, "n_users"), 1);
+	assert_int_equal(jget(j0, "n_containers"), 0);
+
+	/* a known thread on a known fd, then on an unknown fd; an unknown thread */
+	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 5)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 9)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_READ, 77, 77, I("res", 10), I("fd", 5)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_PROCEXIT, 77, 77, I("status", 0)));
+	st_finish(s, &c);
+	assert_null(usr_lookup_user(st_users(s), "/", 4242, 1));
+	assert_non_null(usr_lookup_user(st_users(s), "/", 1000, 1));
+	/* containers: two seen, one of them twice; the runtime never answers */
+	assert_non_null(rt_lookup(rt, id1));
+	assert_non_null(rt_lookup(rt, id1));
+	assert_non_null(rt_lookup(rt, id2));
+	assert_int_equal(enr_stats_json(s, rt, NULL, j1), 0);
+#define D(k) (jget(j1, k) - jget(j0, k))
+	assert_int_equal(D("n_cached_thread_lookups"), 3); /* the two reads of 20, the exit of 77 */
+	assert_int_equal(D("n_failed_thread_lookups"), 1);
+	assert_int_equal(D("n_noncached_thread_lookups"), 0); /* not live: no /proc */
+	assert_int_equal(D("n_cached_fd_lookups"), 1);
+	assert_int_equal(D("n_failed_fd_lookups"), 2); /* fd 9 of 20, fd 5 of 77 */
+	assert_int_equal(D("n_added_threads"), 1);
+	assert_int_equal(D("n_removed_threads"), 1);
+	assert_int_equal(jget(j1, "n_threads"), 2); /* 77 came and went */
+	assert_int_equal(D("n_user_lookups"), 2);
+	assert_int_equal(D("n_failed_user_lookups"), 1);
+	assert_int_equal(jget(j1, "n_containers"), 2);
+	assert_int_equal(jget(j1, "n_missing_container_images"), 2);
+	assert_int_equal(jget(j1, "n_container_lookups"), 3);
+	assert_int_equal(jget(j1, "n_failed_container_lookups"), 2);
+	assert_int_equal(jget(j1, "n_drops_full_threadtable"), 0);
+	assert_null(json_object_get(j1, "n_evaluators")); /* no dispatcher given */
+#undef D
+	assert_int_equal(enr_stats_json(s, NULL, NULL, arr), -EINVAL);
+	json_decref(j0);
+	json_decref(j1);
+	json_decref(arr);
+	rt_free(rt);
+	st_free(s);
+}
+
 static int setup(void **state)
 {
 	X = malloc(sizeof(*X));
@@ -358,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_process_lifecycle),
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_seeds),
+		cmocka_unit_test(test_stats_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
