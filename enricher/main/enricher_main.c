@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "dns.h"
 #include "event.h"
 #include "extract.h"
 #include "forward.h"
@@ -36,6 +37,7 @@ struct enricher {
 	struct slot_table *slots;
 	struct st_state *st;
 	struct rt_cache *rt;
+	struct dns_cache *dns;
 	struct ext_ctx *x;
 	struct ring *raw;
 	struct dsp *dsp;
@@ -70,6 +72,8 @@ static void poll_evaluators(struct enricher *e)
 		return;
 	e->last_poll = now;
 	dsp_poll(e->dsp);
+	if (e->dns)
+		dns_poll(e->dns); /* also under sustained load, when the idle path never runs */
 }
 
 static int run(struct enricher *e)
@@ -89,6 +93,8 @@ static int run(struct enricher *e)
 			batch = 0;
 			if (e->rt)
 				rt_poll(e->rt);
+			if (e->dns)
+				dns_poll(e->dns);
 			poll_evaluators(e);
 			if (stage_stopping)
 				return 0;
@@ -116,6 +122,7 @@ static int run(struct enricher *e)
 
 				ext_begin(e->x, e->st, &c);
 				e->x->rt = e->rt;
+				e->x->dns = e->dns;
 				olen = fwd_build(e->x, e->slots, &v, e->out, ENR_OUT_MAX);
 				if (olen > 0) {
 					if (dsp_send(e->dsp, (uint64_t)v.hdr->pid, e->out,
@@ -235,6 +242,14 @@ int main(int argc, char **argv)
 			  (unsigned long long)ps.fds);
 		e.rt = rt_new(NULL);
 	}
+	/* fd.*ip.name: the names the rules mention, resolved in the background */
+	e.dns = dns_new(NULL);
+	if (!e.dns || dns_add_rule_names(e.dns, e.rs) < 0 || dns_start(e.dns) != 0)
+		log_warningf(
+			"fd.*ip.name: cannot resolve the rules' names; those fields stay empty");
+	else if (dns_name_count(e.dns))
+		log_infof("fd.*ip.name: resolving %zu names from the rules in the background",
+			  dns_name_count(e.dns));
 	ring_size = stage_ring_size(e.cfg);
 	stage_ring_name(e.cfg, "raw", name, sizeof(name));
 	e.raw = stage_ring_open(name, ring_size, RING_CONSUMER, err, sizeof(err));
@@ -288,6 +303,7 @@ out:
 	dsp_free(e.dsp); /* evaluators drain, then see the end */
 	ring_close(e.raw);
 	rt_free(e.rt);
+	dns_free(e.dns);
 	st_free(e.st);
 	free(e.x);
 	free(e.out);

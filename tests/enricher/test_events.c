@@ -11,11 +11,14 @@
 
 #include <arpa/inet.h>
 
+#include "dns.h"
 #include "enr_stats.h"
 #include "event.h"
 #include "extract.h"
 #include "fields.h"
 #include "ppm.h"
+#include "rules_compile.h"
+#include "rules_load.h"
 #include "runtime.h"
 #include "slots.h"
 #include "state.h"
@@ -430,6 +433,95 @@ static void test_stats_json(void **state)
 	st_free(s);
 }
 
+/* db.example is the documentation server 198.51.100.7; the other rule name resolves elsewhere. */
+static int zone(const char *name, struct dns_addr *out, size_t max, void *ud)
+{
+	(void)ud;
+	(void)max;
+	memset(out, 0, sizeof(*out));
+	out->family = 4;
+	if (strcmp(name, "db.example") == 0) {
+		memcpy(out->a, (const uint8_t[]){198, 51, 100, 7}, 4);
+		return 1;
+	}
+	if (strcmp(name, "web.example") == 0) {
+		memcpy(out->a, (const uint8_t[]){203, 0, 113, 5}, 4);
+		return 1;
+	}
+	return -ENOENT;
+}
+
+/* fd.*ip.name: the names the rules compare with, resolved in the background, on each side. */
+static void test_ip_names(void **state)
+{
+	static const char rules[] =
+		"- rule: To db\n"
+		"  desc: t\n"
+		"  condition: evt.type = connect and (fd.sip.name in (db.example, web.example) or "
+		"fd.rip.name = other.example)\n"
+		"  output: \"%fd.sip.name\"\n"
+		"  priority: NOTICE\n";
+	struct rules_opts ro = {.min_priority = RULES_PRIO_DEBUG};
+	struct rules_loader *l = rules_loader_new();
+	struct rules_ruleset *rs;
+	struct dns_opts dopt = {.resolve = zone};
+	struct dns_cache *d = dns_new(&dopt);
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+	uint8_t tuple[13];
+	uint32_t a;
+	uint16_t p;
+	struct enr_thread *th = thr_add(st_threads(s), 500, 500, 0);
+
+	assert_int_equal(rules_loader_load_buf(l, "t.yaml", rules, sizeof(rules) - 1), 0);
+	rs = rules_compile(l, &ro);
+	assert_non_null(rs);
+	assert_int_equal(dns_add_rule_names(d, rs), 3);
+	assert_int_equal(dns_start(d), 0);
+	assert_int_equal(dns_wait_ready(d, 10000), 1);
+	X->dns = d;
+	strcpy(th->proc->comm, "psql");
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 3), I("domain", PPM_AF_INET), I("type", 1),
+		 I("proto", 0)));
+	st_finish(s, &c);
+	/* 192.0.2.10:40000 -> 198.51.100.7:5432 */
+	tuple[0] = PPM_AF_INET;
+	a = htonl(0xC000020A);
+	memcpy(tuple + 1, &a, 4);
+	p = 40000;
+	memcpy(tuple + 5, &p, 2);
+	a = htonl(0xC6336407);
+	memcpy(tuple + 7, &a, 4);
+	p = 5432;
+	memcpy(tuple + 11, &p, 2);
+	apply(s, &c,
+	      EV(LNR_EVT_CONNECT, 500, 500, I("res", 0), I("fd", 3),
+		 B("tuple", (const char *)tuple, 13)));
+	assert_string_equal(field(s, &c, "fd.sip.name"), "db.example");
+	assert_string_equal(field(s, &c, "fd.rip.name"), "db.example");
+	assert_string_equal(field(s, &c, "fd.cip.name"), "<NA>"); /* 192.0.2.10: no rule name */
+	assert_string_equal(field(s, &c, "fd.lip.name"), "<NA>");
+	st_finish(s, &c);
+	/* the server side of the same connection: local is the server */
+	apply(s, &c,
+	      EV(LNR_EVT_ACCEPT4, 500, 500, I("fd", 8), B("tuple", (const char *)tuple, 13)));
+	assert_string_equal(field(s, &c, "fd.lip.name"), "db.example");
+	assert_string_equal(field(s, &c, "fd.rip.name"), "<NA>");
+	st_finish(s, &c);
+	/* not a socket: no name */
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 500, 500, I("fd", 4), I("dirfd", PPM_AT_FDCWD),
+		 S("name", "/etc/hosts"), I("flags", PPM_O_RDONLY)));
+	assert_string_equal(field(s, &c, "fd.sip.name"), "<NA>");
+	st_finish(s, &c);
+	X->dns = NULL;
+	dns_free(d);
+	st_free(s);
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
+}
+
 static int setup(void **state)
 {
 	X = malloc(sizeof(*X));
@@ -449,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_stats_json),
+		cmocka_unit_test(test_ip_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
