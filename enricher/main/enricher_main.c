@@ -234,13 +234,18 @@ int main(int argc, char **argv)
 	if (!replay) {
 		struct procfs_opts po = {.with_fds = 1};
 		struct procfs_stats ps = {0};
+		struct rt_opts ro = {0};
 
 		if (procfs_scan(st_threads(e.st), &po, &ps) != 0)
 			log_warningf("could not scan /proc: %s", strerror(errno));
 		log_infof("seeded from /proc: %llu processes, %llu threads, %llu fds",
 			  (unsigned long long)ps.procs, (unsigned long long)ps.threads,
 			  (unsigned long long)ps.fds);
-		e.rt = rt_new(NULL);
+		/* containerd's task state (OCI bundles of CRI containers); a host path
+		 * mounted elsewhere in a pod (e.g. /host/run/containerd) */
+		ro.containerd_dir =
+			cfg_get_string(e.cfg, "lanner.containerd_state_dir", "/run/containerd");
+		e.rt = rt_new(&ro);
 	}
 	/* fd.*ip.name: the names the rules mention, resolved in the background */
 	e.dns = dns_new(NULL);
