@@ -133,15 +133,13 @@ static int put(struct dsp *d, unsigned k, const void *rec, size_t len)
 	struct ring *r = d->ring[k].r;
 
 	for (;;) {
-		struct ring_stats rs;
 		void *slot;
 		int rc = ring_reserve(r, len, &slot);
 
 		if (rc == 0) {
 			memcpy(slot, rec, len);
 			ring_commit(r, slot);
-			ring_stats(r, &rs);
-			d->last_put_end = rs.prod_pos;
+			d->last_put_end = ring_prod_pos(r);
 			d->st.sent++;
 			return 0;
 		}
