@@ -123,9 +123,11 @@ static void fd_seed(int64_t tid, const struct enr_fd *f, struct scap_fd_seed *s)
 	s->open_flags = f->open_flags;
 	s->dev = f->dev;
 	s->name = nz(f->name);
-	s->l4proto = f->l4proto == IPPROTO_TCP	 ? 3 /* SCAP_L4_TCP */
-		     : f->l4proto == IPPROTO_UDP ? 4 /* SCAP_L4_UDP */
-						 : 0;
+	/* libscap's scap_l4_proto: TCP 2, UDP 3, ICMP 4, unknown 0 */
+	s->l4proto = f->l4proto == IPPROTO_TCP	  ? 2
+		     : f->l4proto == IPPROTO_UDP  ? 3
+		     : f->l4proto == IPPROTO_ICMP ? 4
+						  : 0;
 	switch (s->type) {
 	case SCAP_FDT_IPV4_SOCK:
 	case SCAP_FDT_IPV6_SOCK:
