@@ -14,6 +14,7 @@
 #include "ring.h"
 #include "event.h"
 #include "col_table.h"
+#include "col_write.h"
 
 static volatile int stop; /* set by SIGINT/SIGTERM */
 
@@ -70,7 +71,8 @@ static void usage(FILE *f)
 		   "  --snaplen N             bytes of I/O data kept (default 80)\n"
 		   "  --stats                 print kernel counters (events, drops per cause) at "
 		   "exit\n"
-		   "  --list-events           list the event types the collector produces\n");
+		   "  --list-events           list the event types the collector "
+		   "produces\n" COL_WRITE_USAGE);
 }
 
 static int select_types(struct col *c, const char *list)
@@ -115,6 +117,7 @@ int main(int argc, char **argv)
 		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
+		COL_WRITE_LONGOPTS,
 		{0},
 	};
 	struct print_ctx pc = {.pid = -1};
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 	int print = 0, want_stats = 0, opt, rc = 1;
 	double duration = 0;
 	struct timespec t0, t1;
+	struct col_write_opts wo = {.stop = &stop};
+	struct col_write *cw = NULL;
 
 	col_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -195,6 +200,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			if (opt >= COL_WRITE_OPT_FIRST && opt <= COL_WRITE_OPT_LAST) {
+				if (col_write_parse_opt(&wo, opt, optarg, err, sizeof(err)) == 0)
+					break;
+				fprintf(stderr, "lanner-collector: %s\n", err);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -206,6 +217,19 @@ int main(int argc, char **argv)
 	if (print && ring_name) {
 		fprintf(stderr, "lanner-collector: --print and --ring exclude each other\n");
 		return 2;
+	}
+	if (wo.path) {
+		if (print || ring_name) {
+			fprintf(stderr, "lanner-collector: --write excludes --print and --ring\n");
+			return 2;
+		}
+		wo.pid = pc.pid;
+		wo.max_events = pc.limit;
+		cw = col_write_new(&wo);
+		if (!cw)
+			return 1;
+		o.sink = col_write_sink;
+		o.sink_arg = cw;
 	}
 	if (print) {
 		o.sink = print_sink;
@@ -247,6 +271,14 @@ int main(int argc, char **argv)
 	if (col_attach(c, err, sizeof(err))) {
 		fprintf(stderr, "lanner-collector: %s\n", err);
 		goto out;
+	}
+	if (cw) {
+		if (col_write_start(cw, err, sizeof(err)) != 0) {
+			fprintf(stderr, "lanner-collector: %s\n", err);
+			goto out;
+		}
+		/* From here every event is recorded (tests wait for this line). */
+		fprintf(stderr, "lanner-collector: writing %s\n", wo.path);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -302,6 +334,21 @@ out:
 			(unsigned long long)st.ignored);
 	}
 	col_close(c);
+	if (cw) {
+		struct col_write_stats ws;
+		int wrc = col_write_close(cw, &ws);
+
+		fprintf(stderr,
+			"lanner-collector: %s: %llu events in %llu file(s), %llu bytes; lists: "
+			"%llu threads, %llu fds, %llu users/groups, %llu interfaces%s%s\n",
+			wo.path, (unsigned long long)ws.records, (unsigned long long)ws.files,
+			(unsigned long long)ws.bytes, (unsigned long long)ws.threads,
+			(unsigned long long)ws.fds, (unsigned long long)ws.users,
+			(unsigned long long)ws.ifaces, wrc ? ": write error: " : "",
+			wrc ? strerror(-wrc) : "");
+		if (wrc)
+			rc = 1;
+	}
 	if (rs.ring) {
 		if (want_stats)
 			fprintf(stderr,
