@@ -35,9 +35,10 @@ struct stage_ctl {
 	pid_t pid;
 	uint64_t start_wall_ns;
 	double start_mono;
-	uint64_t requests;    /* control thread only */
-	pthread_mutex_t lock; /* guards snapshot and health */
-	json_t *snapshot;     /* stage_ctl_publish() */
+	uint64_t requests;	  /* control thread only */
+	uint64_t next_publish_ms; /* stage_ctl_publish_due(): the stage's own thread only */
+	pthread_mutex_t lock;	  /* guards snapshot and health */
+	json_t *snapshot;	  /* stage_ctl_publish() */
 	char health[64];
 };
 
@@ -254,6 +255,21 @@ void stage_ctl_publish(struct stage_ctl *c, json_t *stats)
 	c->snapshot = stats;
 	pthread_mutex_unlock(&c->lock);
 	json_decref(old);
+}
+
+int stage_ctl_publish_due(struct stage_ctl *c)
+{
+	struct timespec ts;
+	uint64_t ms;
+
+	if (!c)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (ms < c->next_publish_ms)
+		return 0;
+	c->next_publish_ms = ms + STAGE_CTL_PUBLISH_MS;
+	return 1;
 }
 
 void stage_ctl_set_health(struct stage_ctl *c, const char *status)

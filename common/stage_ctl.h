@@ -74,6 +74,14 @@ struct stage_ctl *stage_ctl_start(const char *run_dir, const char *stage, stage_
  */
 void stage_ctl_publish(struct stage_ctl *c, json_t *stats);
 
+/*
+ * For stages that publish from their own loop: whether a snapshot is due
+ * (STAGE_CTL_PUBLISH_MS since the last call that said so; the first call
+ * says so). One thread; cheap (a coarse clock read). 0 when c is NULL.
+ */
+#define STAGE_CTL_PUBLISH_MS 250
+int stage_ctl_publish_due(struct stage_ctl *c);
+
 /* What HEALTH answers as "status" ("ok" until set; copied, at most 63 bytes). Any thread. */
 void stage_ctl_set_health(struct stage_ctl *c, const char *status);
 
