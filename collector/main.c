@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "stage_ctl.h"
 #include "col_sink.h"
 #include "ring.h"
 #include "event.h"
 #include "col_table.h"
-#include "stage_ctl.h"
 
 static volatile int stop; /* set by SIGINT/SIGTERM */
 
