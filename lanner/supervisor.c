@@ -1506,7 +1506,9 @@ int sv_run(const struct sv_opts *o)
 		}
 		for (unsigned i = 0; s->stats && i < s->nst; i++)
 			sv_stats_set(s->stats, i, s->st[i].name,
-				     s->st[i].pid && s->st[i].ready ? s->st[i].pid : 0);
+				     s->st[i].pid && s->st[i].ready && s->st[i].kind != SV_UI
+					     ? s->st[i].pid
+					     : 0); /* the ui has no control socket */
 		if ((s->http || s->metrics_enabled) && t >= s->next_metrics) {
 			s->next_metrics = t + 1.0;
 			publish_metrics(s);

@@ -410,6 +410,8 @@ void sv_metrics_prometheus(FILE *f, const struct sv_metrics_stage *st, size_t n,
 	head(f, "lanner_stage_stats_up", "gauge",
 	     "1 when the stage answered the supervisor's last STATS request.");
 	for (size_t i = 0; i < n; i++) {
+		if (is_kind(&st[i], "ui"))
+			continue; /* no control socket */
 		fputs("lanner_stage_stats_up{stage=\"", f);
 		lval(f, st[i].name);
 		fprintf(f, "\"} %d\n", st[i].answering ? 1 : 0);
@@ -417,6 +419,8 @@ void sv_metrics_prometheus(FILE *f, const struct sv_metrics_stage *st, size_t n,
 	head(f, "lanner_stage_stats_failures_total", "counter",
 	     "STATS requests to the stage not answered in time (or refused).");
 	for (size_t i = 0; i < n; i++) {
+		if (is_kind(&st[i], "ui"))
+			continue;
 		fputs("lanner_stage_stats_failures_total{stage=\"", f);
 		lval(f, st[i].name);
 		fprintf(f, "\"} %" PRIu64 "\n", st[i].failures);
