@@ -50,10 +50,11 @@ static void ev_publish(struct evaluator *ev)
 	engine_get_stats(ev->eng, &es);
 	for (size_t i = 0; rules && per_rule && i < ev->rs->nrules; i++) {
 		const struct rules_rule *r = ev->rs->rules[i].rule;
-		json_t *tags = json_array();
+		json_t *tags;
 
 		if (!per_rule[i])
 			continue;
+		tags = json_array();
 		for (size_t t = 0; tags && t < r->ntags; t++)
 			json_array_append_new(tags, json_string(r->tags[t]));
 		json_array_append_new(rules,

@@ -227,6 +227,11 @@ fi
 wait $lp
 rc=$?
 lp=""
+# under a sanitizer build a stage's report at exit does not change the run's status
+if grep -q 'Sanitizer' "$work/err.txt"; then
+	bad "a sanitizer report in the stages' messages"
+	grep -A8 'Sanitizer' "$work/err.txt" | head -30
+fi
 [ $rc = 0 ] && ok "lanner --replay exit 0" || {
 	bad "lanner exit $rc"
 	tail -5 "$work/err.txt"
