@@ -20,7 +20,6 @@ struct slot {
 	uint64_t polls, failures;
 	/* poller thread only */
 	struct ctl_sock *req;
-	pid_t dialed_pid;
 	char dialed_name[32];
 };
 
@@ -44,8 +43,14 @@ static void poll_slot(struct sv_stats *ss, unsigned i, const char *name, pid_t p
 	char sock[48];
 	int rc;
 
-	if (sl->req && (sl->dialed_pid != pid || strcmp(sl->dialed_name, name) != 0)) {
-		/* a new process: a fresh connection, not nng's reconnect backoff */
+	/*
+	 * One socket per slot for the whole run, also across restarts of the
+	 * stage: nng reconnects by itself (10 ms to 1 s). Closing a REQ socket
+	 * whose connection is still in nng's handshake drops it half-open, and
+	 * nng 1.5.2's ipc listener then stops taking new connections (seen in
+	 * tests; docs/metrics.md): the stage would never answer again.
+	 */
+	if (sl->req && strcmp(sl->dialed_name, name) != 0) {
 		ctl_close(sl->req);
 		sl->req = NULL;
 	}
@@ -55,7 +60,6 @@ static void poll_slot(struct sv_stats *ss, unsigned i, const char *name, pid_t p
 		sl->req = ctl_dial(CTL_REQ, ss->run_dir, sock);
 		if (!sl->req)
 			return;
-		sl->dialed_pid = pid;
 		snprintf(sl->dialed_name, sizeof(sl->dialed_name), "%s", name);
 	}
 	rc = ctl_request(sl->req, CTL_MSG_STATS, NULL, &rtype, &reply, ss->timeout_ms);
