@@ -245,12 +245,6 @@ struct ctl_sock *ctl_dial(enum ctl_kind kind, const char *run_dir, const char *n
 	return s;
 }
 
-void ctl_shutdown(struct ctl_sock *s)
-{
-	if (s)
-		nng_close(s->sock); /* nng_close of a closed socket is a harmless NNG_ECLOSED */
-}
-
 void ctl_close(struct ctl_sock *s)
 {
 	if (!s)
@@ -291,7 +285,7 @@ int ctl_send(struct ctl_sock *s, uint16_t type, const void *payload, size_t len,
 	e = nng_sendmsg(s->sock, m, 0);
 	if (e) {
 		nng_msg_free(m); /* nng owns it only on success */
-		if (e != NNG_ETIMEDOUT && e != NNG_ECLOSED)
+		if (e != NNG_ETIMEDOUT)
 			log_errorf("ctl: send %s on %s: %s", ctl_type_name(type), s->url,
 				   nng_strerror(e));
 		return ctl_errno(e);
@@ -312,7 +306,7 @@ int ctl_recv(struct ctl_sock *s, uint16_t *type, void **payload, size_t *len, in
 	set_timeout(s, NNG_OPT_RECVTIMEO, &s->recv_to, timeout_ms);
 	e = nng_recvmsg(s->sock, &m, 0);
 	if (e) {
-		if (e != NNG_ETIMEDOUT && e != NNG_ECLOSED)
+		if (e != NNG_ETIMEDOUT)
 			log_errorf("ctl: receive on %s: %s", s->url, nng_strerror(e));
 		return ctl_errno(e);
 	}

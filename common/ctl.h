@@ -110,14 +110,6 @@ struct ctl_sock *ctl_dial(enum ctl_kind kind, const char *run_dir, const char *n
  */
 void ctl_close(struct ctl_sock *s);
 
-/*
- * Closes the nng socket but keeps the struct: a send or receive blocked in
- * another thread returns -EBADF at once (without logging). For a thread that
- * serves a socket with no timeout until told to stop: ctl_shutdown() from
- * the stopping thread, join the serving one, then ctl_close(). Accepts NULL.
- */
-void ctl_shutdown(struct ctl_sock *s);
-
 /* Sends one frame. Returns 0, -ETIMEDOUT, -EMSGSIZE, -EBADF (closed), ... */
 int ctl_send(struct ctl_sock *s, uint16_t type, const void *payload, size_t len, int timeout_ms);
 /*

@@ -38,6 +38,7 @@ struct stage_ctl {
 	uint64_t requests;	  /* control thread only */
 	uint64_t next_publish_ms; /* stage_ctl_publish_due(): the stage's own thread only */
 	pthread_mutex_t lock;	  /* guards snapshot and health */
+	pthread_mutex_t serve_mu; /* held while a request is handled; taken by stop */
 	json_t *snapshot;	  /* stage_ctl_publish() */
 	char health[64];
 };
@@ -146,34 +147,33 @@ static void *serve(void *arg)
 {
 	struct stage_ctl *c = arg;
 
-	while (!atomic_load(&c->stop)) {
+	for (;;) {
 		json_t *req = NULL, *reply = NULL;
 		uint16_t type = 0, rtype;
 		int rc = ctl_recv_json(c->sock, &type, &req, CTL_FOREVER);
 
-		if (atomic_load(&c->stop)) {
+		/* requests are handled under serve_mu: once stage_ctl_stop() has
+		 * taken it, no callback runs again */
+		pthread_mutex_lock(&c->serve_mu);
+		if (atomic_load(&c->stop) || rc == -EBADF) {
+			pthread_mutex_unlock(&c->serve_mu);
 			json_decref(req);
-			break;
+			break; /* unanswered: the asker times out */
 		}
-		if (rc == -EBADF)
-			break; /* closed under us */
 		if (rc == -EPROTO) {
 			/* a REP socket must answer a request before it receives the next */
 			reply = json_pack("{s:s}", "error", "malformed request");
 			ctl_send_json(c->sock, CTL_MSG_ERROR, reply, STAGE_CTL_SEND_MS);
-			json_decref(reply);
-			continue;
+		} else if (rc == 0) {
+			c->requests++;
+			rtype = handle(c, type, &reply);
+			ctl_send_json(c->sock, rtype, reply, STAGE_CTL_SEND_MS);
 		}
-		if (rc) {
-			/* nothing received (interrupted, out of memory): do not spin */
-			usleep(10000);
-			continue;
-		}
-		c->requests++;
-		rtype = handle(c, type, &reply);
-		ctl_send_json(c->sock, rtype, reply, STAGE_CTL_SEND_MS);
+		pthread_mutex_unlock(&c->serve_mu);
 		json_decref(reply);
 		json_decref(req);
+		if (rc && rc != -EPROTO)
+			usleep(10000); /* nothing received (interrupted, no memory): do not spin */
 	}
 	return NULL;
 }
@@ -218,6 +218,7 @@ struct stage_ctl *stage_ctl_start(const char *run_dir, const char *stage, stage_
 		return NULL;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->serve_mu, NULL);
 	/* The thread, and nng's threads if this is the first use of nng in the
 	 * process, start with every signal blocked: signals stay the business of
 	 * the stage's own threads (some take them with sigtimedwait). */
@@ -234,6 +235,7 @@ struct stage_ctl *stage_ctl_start(const char *run_dir, const char *stage, stage_
 		unlink(c->lock_path);
 		close(c->lock_fd);
 		pthread_mutex_destroy(&c->lock);
+		pthread_mutex_destroy(&c->serve_mu);
 		free(c);
 		errno = rc;
 		return NULL;
@@ -281,18 +283,41 @@ void stage_ctl_set_health(struct stage_ctl *c, const char *status)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Stopped controls whose thread may still wait in its receive: kept
+ * reachable (they live until the process exits), not leaked.
+ */
+static struct stage_ctl *stopped[16];
+static atomic_uint nstopped;
+
 void stage_ctl_stop(struct stage_ctl *c)
 {
+	unsigned k;
+
 	if (!c)
 		return;
+	/*
+	 * The socket is not closed and the thread not joined: in nng 1.5.2 a
+	 * close while another thread waits in a receive can deadlock
+	 * (nanomsg/nng#1543, #1813; the emitter's intake does the same). The
+	 * thread stays blocked in its receive until the process exits; a
+	 * request that still comes gets no answer. Taking serve_mu waits for a
+	 * request being handled (a callback reading what the stage is about to
+	 * free) and keeps any later one out.
+	 */
+	pthread_mutex_lock(&c->serve_mu);
 	atomic_store(&c->stop, true);
-	ctl_shutdown(c->sock); /* wakes the thread's receive */
-	pthread_join(c->thread, NULL);
-	ctl_close(c->sock);
-	unlink(c->path);
-	unlink(c->lock_path); /* before unlocking: a successor makes a fresh one */
-	close(c->lock_fd);
+	pthread_detach(c->thread);
+	unlink(c->path); /* what nng_close would remove: a successor binds afresh */
+	unlink(c->lock_path);
+	close(c->lock_fd); /* a successor may take the name now */
+	pthread_mutex_lock(&c->lock);
 	json_decref(c->snapshot);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	c->snapshot = NULL;
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->serve_mu);
+	k = atomic_fetch_add(&nstopped, 1);
+	if (k < sizeof(stopped) / sizeof(stopped[0]))
+		stopped[k] = c;
+	/* else: left to the process exit all the same (more stops than a stage makes) */
 }

@@ -24,8 +24,12 @@
  * the first to use nng), so signals reach the stage's own threads as before.
  * It waits for requests without a timeout and costs nothing while idle; a
  * reply is sent within 1 s or given up (the REQ side has gone). Stopping
- * closes the socket, which wakes the thread at once; the socket file is
- * removed. A socket file left by a killed stage is replaced at the next start.
+ * returns at once (after a request being handled, if any): it removes the
+ * socket file and keeps any later request from being handled, but leaves the
+ * socket open and the thread blocked in its receive until the process exits,
+ * because in nng 1.5.2 closing a socket while another thread waits in a
+ * receive can deadlock (nanomsg/nng#1543). A socket file left by a killed
+ * stage is replaced at the next start.
  * RUN/ctl-STAGE.lock (flock) marks the live owner: a second process of the
  * same stage name is refused (EADDRINUSE) without disturbing the first; the
  * file is removed at stop (a killed stage leaves it, harmlessly; the
@@ -85,7 +89,10 @@ int stage_ctl_publish_due(struct stage_ctl *c);
 /* What HEALTH answers as "status" ("ok" until set; copied, at most 63 bytes). Any thread. */
 void stage_ctl_set_health(struct stage_ctl *c, const char *status);
 
-/* Stops the thread, closes and removes the socket, frees c. Accepts NULL. */
+/*
+ * Stops answering (no callback runs after it returns), removes the socket and
+ * lock files; c is not usable after it. Accepts NULL.
+ */
 void stage_ctl_stop(struct stage_ctl *c);
 
 #endif
