@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "stage_ctl.h"
 #include "col_sink.h"
 #include "ring.h"
 #include "event.h"
@@ -75,6 +76,36 @@ static void usage(FILE *f)
 		   "produces\n" COL_WRITE_USAGE);
 }
 
+/*
+ * A snapshot for the supervisor's STATS (the control thread does not touch
+ * the collector): kernel counters per cause and per CPU, and the raw ring.
+ */
+static void publish_stats(struct stage_ctl *ctl, struct col *c, const struct col_ring_sink *rs)
+{
+	struct col_stats st;
+	uint64_t cpu[1024];
+	int n = col_read_cpu_drops(c, cpu, 1024);
+	json_t *cpus = json_array();
+
+	col_read_stats(c, &st);
+	for (int i = 0; cpus && i < n; i++)
+		json_array_append_new(cpus, json_integer((json_int_t)cpu[i]));
+	stage_ctl_publish(
+		ctl,
+		json_pack("{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o*, s:I, s:I, s:I, s:I, "
+			  "s:I, s:I, s:I}",
+			  "events", (json_int_t)st.events, "delivered", (json_int_t)st.delivered,
+			  "drops", (json_int_t)st.drops, "drops_by_cause", "buffer_full",
+			  (json_int_t)st.drop_buf_full, "no_ring", (json_int_t)st.drop_no_ring,
+			  "no_scratch", (json_int_t)st.drop_no_scratch, "too_big",
+			  (json_int_t)st.drop_too_big, "drops_by_cpu", cpus, "read_faults",
+			  (json_int_t)st.read_faults, "truncated", (json_int_t)st.truncated,
+			  "stash_misses", (json_int_t)st.stash_miss, "ignored",
+			  (json_int_t)st.ignored, "ring_records", (json_int_t)rs->records,
+			  "ring_bytes", (json_int_t)rs->bytes, "ring_waits",
+			  (json_int_t)rs->waits));
+}
+
 static int select_types(struct col *c, const char *list)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
@@ -127,6 +158,7 @@ int main(int argc, char **argv)
 	const char *types = NULL, *ring_name = NULL;
 	size_t ring_size = 64u << 20;
 	struct col_ring_sink rs = {0};
+	struct stage_ctl *ctl = NULL;
 	uint32_t ignore[32];
 	int nignore = 0;
 	char err[512];
@@ -294,9 +326,14 @@ int main(int argc, char **argv)
 	}
 	if (isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
+	if (ring_name) /* a pipeline stage: the supervisor asks for STATS */
+		ctl = stage_ctl_start(stage_ctl_run_dir(NULL), "collector", NULL, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
 		int n = col_poll(c, 100);
+
+		if (stage_ctl_publish_due(ctl))
+			publish_stats(ctl, c, &rs);
 
 		if (n == -ECANCELED)
 			break; /* stopping while the ring was full */
@@ -318,6 +355,7 @@ int main(int argc, char **argv)
 	col_poll(c, 0);
 	rc = 0;
 out:
+	stage_ctl_stop(ctl);
 	fflush(stdout);
 	if (want_stats && c) {
 		col_read_stats(c, &st);

@@ -58,7 +58,7 @@ const char *stage_run_dir(struct cfg *cfg)
 {
 	static char def[64];
 
-	if (cfg_has(cfg, "lanner.run_dir"))
+	if (cfg && cfg_has(cfg, "lanner.run_dir"))
 		return cfg_get_string(cfg, "lanner.run_dir", "/run/lanner");
 	if (geteuid() == 0)
 		return "/run/lanner";

@@ -24,6 +24,7 @@
 #include "out_redis.h"
 #include "output.h"
 #include "ratelimit.h"
+#include "stage_ctl.h"
 
 #define MAX_OUTPUTS 8
 #define MAX_OVERRIDES 256
@@ -325,6 +326,41 @@ static void write_stats(struct emitter *e)
 		rename(tmp, path);
 }
 
+/*
+ * STATS for the supervisor, on the control thread: the intake counters are
+ * atomics, the output and journal figures are read under their own locks.
+ */
+static int ctl_stats(void *ctx, json_t *out)
+{
+	struct emitter *e = ctx;
+	json_t *outs = json_object();
+
+	for (int i = 0; outs && i < e->nouts; i++) {
+		struct output_stats s;
+
+		output_get_stats(e->outs[i], &s);
+		json_object_set_new(
+			outs, e->outs[i]->name,
+			json_pack("{s:I, s:I, s:I, s:I, s:I}", "sent", (json_int_t)s.sent, "failed",
+				  (json_int_t)s.failed, "spooled", (json_int_t)s.spooled, "dropped",
+				  (json_int_t)s.dropped, "backlog", (json_int_t)s.backlog));
+	}
+	json_object_set_new(out, "intake",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
+				      (json_int_t)atomic_load(&e->received), "accepted",
+				      (json_int_t)atomic_load(&e->accepted), "duplicates",
+				      (json_int_t)atomic_load(&e->duplicates), "invalid",
+				      (json_int_t)atomic_load(&e->invalid), "filtered",
+				      (json_int_t)atomic_load(&e->filtered), "suppressed",
+				      (json_int_t)atomic_load(&e->suppressed), "refused",
+				      (json_int_t)atomic_load(&e->refused)));
+	json_object_set_new(out, "spool",
+			    json_pack("{s:I, s:I}", "bytes", (json_int_t)journal_bytes(e->j), "end",
+				      (json_int_t)journal_end(e->j)));
+	json_object_set_new(out, "outputs", outs);
+	return 0;
+}
+
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: lanner-emitter [-c config.yaml] [-o key=value]... [--intake URL]\n"
@@ -335,6 +371,7 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	static struct emitter e;
+	struct stage_ctl *ctl = NULL;
 	char *ov[MAX_OVERRIDES];
 	char *intake_ov = NULL;
 	int nov = 0, opt, rc = 1;
@@ -407,6 +444,21 @@ int main(int argc, char **argv)
 	if (pthread_create(&e.intake, NULL, intake_main, &e))
 		goto out;
 	e.intake_started = true;
+	/* after the signals are blocked: its thread and nng's inherit the mask */
+	{
+		/* its control socket beside its intake when the supervisor did not
+		 * say (LANNER_RUN_DIR): a hand-started emitter keeps to its directory */
+		char dir[4096];
+		const char *slash = strrchr(e.cfg.intake, '/');
+
+		if (!getenv("LANNER_RUN_DIR") && !strncmp(e.cfg.intake, "ipc://", 6) && slash &&
+		    slash > e.cfg.intake + 6)
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - (e.cfg.intake + 6)),
+				 e.cfg.intake + 6);
+		else
+			snprintf(dir, sizeof(dir), "%s", stage_ctl_run_dir(NULL));
+		ctl = stage_ctl_start(dir, "emitter", ctl_stats, &e);
+	}
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
 	uint64_t last_stats = 0, last_sync = mono_ns(), last_overflow_check = 0;
@@ -448,6 +500,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	stage_ctl_stop(ctl); /* before the outputs it reads go */
 	/* no batch half handled from here on: see intake_main */
 	atomic_store(&e.stop, true);
 	if (e.intake_started)

@@ -15,7 +15,9 @@
 #include "runtime.h"
 #include "slots.h"
 #include "stage.h"
+#include "stage_ctl.h"
 #include "state.h"
+#include "threads.h"
 #include "version.h"
 
 /* Records consumed between two releases of the raw ring (batch release). */
@@ -38,7 +40,28 @@ struct enricher {
 	unsigned nevals;
 	uint8_t *out;
 	uint64_t n_in, n_fwd, n_bad, n_apply_err, n_fwd_err, n_waits;
+	struct stage_ctl *ctl; /* STATS for the supervisor, from snapshots (enr_publish) */
 };
+
+/* A snapshot of the counters for the control thread (this thread owns them). */
+static void enr_publish(struct enricher *e)
+{
+	struct st_stats ss;
+
+	st_get_stats(e->st, &ss);
+	stage_ctl_publish(
+		e->ctl,
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+			  "events_in", (json_int_t)e->n_in, "forwarded", (json_int_t)e->n_fwd,
+			  "invalid", (json_int_t)e->n_bad, "apply_errors",
+			  (json_int_t)e->n_apply_err, "forward_errors", (json_int_t)e->n_fwd_err,
+			  "ring_waits", (json_int_t)e->n_waits, "state", "threads",
+			  (json_int_t)thr_count(st_threads(e->st)), "processes",
+			  (json_int_t)thr_proc_count(st_threads(e->st)), "thread_misses",
+			  (json_int_t)ss.thread_misses, "fd_misses", (json_int_t)ss.fd_misses,
+			  "bad_events", (json_int_t)ss.bad_events, "events",
+			  (json_int_t)ss.events));
+}
 
 static void usage(FILE *f)
 {
@@ -65,6 +88,8 @@ static int send_eval(struct enricher *e, unsigned k, const void *rec, size_t len
 		/* Full, or its evaluator is gone: wait for room or for a new evaluator
 		 * (the supervisor restarts it; it resumes where the dead one stopped). */
 		e->n_waits++;
+		if (stage_ctl_publish_due(e->ctl))
+			enr_publish(e);
 		rc = ring_wait_writable(e->eval[k], len, 200);
 		if (rc == -EPIPE)
 			usleep(50000);
@@ -88,6 +113,8 @@ static int run(struct enricher *e)
 		if (rc == -EAGAIN) {
 			ring_release(e->raw);
 			batch = 0;
+			if (stage_ctl_publish_due(e->ctl))
+				enr_publish(e);
 			if (e->rt)
 				rt_poll(e->rt);
 			if (stage_stopping)
@@ -138,6 +165,8 @@ static int run(struct enricher *e)
 		if (forwarded || ++batch >= ENR_BATCH) {
 			ring_release(e->raw);
 			batch = 0;
+			if (stage_ctl_publish_due(e->ctl))
+				enr_publish(e);
 		}
 	}
 }
@@ -252,6 +281,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	e.ctl = stage_ctl_start(stage_ctl_run_dir(e.cfg), "enricher", NULL, NULL);
 	log_infof("enricher ready: %zu rules, %zu state fields, %u evaluators", e.rs->nrules,
 		  e.slots->n, e.nevals);
 	rc = run(&e) == 0 ? 0 : 1;
@@ -263,6 +293,7 @@ int main(int argc, char **argv)
 		  (unsigned long long)e.n_fwd_err, (unsigned long long)e.n_waits,
 		  (unsigned long long)sst.thread_misses);
 out:
+	stage_ctl_stop(e.ctl);
 	for (unsigned k = 0; k < e.nevals; k++)
 		ring_close(e.eval[k]); /* evaluators drain, then see the end */
 	ring_close(e.raw);
