@@ -38,6 +38,10 @@ struct emitter {
 	int nouts;
 	nng_socket sock;
 	pthread_t intake;
+	bool intake_started;
+	/* Held by the intake thread while it handles one batch (journal, ack); the
+	 * main thread takes it for good at stop, so no batch is half handled. */
+	pthread_mutex_t intake_mu;
 	atomic_bool stop;
 	struct ratelimit *rl;
 	pthread_mutex_t rl_mu;		      /* rl: the intake allows, the main loop summarises */
@@ -179,11 +183,19 @@ static void report_overflow(struct emitter *e)
 	alert_free(a);
 }
 
+/*
+ * The intake thread blocks in nng_recvmsg (no receive timeout) and is never
+ * woken by closing the socket: in nng 1.5.2 a close while another thread
+ * waits in a receive can deadlock (nanomsg/nng#1543, #1813). At stop the main
+ * thread takes intake_mu for good and leaves the socket to the process exit; a
+ * batch that arrives after that is never acknowledged, so its sender keeps it
+ * and sends it to the next emitter (deduplicated by sender and sequence).
+ */
 static void *intake_main(void *arg)
 {
 	struct emitter *e = arg;
 
-	while (!atomic_load(&e->stop)) {
+	for (;;) {
 		nng_msg *m = NULL, *r = NULL;
 		int rv = nng_recvmsg(e->sock, &m, 0);
 		if (rv == NNG_ETIMEDOUT)
@@ -191,6 +203,13 @@ static void *intake_main(void *arg)
 		if (rv) {
 			if (rv != NNG_ECLOSED)
 				lg_err("intake: receive: %s", nng_strerror(rv));
+			break;
+		}
+		pthread_mutex_lock(&e->intake_mu);
+		if (atomic_load(&e->stop)) {
+			/* not acknowledged: the sender resends it to the next emitter */
+			nng_msg_free(m);
+			pthread_mutex_unlock(&e->intake_mu);
 			break;
 		}
 		uint64_t seq;
@@ -204,6 +223,7 @@ static void *intake_main(void *arg)
 		} else if (r) {
 			nng_msg_free(r);
 		}
+		pthread_mutex_unlock(&e->intake_mu);
 	}
 	return NULL;
 }
@@ -228,7 +248,7 @@ static int listen_intake(struct emitter *e)
 	if (rv)
 		goto fail;
 	/* No receive timeout: nng 1.5's rep0 can stop reading a pipe after timed-out receives
-	 * (seen: a 300 KB request half read, both sides waiting); shutdown closes the socket. */
+	 * (seen: a 300 KB request half read, both sides waiting). See intake_main for the stop. */
 	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ, ALERT_TX_MAX_BYTES);
 	rv = nng_listen(e->sock, url, NULL, 0);
 	if (rv == NNG_EADDRINUSE && !strncmp(url, "ipc://", 6)) {
@@ -410,6 +430,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	pthread_mutex_init(&e.rl_mu, NULL);
+	pthread_mutex_init(&e.intake_mu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -418,6 +439,7 @@ int main(int argc, char **argv)
 			goto out;
 	if (pthread_create(&e.intake, NULL, intake_main, &e))
 		goto out;
+	e.intake_started = true;
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
 	uint64_t last_stats = 0, last_sync = mono_ns(), last_overflow_check = 0;
@@ -458,11 +480,16 @@ int main(int argc, char **argv)
 		}
 	}
 	rc = 0;
-	atomic_store(&e.stop, true);
-	nng_close(e.sock); /* wakes the intake thread's receive with NNG_ECLOSED */
-	pthread_join(e.intake, NULL);
 out:
-	nng_close(e.sock);
+	/* No batch half handled from here on, and none acknowledged: see intake_main.
+	 * The socket is not closed (nng#1543); the process exit closes it. */
+	if (e.intake_started)
+		pthread_mutex_lock(&e.intake_mu);
+	atomic_store(&e.stop, true);
+	if (!e.intake_started)
+		nng_close(e.sock);
+	else if (!strncmp(e.cfg.intake, "ipc://", 6))
+		unlink(e.cfg.intake + 6); /* what nng_close would remove */
 	if (e.j)
 		journal_wake(e.j);
 	for (int i = 0; i < e.nouts; i++)
