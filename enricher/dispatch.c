@@ -146,6 +146,8 @@ static int put(struct dsp *d, unsigned k, const void *rec, size_t len)
 		if (rc != -EAGAIN)
 			return rc;
 		d->st.full_waits++;
+		if (d->o.on_wait)
+			d->o.on_wait(d->o.on_wait_ud);
 		rc = ring_wait_writable(r, len, 100);
 		if (rc == -EPIPE || rc == -ETIMEDOUT) {
 			if (evictable(d, k, now_ms()))
