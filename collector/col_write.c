@@ -286,7 +286,10 @@ int col_write_parse_opt(struct col_write_opts *o, int opt, const char *arg, char
 		return 0;
 	}
 	if (opt == 0x101) {
-		o->gzip_level = 6;
+		/* Level 1: the writer runs in the drain loop. Level 6 compresses
+		 * about 36 MB/s here, below what a busy machine records (the BPF
+		 * buffers then drop); level 1 about 90 MB/s, files 25% larger. */
+		o->gzip_level = 1;
 		return 0;
 	}
 	errno = 0;
