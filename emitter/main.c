@@ -1,4 +1,4 @@
-/* main.c: lanner-emitter: alert intake (nng rep), journal, one worker per output, stats, signals. */
+/* main.c: lanner-emitter: alert intake (alert_rx), journal, one worker per output, stats, signals. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,8 +13,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <nng/nng.h>
-#include <nng/protocol/reqrep0/rep.h>
 
 #include "alert.h"
 #include "alert_tx.h"
@@ -37,12 +35,9 @@ struct emitter {
 	struct journal *j;
 	struct output *outs[MAX_OUTPUTS];
 	int nouts;
-	nng_socket sock;
+	struct alert_rx *rx; /* the intake socket, used by the intake thread only */
 	pthread_t intake;
 	bool intake_started;
-	/* Held by the intake thread while it handles one batch (journal, ack); the
-	 * main thread takes it for good at stop, so no batch is half handled. */
-	pthread_mutex_t intake_mu;
 	atomic_bool stop;
 	struct ratelimit *rl;
 	pthread_mutex_t rl_mu;		      /* rl: the intake allows, the main loop summarises */
@@ -184,47 +179,30 @@ static void report_overflow(struct emitter *e)
 	alert_free(a);
 }
 
-/*
- * The intake thread blocks in nng_recvmsg (no receive timeout) and is never
- * woken by closing the socket: in nng 1.5.2 a close while another thread
- * waits in a receive can deadlock (nanomsg/nng#1543, #1813). At stop the main
- * thread takes intake_mu for good and leaves the socket to the process exit; a
- * batch that arrives after that is never acknowledged, so its sender keeps it
- * and sends it to the next emitter (deduplicated by sender and sequence).
- */
+/* The intake thread: one request at a time, journaled, then acknowledged. It
+ * looks at the stop flag between requests (a 200 ms poll), so a batch is never
+ * half handled at stop; one that arrives after is not acknowledged and its
+ * sender sends it to the next emitter (deduplicated by sender and sequence). */
 static void *intake_main(void *arg)
 {
 	struct emitter *e = arg;
 
-	for (;;) {
-		nng_msg *m = NULL, *r = NULL;
-		int rv = nng_recvmsg(e->sock, &m, 0);
-		if (rv == NNG_ETIMEDOUT)
+	while (!atomic_load(&e->stop)) {
+		struct alert_rx_req q;
+		int rv = alert_rx_recv(e->rx, &q, 200);
+
+		if (rv < 0) {
+			lg_err("intake: receive: %s", strerror(-rv));
+			usleep(100000);
 			continue;
-		if (rv) {
-			if (rv != NNG_ECLOSED)
-				lg_err("intake: receive: %s", nng_strerror(rv));
-			break;
 		}
-		pthread_mutex_lock(&e->intake_mu);
-		if (atomic_load(&e->stop)) {
-			/* not acknowledged: the sender resends it to the next emitter */
-			nng_msg_free(m);
-			pthread_mutex_unlock(&e->intake_mu);
-			break;
-		}
-		uint64_t seq;
+		if (rv == 0)
+			continue;
+		uint64_t seq = 0;
 		uint8_t ack[16];
-		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
-		nng_msg_free(m);
+		int st = intake_batch(e, q.data, q.len, &seq);
 		alert_tx_ack_encode(ack, st, seq);
-		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
-			if (nng_sendmsg(e->sock, r, 0))
-				nng_msg_free(r);
-		} else if (r) {
-			nng_msg_free(r);
-		}
-		pthread_mutex_unlock(&e->intake_mu);
+		alert_rx_reply(e->rx, &q, ack);
 	}
 	return NULL;
 }
@@ -232,10 +210,10 @@ static void *intake_main(void *arg)
 static int listen_intake(struct emitter *e)
 {
 	const char *url = e->cfg.intake;
-	int rv;
+	char err[512];
 
 	if (!strncmp(url, "ipc://", 6)) {
-		/* make the socket's directory (0750) and remove a stale socket */
+		/* make the socket's directory (0750) */
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s", url + 6);
 		char *slash = strrchr(dir, '/');
@@ -245,23 +223,13 @@ static int listen_intake(struct emitter *e)
 				lg_warn("intake: cannot create %s: %s", dir, strerror(errno));
 		}
 	}
-	rv = nng_rep0_open(&e->sock);
-	if (rv)
-		goto fail;
-	/* No receive timeout: nng 1.5's rep0 can stop reading a pipe after timed-out receives
-	 * (seen: a 300 KB request half read, both sides waiting). See intake_main for the stop. */
-	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ, ALERT_TX_MAX_BYTES);
-	rv = nng_listen(e->sock, url, NULL, 0);
-	if (rv == NNG_EADDRINUSE && !strncmp(url, "ipc://", 6)) {
-		unlink(url + 6); /* left by a killed emitter */
-		rv = nng_listen(e->sock, url, NULL, 0);
+	/* 0660: the pipeline's own user and group only */
+	e->rx = alert_rx_listen(url, 0660, err, sizeof(err));
+	if (!e->rx) {
+		lg_err("intake: cannot listen: %s", err);
+		return -EIO;
 	}
-	if (rv)
-		goto fail;
 	return 0;
-fail:
-	lg_err("intake: cannot listen on %s: %s", url, nng_strerror(rv));
-	return -EIO;
 }
 
 static int add_output(struct emitter *e, const char *name, const struct output_ops *ops,
@@ -467,7 +435,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	pthread_mutex_init(&e.rl_mu, NULL);
-	pthread_mutex_init(&e.intake_mu, NULL);
 	e.rl = ratelimit_new(&e.cfg.rate);
 	if (!e.rl || make_outputs(&e) || listen_intake(&e))
 		goto out;
@@ -534,15 +501,11 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	stage_ctl_stop(ctl); /* before the outputs it reads go */
-	/* No batch half handled from here on, and none acknowledged: see intake_main.
-	 * The socket is not closed (nng#1543); the process exit closes it. */
-	if (e.intake_started)
-		pthread_mutex_lock(&e.intake_mu);
+	/* no batch half handled from here on: see intake_main */
 	atomic_store(&e.stop, true);
-	if (!e.intake_started)
-		nng_close(e.sock);
-	else if (!strncmp(e.cfg.intake, "ipc://", 6))
-		unlink(e.cfg.intake + 6); /* what nng_close would remove */
+	if (e.intake_started)
+		pthread_join(e.intake, NULL);
+	alert_rx_close(e.rx);
 	if (e.j)
 		journal_wake(e.j);
 	for (int i = 0; i < e.nouts; i++)

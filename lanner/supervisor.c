@@ -349,17 +349,20 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 		argv[n++] = s->raw_name;
 		argv[n++] = "--ring-size";
 		argv[n++] = rsz;
-	} else {
-		if (s->o->config) {
-			argv[n++] = "-c";
-			argv[n++] = s->o->config;
-		}
-		for (size_t i = 0; i < s->o->noverrides; i++) {
-			argv[n++] = "-o";
-			argv[n++] = s->o->overrides[i];
-		}
 	}
-	if (st->kind == SV_EVALUATOR || st->kind == SV_ENRICHER) {
+	/* every stage reads the configuration; the collector too: its selection
+	 * comes from the rules (base_syscalls), its drop actions from
+	 * syscall_event_drops */
+	if (s->o->config) {
+		argv[n++] = "-c";
+		argv[n++] = s->o->config;
+	}
+	for (size_t i = 0; i < s->o->noverrides; i++) {
+		argv[n++] = "-o";
+		argv[n++] = s->o->overrides[i];
+	}
+	if (st->kind == SV_EVALUATOR || st->kind == SV_ENRICHER ||
+	    (st->kind == SV_SOURCE && !s->replay)) {
 		for (size_t i = 0; i < s->nrules; i++) {
 			argv[n++] = "-r";
 			argv[n++] = s->rules[i];
@@ -757,7 +760,7 @@ static void do_reload(struct sv *s)
 {
 	char err[1024];
 	size_t n = 0;
-	struct sv_stage *en = stage_of(s, SV_ENRICHER);
+	struct sv_stage *en = stage_of(s, SV_ENRICHER), *src;
 
 	if (s->regroup) {
 		if (!s->reload_pending)
@@ -774,6 +777,13 @@ static void do_reload(struct sv *s)
 		return;
 	}
 	log_infof("reload: %zu rules compiled; restarting the enricher and evaluators on them", n);
+	/* The collector selects again from the new rules, without detaching its
+	 * programs (SIGHUP). Until the enricher restarts it may report more or
+	 * fewer types than the old rules needed; the enricher keeps its state
+	 * set either way, and forwards only what the rules match. */
+	src = stage_of(s, SV_SOURCE);
+	if (src && src->pid && !s->replay)
+		kill(src->pid, SIGHUP);
 	s->reloads++;
 	s->reloading = true;
 	s->regroup = true;

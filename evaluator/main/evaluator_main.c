@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	/* batch limits far above what one flush interval holds: the flushes are
 	 * ours (run()), at record boundaries */
 	/* ack_timeout_ms: a bounded wait per acknowledgement, so a stop is noticed and a
-	 * stalled connection is replaced (alert_tx reconnects after three timeouts). */
+	 * failed attempt is retried on a new connection (alert_tx.h). */
 	struct alert_tx_opts txo = {.max_batch = ALERT_TX_MAX_BATCH,
 				    .max_bytes = ALERT_TX_MAX_BYTES / 2,
 				    .ack_timeout_ms = 1000};
