@@ -240,6 +240,51 @@ static void prom_source(FILE *f, const struct sv_metrics_stage *src,
 	}
 }
 
+/* State-table figures the enricher reports under Falco's names (n_*): sizes are gauges. */
+static bool state_is_gauge(const char *key)
+{
+	static const char *const gauges[] = {
+		"n_threads",
+		"n_procs",
+		"n_fds",
+		"n_users",
+		"n_groups",
+		"n_user_roots",
+		"n_containers",
+		"n_missing_container_images",
+		"n_pending_container_fetches",
+		"n_evaluators",
+		"n_live_evaluators",
+		"n_pending_shard_moves",
+	};
+
+	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
+		if (strcmp(key, gauges[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Every n_* integer of the enricher's state object as falcosecurity_scap_n_*_total. */
+static void prom_state_generic(FILE *f, const json_t *state)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)state, key, v)
+	{
+		char name[160];
+
+		if (strncmp(key, "n_", 2) != 0 || !json_is_integer(v))
+			continue;
+		fputs("# TYPE ", f);
+		snprintf(name, sizeof(name), "falcosecurity_scap_%s_total", key);
+		lname(f, name);
+		fprintf(f, " %s\n", state_is_gauge(key) ? "gauge" : "counter");
+		lname(f, name);
+		fprintf(f, " %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+	}
+}
+
 static void prom_enricher(FILE *f, const struct sv_metrics_stage *e,
 			  const struct sv_metrics_opts *o)
 {
@@ -264,6 +309,10 @@ static void prom_enricher(FILE *f, const struct sv_metrics_stage *e,
 	fprintf(f, "lanner_enricher_ring_waits_total %" PRIu64 "\n", jnum(s, "ring_waits"));
 	if (!o->state_counters)
 		return;
+	if (json_object_get(json_object_get(s, "state"), "n_threads")) {
+		prom_state_generic(f, json_object_get(s, "state"));
+		return;
+	}
 	head(f, "falcosecurity_scap_n_threads_total", "gauge",
 	     "Threads in the enricher's thread table.");
 	fprintf(f, "falcosecurity_scap_n_threads_total %" PRIu64 "\n", jnum(s, "state.threads"));
@@ -597,7 +646,19 @@ json_t *sv_metrics_snapshot(const struct sv_metrics_stage *st, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const json_t *s = stats_of(&st[i]);
 
-		if (o->state_counters && is_kind(&st[i], "enricher")) {
+		if (o->state_counters && is_kind(&st[i], "enricher") &&
+		    json_object_get(json_object_get(s, "state"), "n_threads")) {
+			const char *key;
+			json_t *v;
+
+			json_object_foreach(json_object_get(s, "state"), key, v)
+			{
+				if (strncmp(key, "n_", 2) != 0 || !json_is_integer(v))
+					continue;
+				snprintf(san, sizeof(san), "scap.%s", key);
+				json_object_set_new(f, san, json_integer(json_integer_value(v)));
+			}
+		} else if (o->state_counters && is_kind(&st[i], "enricher")) {
 			set_u(f, "scap.n_threads", jnum(s, "state.threads"));
 			set_u(f, "scap.n_failed_thread_lookups", jnum(s, "state.thread_misses"));
 			set_u(f, "scap.n_failed_fd_lookups", jnum(s, "state.fd_misses"));

@@ -11,7 +11,8 @@
 #  4. the snapshot (internal alert "Falco internal: metrics snapshot" and the
 #     output_file JSON lines) comes at the interval and carries the same counts;
 #  5. a stage that does not answer (SIGSTOP) is reported as such while /metrics
-#     and /healthz keep answering, and counts again after SIGCONT.
+#     and /healthz keep answering, and counts again after SIGCONT;
+#  6. a stage killed and restarted answers again (new start time, counters from 0).
 # Every wait is bounded; a hang is a failure with a message.
 set -u
 B=$1
@@ -111,9 +112,9 @@ expected=$("$DUMP" -q "$cap" 2>&1 | grep -o ', [0-9]* events,' | grep -o '[0-9]*
 	exit 1
 }
 
-# The replay source keeps the ring open 12 s after its last record (test knob):
+# The replay source keeps the ring open 18 s after its last record (test knob):
 # the pipeline drains and stays up to be looked at, then the run ends by itself.
-LANNER_REPLAY_HOLD_S=12 timeout 90 "$L" -c "$work/lanner.yaml" -r "$work/rules.yaml" \
+LANNER_REPLAY_HOLD_S=18 timeout 90 "$L" -c "$work/lanner.yaml" -r "$work/rules.yaml" \
 	--evaluators 2 --replay "$cap" >"$work/out.json" 2>"$work/err.txt" &
 lp=$!
 t0=$(date +%s.%N)
@@ -215,6 +216,35 @@ else
 	bad "no evaluator.1 process found"
 fi
 
+# ---- 6. a restarted stage: answered again by its new process (a new start
+# time, its counters from 0: Prometheus treats the drop as a reset)
+before_kill=$(grep -c . "$work/metrics.jsonl")
+start0=$(val 'lanner_stage_start_timestamp_seconds{stage="evaluator.1"}')
+evp=$(pgrep -f -- "--index 1" | while read -r p; do
+	grep -qz -- "$work/lanner.yaml" /proc/$p/cmdline 2>/dev/null && echo $p; done | head -1)
+if [ -n "$evp" ] && kill -9 "$evp"; then
+	back=0
+	for i in $(seq 100); do
+		scrape
+		s1=$(val 'lanner_stage_start_timestamp_seconds{stage="evaluator.1"}')
+		if [ -n "$s1" ] && [ "$s1" != "$start0" ] &&
+			grep -q '^lanner_stage_stats_up{stage="evaluator.1"} 1' "$work/m.txt"; then
+			back=1
+			break
+		fi
+		sleep 0.1
+	done
+	restarts=$(val 'lanner_stage_restarts_total{stage="evaluator.1"}')
+	ev1=$(val 'lanner_evaluator_events_total{stage="evaluator.1"}')
+	if [ $back = 1 ] && [ "$restarts" = 1 ] && [ "$ev1" = 0 ]; then
+		ok "kill -9 evaluator.1: restarted, answering again within 10 s with a new start time, its counters from 0"
+	else
+		bad "restarted evaluator: answering=$back restarts=$restarts events=$ev1 start $start0 -> $s1"
+	fi
+else
+	bad "no evaluator.1 process to kill"
+fi
+
 # the run ends by itself after the hold
 for i in $(seq 300); do
 	kill -0 $lp 2>/dev/null || break
@@ -279,13 +309,13 @@ OK*) ok "falcosecurity_falco_rules_matches_total = alerts printed per rule, Falc
 esac
 
 # ---- 4. the snapshot at the interval, as an internal alert and as JSON lines
-snap=$(python3 - "$work/metrics.jsonl" "$work/out.json" "$expected" "$t0" <<'PY'
+snap=$(python3 - "$work/metrics.jsonl" "$work/out.json" "$expected" "$t0" "$before_kill" <<'PY'
 import json, sys, time
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 alerts = [json.loads(l) for l in open(sys.argv[2])]
 snaps = [a for a in alerts if a.get("rule") == "Falco internal: metrics snapshot"]
 errs = []
-if len(lines) < 3:
+if len(lines) < 3 or int(sys.argv[5]) < 1:
     errs.append("%d snapshot lines in the file" % len(lines))
 samples = [l["sample"] for l in lines]
 if samples != list(range(1, len(lines) + 1)):
@@ -298,7 +328,10 @@ if gaps and (min(gaps) < 2.0 or max(gaps) > 6.0):
 run = time.time() - float(sys.argv[4])
 if len(lines) > run / 3.0 + 2:
     errs.append("%d snapshots in %.1f s" % (len(lines), run))
-last = lines[-1]["output_fields"] if lines else {}
+# the counts as of the last snapshot before the evaluator was killed (its
+# counters start again from 0 after that)
+upto = int(sys.argv[5])
+last = lines[upto - 1]["output_fields"] if upto >= 1 and lines else {}
 if last.get("scap.n_evts") != int(sys.argv[3]):
     errs.append("last scap.n_evts %s" % last.get("scap.n_evts"))
 printed = sum(1 for a in alerts if a.get("source") != "internal")

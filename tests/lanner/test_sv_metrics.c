@@ -194,6 +194,38 @@ static void test_prometheus(void **state)
 	unmake(&f);
 }
 
+/* The enricher's Falco-named table figures (n_*), when it reports them. */
+static void test_state_counters_falco_names(void **state)
+{
+	struct sv_metrics_opts o = {.state_counters = true};
+	struct sv_metrics_prev prev = {0};
+	struct fixture f;
+	json_t *st, *snap;
+	char *t;
+
+	(void)state;
+	make(&f);
+	st = json_object_get(json_object_get(f.r[1], "stats"), "state");
+	json_object_set_new(st, "n_threads", json_integer(77));
+	json_object_set_new(st, "n_added_threads", json_integer(9));
+	json_object_set_new(st, "n_failed_fd_lookups", json_integer(4));
+	json_object_set_new(st, "n_fds", json_integer(300));
+	t = render(&f, &o);
+	assert_non_null(strstr(t, "# TYPE falcosecurity_scap_n_threads_total gauge\n"
+				  "falcosecurity_scap_n_threads_total 77\n"));
+	assert_non_null(strstr(t, "# TYPE falcosecurity_scap_n_added_threads_total counter\n"
+				  "falcosecurity_scap_n_added_threads_total 9\n"));
+	assert_non_null(strstr(t, "\nfalcosecurity_scap_n_fds_total 300\n"));
+	assert_int_equal(count(t, "\nfalcosecurity_scap_n_threads_total "), 1); /* not twice */
+	assert_int_equal(count(t, "# TYPE falcosecurity_scap_n_failed_fd_lookups_total"), 1);
+	free(t);
+	snap = sv_metrics_snapshot(f.st, 5, &o, &prev, "h", "modern_bpf", 0, 1);
+	assert_int_equal(json_integer_value(json_object_get(snap, "scap.n_threads")), 77);
+	assert_int_equal(json_integer_value(json_object_get(snap, "scap.n_added_threads")), 9);
+	json_decref(snap);
+	unmake(&f);
+}
+
 static void test_snapshot(void **state)
 {
 	struct sv_metrics_opts o = {.rules_counters = true,
@@ -327,8 +359,11 @@ static void test_poller(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_interval),   cmocka_unit_test(test_sanitize),
-		cmocka_unit_test(test_prometheus), cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_interval),
+		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_state_counters_falco_names),
+		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_poller),
 	};
 
