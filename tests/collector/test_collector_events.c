@@ -936,11 +936,14 @@ static int group_setup(void **state)
 	}
 	fprintf(stderr, "entry arguments: %s %s\n", col_enter_mode(col),
 		col_enter_fallback_reason(col));
-	if (want_enter_tp && strcmp(col_enter_mode(col), "syscall tracepoints") != 0)
+	if (want_enter_tp && strcmp(col_enter_mode(col), "syscall tracepoints") != 0) {
 		fprintf(stderr,
-			"NOTE: tracefs is there but the per-syscall entry tracepoints did "
-			"not attach (%s): the fallback is tested\n",
+			"tracefs is there but the per-syscall entry tracepoints did not attach "
+			"(%s)\n",
 			col_enter_fallback_reason(col));
+		kill(actor_pid, SIGKILL);
+		return -1;
+	}
 	if (write(go[1], "g", 1) != 1)
 		return -1;
 	close(go[1]);
