@@ -41,7 +41,10 @@ struct col {
 	int ring_fds[COL_MAX_RINGS];
 	int nrings;
 	int ncpu;
-	struct bpf_link *links[8];
+	struct bpf_link *links[16];
+	const char *enter_mode; /* how entry arguments are taken (col_enter_mode) */
+	char enter_why[160];	/* why the entry tracepoints were not used */
+	int enter_err;		/* first error attaching the entry tracepoints */
 	int nlinks;
 	struct col_opts opts;
 	uint64_t delivered;
@@ -347,6 +350,8 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 	bpf_program__set_autoattach(c->skel->progs.lnr_exit_generic, false);
 	bpf_program__set_autoattach(c->skel->progs.lnr_exit_clone, false);
 	bpf_program__set_autoattach(c->skel->progs.lnr_exit_execve, false);
+	bpf_program__set_autoattach(c->skel->progs.lnr_sys_enter_tp, false);
+	bpf_program__set_autoattach(c->skel->progs.lnr_sys_enter_tp_sock, false);
 	if (o->noop) {
 		/* The floor loads nothing else, so its cost is the tracepoint's alone. */
 		bpf_program__set_autoload(c->skel->progs.lnr_exit_generic, false);
@@ -354,6 +359,8 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 		bpf_program__set_autoload(c->skel->progs.lnr_exit_execve, false);
 		bpf_program__set_autoload(c->skel->progs.lnr_sys_exit, false);
 		bpf_program__set_autoload(c->skel->progs.lnr_sys_enter, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_sys_enter_tp, false);
+		bpf_program__set_autoload(c->skel->progs.lnr_sys_enter_tp_sock, false);
 		bpf_program__set_autoload(c->skel->progs.lnr_sched_exec, false);
 		bpf_program__set_autoload(c->skel->progs.lnr_sched_exit, false);
 	} else {
@@ -614,13 +621,80 @@ static int col_attach_one(struct col *c, struct bpf_program *p, char *err, size_
 	return 0;
 }
 
+/*
+ * The entry side on the per-syscall tracepoints syscalls/sys_enter_<name> of
+ * the syscalls that need it (open, openat, openat2, creat, connect): every
+ * other syscall then runs no program at entry. Their ids come from tracefs,
+ * which may not be mounted (or the kernel may lack syscall events): returns
+ * -errno then, with nothing left attached, and the caller falls back to
+ * tp_btf/sys_enter (needs no tracefs, but runs for every syscall).
+ */
+static void col_enter_tp_one(const struct col_evt *e, void *arg)
+{
+	struct col *c = arg;
+	char tp[64];
+	struct bpf_link *l;
+
+	if (!e->enter || c->enter_err)
+		return;
+	snprintf(tp, sizeof(tp), "sys_enter_%s", col_tab_name(e->type));
+	if (c->nlinks >= (int)(sizeof(c->links) / sizeof(c->links[0]))) {
+		c->enter_err = -ENOSPC;
+		return;
+	}
+	l = bpf_program__attach_tracepoint(e->enter == LNR_ENTER_SOCKADDR_ARG1
+						   ? c->skel->progs.lnr_sys_enter_tp_sock
+						   : c->skel->progs.lnr_sys_enter_tp,
+					   "syscalls", tp);
+	if (!l) {
+		c->enter_err = -errno;
+		snprintf(c->enter_why, sizeof(c->enter_why), "syscalls/%s: %s", tp,
+			 strerror(errno));
+		return;
+	}
+	c->links[c->nlinks++] = l;
+}
+
+static int col_attach_enter(struct col *c, char *err, size_t errlen)
+{
+	int first = c->nlinks, e;
+	const char *force = getenv("LANNER_ENTER_TP_BTF");
+
+	if (!c->opts.enter_tp_btf && !(force && *force && strcmp(force, "0") != 0)) {
+		c->enter_err = 0;
+		col_tab_foreach(col_enter_tp_one, c);
+		e = c->enter_err;
+		c->enter_err = 0;
+		if (!e) {
+			c->enter_mode = "syscall tracepoints";
+			return 0;
+		}
+		while (c->nlinks > first)
+			bpf_link__destroy(c->links[--c->nlinks]);
+	}
+	e = col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
+	if (!e)
+		c->enter_mode = "tp_btf/sys_enter";
+	return e;
+}
+
+const char *col_enter_fallback_reason(struct col *c)
+{
+	return c->enter_why;
+}
+
+const char *col_enter_mode(struct col *c)
+{
+	return c->enter_mode ? c->enter_mode : "none (arguments read at exit)";
+}
+
 int col_attach(struct col *c, char *err, size_t errlen)
 {
 	int e;
 
 	if (c->opts.noop)
 		return col_attach_one(c, c->skel->progs.lnr_noop, err, errlen);
-	e = c->opts.args_at_exit ? 0 : col_attach_one(c, c->skel->progs.lnr_sys_enter, err, errlen);
+	e = c->opts.args_at_exit ? 0 : col_attach_enter(c, err, errlen);
 	if (!e)
 		e = col_attach_one(c, c->skel->progs.lnr_sys_exit, err, errlen);
 	if (!e)

@@ -35,6 +35,10 @@ struct col_opts {
 	bool args_at_exit;
 	/* Benchmark floor: attach only a no-op sys_exit program. */
 	bool noop;
+	/* Take entry arguments with tp_btf/sys_enter (one program run per
+	 * syscall) even where the per-syscall tracepoints could be attached
+	 * (tests, benchmark; also LANNER_ENTER_TP_BTF=1). */
+	bool enter_tp_btf;
 };
 
 /* Totals over all CPUs (see struct lnr_cpu_stats in lanner.h for meanings). */
@@ -119,7 +123,9 @@ int col_ignore_tgid(struct col *c, uint32_t tgid);
 /* Report only thread group tgid (0: everyone). Takes effect at once. */
 void col_only_tgid(struct col *c, uint32_t tgid);
 
-/* Attach the programs (tp_btf). Returns 0 or -errno with a message in err. */
+/* Attach the programs (tp_btf; the entry side on the per-syscall tracepoints
+ * when tracefs allows, else tp_btf/sys_enter). Returns 0 or -errno with a
+ * message in err. */
 int col_attach(struct col *c, char *err, size_t errlen);
 
 /*
@@ -128,6 +134,13 @@ int col_attach(struct col *c, char *err, size_t errlen);
  * delivered, or a negative errno (-EINTR on a signal, or the sink's error).
  */
 int col_poll(struct col *c, int timeout_ms);
+
+/* How entry arguments are taken: "syscall tracepoints", "tp_btf/sys_enter",
+ * or none (args_at_exit). Static string. */
+const char *col_enter_mode(struct col *c);
+/* Why the per-syscall entry tracepoints are not in use ("" when they are or
+ * were not tried). */
+const char *col_enter_fallback_reason(struct col *c);
 
 /* Sum the per-CPU kernel counters (and the records delivered). */
 void col_read_stats(struct col *c, struct col_stats *st);

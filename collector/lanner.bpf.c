@@ -1943,6 +1943,102 @@ int BPF_PROG(lnr_exit_clone, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* ---- procexit's reaper_tid: who inherits the children of an exiting thread ---- */
+
+#define PF_EXITING 0x00000004
+#define LNR_REAPER_THREADS 30 /* threads of a group looked at for a live one */
+#define LNR_REAPER_DEPTH 60   /* ancestors looked at for a child subreaper */
+
+/* Kernel pointers as plain numbers (read with probe reads): list heads are
+ * compared by address, which pointer registers do not allow everywhere. */
+static __always_inline __u64 rd_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const void *)addr);
+	return v;
+}
+
+/* A live (not exiting) thread of task's group: its tid; 0 when there is none;
+ * -1 when the group has more threads than the bound (undecided, as Falco's
+ * probe: user space then works it out). */
+static __always_inline __s32 alive_thread(__u64 task)
+{
+	__u64 sig = rd_ptr(task + bpf_core_field_offset(struct task_struct, signal));
+	__u64 head = sig + bpf_core_field_offset(struct signal_struct, thread_head);
+	__u64 node = bpf_core_field_offset(struct task_struct, thread_node);
+	__u64 next = rd_ptr(head); /* list_head.next */
+
+	if (!sig)
+		return 0;
+	for (int i = 0; i < LNR_REAPER_THREADS; i++) {
+		__u64 t;
+		__u32 flags = 0;
+		__s32 tid = 0;
+
+		if (!next || next == head)
+			return 0;
+		t = next - node;
+		bpf_probe_read_kernel(
+			&flags, sizeof(flags),
+			(const void *)(t + bpf_core_field_offset(struct task_struct, flags)));
+		if (!(flags & PF_EXITING)) {
+			bpf_probe_read_kernel(
+				&tid, sizeof(tid),
+				(const void *)(t + bpf_core_field_offset(struct task_struct, pid)));
+			return tid;
+		}
+		next = rd_ptr(t + node);
+	}
+	return -1;
+}
+
+/*
+ * The kernel's reparenting (kernel/exit.c find_new_reaper): the children of an
+ * exiting thread go to a live thread of its group, else to the nearest
+ * ancestor in its pid namespace that is a child subreaper (with a live
+ * thread), else to the namespace's init. Returns that tid (global), 0 when
+ * the thread has no children or is the namespace's dying init, -1 when a
+ * bound was hit. The same answer as Falco's modern probe.
+ */
+static __always_inline __s32 reaper_tid(struct task_struct *task)
+{
+	__u64 t = (__u64)bpf_get_current_task(); /* the exiting thread itself */
+	__u64 children = t + bpf_core_field_offset(struct task_struct, children);
+	struct task_struct *reaper, *anc;
+	struct pid *pid;
+	unsigned int level;
+	__s32 r;
+
+	if (rd_ptr(children) == children)
+		return 0; /* no children: nobody to reparent */
+	r = alive_thread(t);
+	if (r)
+		return r;
+	pid = BPF_CORE_READ(task, thread_pid);
+	level = BPF_CORE_READ(pid, level);
+	reaper = BPF_CORE_READ(pid, numbers[level & 31].ns, child_reaper);
+	if ((__u64)reaper == t)
+		return 0; /* the namespace's init is dying: its namespace goes with it */
+	if (!BPF_CORE_READ_BITFIELD_PROBED(task->signal, has_child_subreaper))
+		return BPF_CORE_READ(reaper, pid);
+	anc = BPF_CORE_READ(task, real_parent);
+	for (int i = 0; i < LNR_REAPER_DEPTH; i++) {
+		struct signal_struct *sig;
+
+		if (!anc || anc == reaper || BPF_CORE_READ(anc, thread_pid, level) != level)
+			return BPF_CORE_READ(reaper, pid);
+		sig = BPF_CORE_READ(anc, signal);
+		if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+			r = alive_thread((__u64)anc);
+			if (r)
+				return r;
+		}
+		anc = BPF_CORE_READ(anc, real_parent);
+	}
+	return -1;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(lnr_sched_exit, struct task_struct *p)
 {
@@ -1962,25 +2058,19 @@ int BPF_PROG(lnr_sched_exit, struct task_struct *p)
 	put_int(buf, c, (code >> 8) & 0xff, 8);	   /* ret */
 	put_int(buf, c, code & 0x7f, 1);	   /* sig */
 	put_int(buf, c, (code & 0x80) ? 1 : 0, 1); /* core */
-	put_int(buf, c, 0, 8);			   /* reaper_tid: not computed in the kernel */
+	put_int(buf, c, reaper_tid(p), 8);	   /* reaper_tid */
 	rec_submit(buf, c);
 	return 0;
 }
 
 /* ---- entry: stash what may change before exit ---- */
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
+/* Stash what syscall id (LNR_ENTER_* how) needs from its arguments a0..a2. */
+static __always_inline int stash_enter(long id, __u8 how, __u64 a0, __u64 a1, __u64 a2)
 {
 	struct lnr_stash *st;
-	__u8 how;
 	__u64 p;
 
-	if ((__u64)id >= LNR_NR_SYSCALLS)
-		return 0;
-	how = lnr_sel_enter[id & (LNR_NR_SYSCALLS - 1)];
-	if (!how)
-		return 0;
 	if (skip_tgid(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	st = bpf_task_storage_get(&lnr_stash_map, bpf_get_current_task_btf(), 0,
@@ -1991,9 +2081,9 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	st->trunc = 0;
 	st->len = 0;
 	if (how == LNR_ENTER_SOCKADDR_ARG1) {
-		__u64 len = regs->dx;
+		__u64 len = a2;
 
-		p = regs->si;
+		p = a1;
 		if (len > 128)
 			len = 128;
 		if (!p || len < 2 || bpf_probe_read_user(st->data, len & 255, (const void *)p))
@@ -2002,7 +2092,7 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	} else {
 		long n;
 
-		p = how == LNR_ENTER_PATH_ARG0 ? regs->di : regs->si;
+		p = how == LNR_ENTER_PATH_ARG0 ? a0 : a1;
 		if (!p)
 			return 0;
 		n = bpf_probe_read_user_str(st->data,
@@ -2024,6 +2114,63 @@ int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
 	}
 	st->nr = id;
 	return 0;
+}
+
+/* Entry for every syscall (the fallback when the per-syscall tracepoints
+ * below cannot be attached): one program run per syscall. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(lnr_sys_enter, struct pt_regs *regs, long id)
+{
+	__u8 how;
+
+	if ((__u64)id >= LNR_NR_SYSCALLS)
+		return 0;
+	how = lnr_sel_enter[id & (LNR_NR_SYSCALLS - 1)];
+	if (!how)
+		return 0;
+	return stash_enter(id, how, regs->di, regs->si, regs->dx);
+}
+
+/* Entry of the few syscalls that need it (syscalls/sys_enter_<name>, one
+ * attachment each): the kernel's syscall-event code tests a bitmap of enabled
+ * syscalls in C, so the others run no program at entry at all. The record of
+ * such an event is the trace header, the syscall number as an int, then only
+ * the syscall's own arguments: the kernel refuses a program that reads past
+ * them (creat has two), hence one program for paths (arguments 0-1) and one
+ * for connect (0-2). */
+struct lnr_sc_enter {
+	__u64 ent; /* struct trace_entry */
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+SEC("tracepoint")
+int lnr_sys_enter_tp(struct lnr_sc_enter *ctx)
+{
+	long id = ctx->nr;
+	__u8 how;
+
+	if ((__u64)id >= LNR_NR_SYSCALLS)
+		return 0;
+	how = lnr_sel_enter[id & (LNR_NR_SYSCALLS - 1)];
+	if (!how || how == LNR_ENTER_SOCKADDR_ARG1)
+		return 0;
+	return stash_enter(id, how, ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint")
+int lnr_sys_enter_tp_sock(struct lnr_sc_enter *ctx)
+{
+	long id = ctx->nr;
+	__u8 how;
+
+	if ((__u64)id >= LNR_NR_SYSCALLS)
+		return 0;
+	how = lnr_sel_enter[id & (LNR_NR_SYSCALLS - 1)];
+	if (how != LNR_ENTER_SOCKADDR_ARG1)
+		return 0;
+	return stash_enter(id, how, ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 /* ---- the dispatcher ---- */

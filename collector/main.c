@@ -88,7 +88,7 @@ static int select_from_rules(struct col *c, struct sel_src *ss)
 struct drops_ctx {
 	struct col_drops d;
 	struct alert_tx *tx; /* opened when the actions include alert */
-	const char *intake;
+	char intake[512];    /* emitter.intake (copied: the config is replaced on SIGHUP) */
 	char hostname[256];
 	uint64_t last_retry_ns;
 };
@@ -447,8 +447,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		drops_on = 1;
-		dc.intake =
-			cfg_get_string(ss.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock");
+		snprintf(dc.intake, sizeof(dc.intake), "%s",
+			 cfg_get_string(ss.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock"));
 		if (gethostname(dc.hostname, sizeof(dc.hostname)) != 0)
 			snprintf(dc.hostname, sizeof(dc.hostname), "localhost");
 	}

@@ -564,6 +564,17 @@ static void on_exit_stage(struct sv *s, struct sv_stage *st, int status)
 		s->stopping = true;
 		return;
 	}
+	if (st->kind == SV_SOURCE && WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+		/* lanner-collector's status for syscall_event_drops' `exit` action:
+		 * as Falco, the whole engine stops (non-zero), it is not restarted */
+		sv_alert(s, ALERT_PRIO_CRITICAL, "Lanner internal: stage died", st,
+			 "Lanner collector stopped on dropped syscall events "
+			 "(syscall_event_drops.actions has exit); stopping");
+		s->exit_status = 1;
+		st->want = false;
+		s->stopping = true;
+		return;
+	}
 	if (!was_ready && st->restarts == 0) {
 		fprintf(stderr,
 			"lanner: %s could not start (%s); see its messages above. "

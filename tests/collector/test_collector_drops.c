@@ -140,6 +140,10 @@ static void test_small_buffer_drops_add_up(void **state)
 	assert_int_equal(cnt.other, 0);
 	assert_true(st.drops > 0);
 	assert_int_equal(st.drops, st.drop_buf_full);
+	/* Falco's categories: openat is an open, close a close; nothing else was traced. */
+	assert_int_equal(st.drop_buf_open + st.drop_buf_close, st.drop_buf_full);
+	assert_true(st.drop_buf_open > 0 && st.drop_buf_close > 0);
+	assert_int_equal(st.drop_buf_execve + st.drop_buf_clone_fork + st.drop_buf_dir_file, 0);
 	/* Every syscall is either received or counted as dropped. */
 	assert_int_equal(got + st.drops, made);
 	/* No user-space hop lost any: what the kernel wrote is what we received. */

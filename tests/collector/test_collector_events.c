@@ -47,7 +47,9 @@
 #define PPM_O_F_CREATED (1 << 14)
 
 static struct act_shm *shm;
-static bool args_at_exit; /* run with the paths read at exit (no sys_enter) */
+static bool args_at_exit;  /* run with the paths read at exit (no sys_enter) */
+static bool enter_tp_btf;  /* entry arguments through tp_btf/sys_enter */
+static bool want_enter_tp; /* tracefs is there: the per-syscall entry tracepoints must attach */
 static char dir[128];
 
 /* ---- what the actor does ---- */
@@ -602,6 +604,40 @@ static void procs(void)
 	act_int(shm, e, "status", 3 << 8);
 	act_int(shm, e, "ret", 3);
 	act_int(shm, e, "sig", 0);
+	act_int(shm, e, "reaper_tid", 0); /* no children: nobody to reparent */
+
+	/* reaper_tid: a child that leaves a grandchild behind; we are a child
+	 * subreaper, so the grandchild comes to us (the kernel's rule, and Falco's
+	 * probe's), not to init */
+	{
+		int gate[2];
+		pid_t grand = -1;
+
+		if (pipe(gate) != 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+			abort();
+		pid = fork();
+		if (pid == 0) {
+			if (fork() == 0) {
+				char ch;
+
+				close(gate[1]);
+				(void)!read(gate[0], &ch, 1); /* until the actor closes it */
+				_exit(0);
+			}
+			_exit(4);
+		}
+		waitpid(pid, &st, 0);
+		close(gate[0]);
+		e = E("procs", "procexit reaper", PROCEXIT);
+		e->pid = pid;
+		act_int(shm, e, "status", 4 << 8);
+		act_int(shm, e, "reaper_tid", getpid());
+		close(gate[1]);
+		grand = waitpid(-1, &st, 0); /* the grandchild is ours now */
+		if (grand <= 0)
+			abort();
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
+	}
 
 	pid = vfork();
 	if (pid == 0)
@@ -884,6 +920,7 @@ static int group_setup(void **state)
 	o.sink_arg = &recs;
 	o.buf_size_preset = 6; /* 32 MiB: the whole machine's syscalls are selected */
 	o.args_at_exit = args_at_exit;
+	o.enter_tp_btf = enter_tp_btf;
 	col = col_open(&o, err, sizeof(err));
 	if (!col) {
 		fprintf(stderr, "col_open: %s\n", err);
@@ -894,6 +931,16 @@ static int group_setup(void **state)
 	col_ignore_tgid(col, getpid());
 	if (col_attach(col, err, sizeof(err))) {
 		fprintf(stderr, "col_attach: %s\n", err);
+		kill(actor_pid, SIGKILL);
+		return -1;
+	}
+	fprintf(stderr, "entry arguments: %s %s\n", col_enter_mode(col),
+		col_enter_fallback_reason(col));
+	if (want_enter_tp && strcmp(col_enter_mode(col), "syscall tracepoints") != 0) {
+		fprintf(stderr,
+			"tracefs is there but the per-syscall entry tracepoints did not attach "
+			"(%s)\n",
+			col_enter_fallback_reason(col));
 		kill(actor_pid, SIGKILL);
 		return -1;
 	}
@@ -1018,7 +1065,7 @@ static void test_creds(void **state)
 static void test_wellformed_and_self_filtered(void **state)
 {
 	struct col_stats st;
-	size_t n = 0, mine = 0, bad = 0;
+	size_t n = 0, mine = 0, bad = 0, with_entry = 0;
 
 	(void)state;
 	for (size_t off = 0; off < recs.used;) {
@@ -1032,6 +1079,15 @@ static void test_wellformed_and_self_filtered(void **state)
 				fprintf(stderr, "malformed record: %s\n", why);
 		} else {
 			n++;
+			switch (v.hdr->type) {
+			case LNR_EVT_OPEN:
+			case LNR_EVT_OPENAT:
+			case LNR_EVT_OPENAT2:
+			case LNR_EVT_CREAT:
+			case LNR_EVT_CONNECT:
+				with_entry++;
+				break;
+			}
 			if (v.hdr->pid == getpid())
 				mine++;
 			for (unsigned i = 0; i < v.nparams; i++) {
@@ -1044,9 +1100,15 @@ static void test_wellformed_and_self_filtered(void **state)
 		off += 8 + ((len + 7) & ~(uint64_t)7);
 	}
 	col_read_stats(col, &st);
-	fprintf(stderr, "%zu records, kernel: events %llu drops %llu ignored %llu\n", n,
-		(unsigned long long)st.events, (unsigned long long)st.drops,
-		(unsigned long long)st.ignored);
+	fprintf(stderr,
+		"%zu records (%zu with entry arguments), kernel: events %llu drops %llu ignored "
+		"%llu stash misses %llu\n",
+		n, with_entry, (unsigned long long)st.events, (unsigned long long)st.drops,
+		(unsigned long long)st.ignored, (unsigned long long)st.stash_miss);
+	/* The entry side worked: most open/connect records took their stash (a
+	 * miss is a path longer than the stash, or a call begun before attach). */
+	if (!args_at_exit)
+		assert_true(st.stash_miss * 2 < with_entry);
 	assert_int_equal(bad, 0);
 	assert_true(n > 0);
 	assert_int_equal(mine, 0);
@@ -1062,6 +1124,20 @@ int main(int argc, char **argv)
 	};
 
 	args_at_exit = argc > 1 && strcmp(argv[1], "--args-at-exit") == 0;
+	enter_tp_btf = argc > 1 && strcmp(argv[1], "--enter-tp-btf") == 0;
 	lnr_test_require_root("test_collector_events");
+	if (!args_at_exit && !enter_tp_btf) {
+		/* The per-syscall entry tracepoints need tracefs for their ids: when
+		 * it is not mounted, mount it in a mount namespace of our own. */
+		if (access("/sys/kernel/tracing/events/syscalls", F_OK) != 0 &&
+		    access("/sys/kernel/debug/tracing/events/syscalls", F_OK) != 0 &&
+		    (unshare(CLONE_NEWNS) != 0 ||
+		     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		     mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0))
+			fprintf(stderr, "no tracefs (%s): the entry side falls back to tp_btf\n",
+				strerror(errno));
+		want_enter_tp = access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
+				access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0;
+	}
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
