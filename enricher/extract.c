@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "dns.h"
 #include "fds.h"
 #include "threads.h"
 #include "users.h"
@@ -319,6 +320,27 @@ static int fd_field(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *
 		put_ip(&out[0], fd->family, fd->cip);
 		put_ip(&out[1], fd->family, fd->sip);
 		return 2;
+	case FLD_FD_CIP_NAME:
+	case FLD_FD_SIP_NAME:
+	case FLD_FD_LIP_NAME:
+	case FLD_FD_RIP_NAME: {
+		/* Falco: connected IP sockets only; lip/rip by which side is local */
+		const uint8_t *ip;
+		struct fld_val v;
+
+		if (!is_ip || !x->dns)
+			return 0;
+		if (f->id == FLD_FD_CIP_NAME)
+			ip = fd->cip;
+		else if (f->id == FLD_FD_SIP_NAME)
+			ip = fd->sip;
+		else if (f->id == FLD_FD_LIP_NAME)
+			ip = server_local ? fd->sip : fd->cip;
+		else
+			ip = server_local ? fd->cip : fd->sip;
+		put_ip(&v, fd->family, ip);
+		return put_str(out, dns_name_of(x->dns, v.ip.family, v.ip.a));
+	}
 	case FLD_FD_CIP:
 	case FLD_FD_CNET:
 		return is_ip ? put_ip(out, fd->family, fd->cip) : 0;

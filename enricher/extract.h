@@ -17,6 +17,7 @@ struct ext_ctx {
 	const struct st_ctx *c; /* The event being enriched, after st_apply(). */
 	uint64_t now_ns;	/* Clock for durations (the event time). */
 	struct rt_cache *rt;	/* Container runtime metadata, or NULL (then only ids). */
+	struct dns_cache *dns;	/* Names for fd.*ip.name (dns.h), or NULL (no values). */
 	size_t used;		/* Bytes of scratch in use; reset per event. */
 	char scratch[EXT_SCRATCH_SIZE];
 };

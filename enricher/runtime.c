@@ -32,6 +32,7 @@ struct rt_cache {
 	pthread_t thread;
 	int started;
 	uint64_t n_done, n_failed, n_pending;
+	uint64_t n_lookups, n_new, n_refused; /* owner thread only */
 };
 
 static int64_t id_key(const char *id)
@@ -415,10 +416,14 @@ const struct rt_container *rt_lookup(struct rt_cache *c, const char *id)
 	int64_t key = id_key(id);
 	struct rt_container *ct = i64map_get(c->map, key);
 
+	c->n_lookups++;
 	if (ct)
 		return ct;
-	if (c->count >= c->opts.max_containers)
+	if (c->count >= c->opts.max_containers) {
+		c->n_refused++;
 		return NULL;
+	}
+	c->n_new++;
 	ct = calloc(1, sizeof(*ct));
 	if (!ct)
 		return NULL;
@@ -474,6 +479,27 @@ void rt_poll(struct rt_cache *c)
 		free(res);
 	}
 	free(done);
+}
+
+void rt_get_counts(const struct rt_cache *c, struct rt_counts *out)
+{
+	size_t pos = 0;
+	void *val;
+
+	memset(out, 0, sizeof(*out));
+	out->containers = c->count;
+	while (i64map_next(c->map, &pos, NULL, &val)) {
+		const struct rt_container *ct = val;
+
+		if (!ct->image || !ct->image[0])
+			out->missing_images++;
+	}
+	out->lookups = c->n_lookups;
+	out->misses = c->n_new;
+	out->refused = c->n_refused;
+	out->fetched = c->n_done;
+	out->failed = c->n_failed;
+	out->pending = c->n_pending;
 }
 
 void rt_stats(const struct rt_cache *c, uint64_t *done, uint64_t *failed, uint64_t *pending)

@@ -60,6 +60,18 @@ void rt_poll(struct rt_cache *c);
 int rt_parse_inspect(const char *json, size_t len, struct rt_container *out);
 void rt_container_fini(struct rt_container *ct);
 
+/* Sizes and counters for the metrics (owner thread). */
+struct rt_counts {
+	uint64_t containers; /* cached (Falco's n_containers) */
+	uint64_t
+		missing_images; /* cached without an image yet or at all (n_missing_container_images) */
+	uint64_t lookups;	/* rt_lookup() calls */
+	uint64_t misses;	/* lookups of a container not cached (a fetch queued) */
+	uint64_t refused;	/* lookups refused because the cache was full (max_containers) */
+	uint64_t fetched, failed, pending; /* runtime API requests */
+};
+void rt_get_counts(const struct rt_cache *c, struct rt_counts *out);
+
 /* Counters: fetches done, failed, queued. */
 void rt_stats(const struct rt_cache *c, uint64_t *done, uint64_t *failed, uint64_t *pending);
 

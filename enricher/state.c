@@ -196,8 +196,10 @@ static struct enr_thread *thread_for(struct st_state *s, const struct lnr_evt_vi
 {
 	struct enr_thread *th = thr_get(s->threads, v->hdr->tid);
 
-	if (th)
+	if (th) {
+		s->stats.thread_hits++;
 		return th;
+	}
 	s->stats.thread_misses++;
 	thr_note_miss(s->threads);
 	if (s->opts.live) {
@@ -205,8 +207,10 @@ static struct enr_thread *thread_for(struct st_state *s, const struct lnr_evt_vi
 
 		if (procfs_read_proc(s->threads, &po, v->hdr->pid) == 0) {
 			th = thr_get(s->threads, v->hdr->tid);
-			if (th)
+			if (th) {
+				s->stats.thread_from_proc++;
 				return th;
+			}
 		}
 	}
 	th = thr_add(s->threads, v->hdr->tid, v->hdr->pid > 0 ? v->hdr->pid : v->hdr->tid, 0);
@@ -503,6 +507,8 @@ static void parse_connect_accept(struct st_state *s, const struct lnr_evt_view *
 			return;
 		f->flags |= ENR_FDF_SERVER;
 	}
+	if (f && !accepted)
+		s->stats.fd_hits++;
 	if (!f) {
 		s->stats.fd_misses++;
 		f = fdt_add(c->proc->fds, fd, ENR_FD_UNKNOWN, "", NULL);
@@ -757,6 +763,8 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 		c->fd = fd >= 0 ? fdt_get(c->proc->fds, fd) : NULL;
 		if (fd >= 0 && !c->fd)
 			s->stats.fd_misses++;
+		else if (c->fd)
+			s->stats.fd_hits++;
 		if (v->hdr->type == LNR_EVT_LISTEN && c->fd)
 			c->fd->flags |= ENR_FDF_SERVER;
 		if (v->hdr->type == LNR_EVT_FCHDIR && res == 0 && c->fd && c->fd->name)

@@ -19,8 +19,11 @@ struct st_stats {
 	uint64_t events; /* Events applied. */
 	uint64_t
 		thread_misses; /* Events of threads we did not know (then added incomplete or from /proc). */
-	uint64_t fd_misses;  /* Events on fds we did not know. */
-	uint64_t bad_events; /* Events whose parameters were missing or malformed. */
+	uint64_t fd_misses;	   /* Events on fds we did not know. */
+	uint64_t thread_hits;	   /* Event threads found in the table. */
+	uint64_t thread_from_proc; /* Unknown event threads then read from /proc (live). */
+	uint64_t fd_hits;	   /* Event fds found in the fd table. */
+	uint64_t bad_events;	   /* Events whose parameters were missing or malformed. */
 };
 
 struct st_state;

@@ -17,6 +17,8 @@ struct thread_table {
 	size_t max_threads;
 	uint64_t misses;  /* Lookups of unknown tids. */
 	uint64_t refused; /* Adds refused because the table was full. */
+	uint64_t added;	  /* Threads added. */
+	uint64_t removed; /* Threads removed (exit). */
 };
 
 int enr_str_set(char **dst, const char *src, size_t maxlen)
@@ -296,6 +298,8 @@ static struct enr_thread *thread_insert(struct thread_table *t, int64_t tid, int
 		return NULL;
 	}
 	thread_attach(th, p);
+	if (!old)
+		t->added++;
 	if (old) {
 		/* tid reuse with a missed exit: drop the stale thread. */
 		struct enr_thread *o = old;
@@ -405,6 +409,7 @@ void thr_exit(struct thread_table *t, int64_t tid, int64_t reaper)
 
 	if (!th)
 		return;
+	t->removed++;
 	proc_unref(t, th->proc, reaper);
 	thread_free(th);
 }
@@ -453,6 +458,16 @@ size_t thr_proc_count(const struct thread_table *t)
 	return i64map_size(t->procs);
 }
 
+uint64_t thr_added(const struct thread_table *t)
+{
+	return t->added;
+}
+
+uint64_t thr_removed(const struct thread_table *t)
+{
+	return t->removed;
+}
+
 uint64_t thr_misses(const struct thread_table *t)
 {
 	return t->misses;
@@ -475,6 +490,16 @@ int thr_next(const struct thread_table *t, size_t *pos, struct enr_thread **th)
 	if (!i64map_next(t->threads, pos, NULL, &val))
 		return 0;
 	*th = val;
+	return 1;
+}
+
+int thr_next_proc(const struct thread_table *t, size_t *pos, struct enr_proc **p)
+{
+	void *val;
+
+	if (!i64map_next(t->procs, pos, NULL, &val))
+		return 0;
+	*p = val;
 	return 1;
 }
 

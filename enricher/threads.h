@@ -115,6 +115,9 @@ struct enr_thread *thr_exec_leader(struct thread_table *t, struct enr_thread *th
 size_t thr_count(const struct thread_table *t);
 size_t thr_proc_count(const struct thread_table *t);
 uint64_t thr_misses(const struct thread_table *t);
+/* Threads ever added (not replacing one of the same tid) and removed at exit. */
+uint64_t thr_added(const struct thread_table *t);
+uint64_t thr_removed(const struct thread_table *t);
 uint64_t thr_refused(const struct thread_table *t);
 /* Records a failed lookup (for the metrics). */
 void thr_note_miss(struct thread_table *t);
@@ -124,6 +127,8 @@ void thr_recount_children(struct thread_table *t);
 
 /* Iterate threads: pos starts at 0; returns 1 with *th set, 0 at the end. */
 int thr_next(const struct thread_table *t, size_t *pos, struct enr_thread **th);
+/* Iterate processes the same way. */
+int thr_next_proc(const struct thread_table *t, size_t *pos, struct enr_proc **p);
 
 /* String helpers for enr_proc fields (replace, duplicate, free). */
 int enr_str_set(char **dst, const char *src, size_t maxlen);

@@ -39,6 +39,8 @@ struct usr_db {
 	size_t next_evict;
 	uint64_t recheck_ns;
 	uint64_t misses;
+	uint64_t lookups;	 /* user and group lookups */
+	uint64_t root_evictions; /* roots dropped to make room (USR_MAX_ROOTS) */
 };
 
 struct usr_db *usr_db_new(void)
@@ -91,6 +93,25 @@ void usr_db_set_recheck(struct usr_db *db, uint64_t recheck_ns)
 uint64_t usr_db_misses(const struct usr_db *db)
 {
 	return db->misses;
+}
+
+void usr_db_counts(const struct usr_db *db, struct usr_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db->seeded) {
+		out->users = db->nseed_users;
+		out->groups = db->nseed_groups;
+	}
+	for (size_t i = 0; i < db->nroots; i++) {
+		if (db->seeded)
+			break;
+		out->users += db->roots[i].passwd.n;
+		out->groups += db->roots[i].group.n;
+	}
+	out->roots = db->seeded ? 0 : db->nroots;
+	out->lookups = db->lookups;
+	out->misses = db->misses;
+	out->root_evictions = db->root_evictions;
 }
 
 /* Splits a line into up to max ':'-separated fields in place. */
@@ -220,6 +241,7 @@ static struct usr_root *root_get(struct usr_db *db, const char *root)
 		/* Evict round-robin; containers come and go. */
 		r = &db->roots[db->next_evict++ % USR_MAX_ROOTS];
 		root_fini(r);
+		db->root_evictions++;
 	}
 	memset(r, 0, sizeof(*r));
 	r->root = strdup(root);
@@ -288,6 +310,7 @@ const struct usr_user *usr_lookup_user(struct usr_db *db, const char *root, uint
 {
 	struct usr_root *r;
 
+	db->lookups++;
 	if (db->seeded) {
 		for (size_t i = 0; i < db->nseed_users; i++)
 			if (db->seed_users[i].uid == uid)
@@ -312,6 +335,7 @@ const struct usr_group *usr_lookup_group(struct usr_db *db, const char *root, ui
 {
 	struct usr_root *r;
 
+	db->lookups++;
 	if (db->seeded) {
 		for (size_t i = 0; i < db->nseed_groups; i++)
 			if (db->seed_groups[i].gid == gid)

@@ -49,4 +49,14 @@ void usr_db_set_recheck(struct usr_db *db, uint64_t recheck_ns);
 /* Number of parsed entries and lookups that found nothing. */
 uint64_t usr_db_misses(const struct usr_db *db);
 
+/* Sizes and counters for the metrics. */
+struct usr_counts {
+	uint64_t users, groups;	 /* entries cached (all roots, or the seeded lists) */
+	uint64_t roots;		 /* root directories cached (host and containers) */
+	uint64_t lookups;	 /* user and group lookups */
+	uint64_t misses;	 /* lookups that found nothing */
+	uint64_t root_evictions; /* roots dropped from the full cache */
+};
+void usr_db_counts(const struct usr_db *db, struct usr_counts *out);
+
 #endif

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "dispatch.h"
+#include "dns.h"
 #include "event.h"
 #include "extract.h"
 #include "forward.h"
@@ -23,7 +26,9 @@
 /* Outgoing record buffer: the largest event plus its field block. */
 #define ENR_OUT_MAX (LNR_EVT_MAX_LEN + (4u << 20))
 
-#define MAX_EVALUATORS 256
+#define MAX_EVALUATORS DSP_MAX_RINGS
+/* Evaluator membership housekeeping (dsp_poll) at most this often, in ms. */
+#define ENR_POLL_MS 100
 
 struct enricher {
 	struct cfg *cfg;
@@ -32,10 +37,12 @@ struct enricher {
 	struct slot_table *slots;
 	struct st_state *st;
 	struct rt_cache *rt;
+	struct dns_cache *dns;
 	struct ext_ctx *x;
 	struct ring *raw;
-	struct ring *eval[MAX_EVALUATORS];
+	struct dsp *dsp;
 	unsigned nevals;
+	int64_t last_poll;
 	uint8_t *out;
 	uint64_t n_in, n_fwd, n_bad, n_apply_err, n_fwd_err, n_waits;
 };
@@ -48,29 +55,25 @@ static void usage(FILE *f)
 		   "forwards the events the rules can match to the evaluator rings.\n");
 }
 
-/* Writes rec into evaluator ring k, waiting while it is full (backpressure, never a drop). */
-static int send_eval(struct enricher *e, unsigned k, const void *rec, size_t len)
+static int64_t mono_ms(void)
 {
-	for (;;) {
-		void *slot;
-		int rc = ring_reserve(e->eval[k], len, &slot);
+	struct timespec ts;
 
-		if (rc == 0) {
-			memcpy(slot, rec, len);
-			ring_commit(e->eval[k], slot);
-			return 0;
-		}
-		if (rc != -EAGAIN && rc != -EPIPE)
-			return rc;
-		/* Full, or its evaluator is gone: wait for room or for a new evaluator
-		 * (the supervisor restarts it; it resumes where the dead one stopped). */
-		e->n_waits++;
-		rc = ring_wait_writable(e->eval[k], len, 200);
-		if (rc == -EPIPE)
-			usleep(50000);
-		if (stage_stopping > 1)
-			return -EINTR;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Evaluators joining, leaving, dying: at most every ENR_POLL_MS. */
+static void poll_evaluators(struct enricher *e)
+{
+	int64_t now = mono_ms();
+
+	if (now - e->last_poll < ENR_POLL_MS)
+		return;
+	e->last_poll = now;
+	dsp_poll(e->dsp);
+	if (e->dns)
+		dns_poll(e->dns); /* also under sustained load, when the idle path never runs */
 }
 
 static int run(struct enricher *e)
@@ -90,6 +93,9 @@ static int run(struct enricher *e)
 			batch = 0;
 			if (e->rt)
 				rt_poll(e->rt);
+			if (e->dns)
+				dns_poll(e->dns);
+			poll_evaluators(e);
 			if (stage_stopping)
 				return 0;
 			rc = ring_wait_readable(e->raw, 200);
@@ -116,11 +122,11 @@ static int run(struct enricher *e)
 
 				ext_begin(e->x, e->st, &c);
 				e->x->rt = e->rt;
+				e->x->dns = e->dns;
 				olen = fwd_build(e->x, e->slots, &v, e->out, ENR_OUT_MAX);
 				if (olen > 0) {
-					unsigned k = (unsigned)((uint64_t)v.hdr->pid % e->nevals);
-
-					if (send_eval(e, k, e->out, (size_t)olen) == 0) {
+					if (dsp_send(e->dsp, (uint64_t)v.hdr->pid, e->out,
+						     (size_t)olen) == 0) {
 						e->n_fwd++;
 						forwarded = 1;
 					} else {
@@ -139,6 +145,8 @@ static int run(struct enricher *e)
 			ring_release(e->raw);
 			batch = 0;
 		}
+		if ((e->n_in & 1023) == 0)
+			poll_evaluators(e);
 	}
 }
 
@@ -234,6 +242,14 @@ int main(int argc, char **argv)
 			  (unsigned long long)ps.fds);
 		e.rt = rt_new(NULL);
 	}
+	/* fd.*ip.name: the names the rules mention, resolved in the background */
+	e.dns = dns_new(NULL);
+	if (!e.dns || dns_add_rule_names(e.dns, e.rs) < 0 || dns_start(e.dns) != 0)
+		log_warningf(
+			"fd.*ip.name: cannot resolve the rules' names; those fields stay empty");
+	else if (dns_name_count(e.dns))
+		log_infof("fd.*ip.name: resolving %zu names from the rules in the background",
+			  dns_name_count(e.dns));
 	ring_size = stage_ring_size(e.cfg);
 	stage_ring_name(e.cfg, "raw", name, sizeof(name));
 	e.raw = stage_ring_open(name, ring_size, RING_CONSUMER, err, sizeof(err));
@@ -241,21 +257,32 @@ int main(int argc, char **argv)
 		log_errorf("raw ring %s: %s", name, err);
 		goto out;
 	}
-	for (unsigned k = 0; k < e.nevals; k++) {
-		char what[32];
+	{
+		struct dsp_opts dop = {0};
+		char prefix[256];
 
-		snprintf(what, sizeof(what), "eval.%u", k);
-		stage_ring_name(e.cfg, what, name, sizeof(name));
-		e.eval[k] = stage_ring_open(name, ring_size, RING_PRODUCER, err, sizeof(err));
-		if (!e.eval[k]) {
-			log_errorf("evaluator ring %s: %s", name, err);
+		stage_ring_name(e.cfg, "eval.", prefix, sizeof(prefix));
+		dop.prefix = prefix;
+		dop.ring_size = ring_size;
+		dop.initial = e.nevals;
+		dop.grace_ms = (unsigned)cfg_get_uint(e.cfg, "lanner.evaluator_grace_ms", 5000);
+		dop.stop = &stage_stopping;
+		e.dsp = dsp_new(&dop, err, sizeof(err));
+		if (!e.dsp) {
+			log_errorf("evaluator rings %s*: %s", prefix, err);
 			goto out;
 		}
 	}
-	log_infof("enricher ready: %zu rules, %zu state fields, %u evaluators", e.rs->nrules,
-		  e.slots->n, e.nevals);
+	log_infof("enricher ready: %zu rules, %zu state fields, %u evaluator rings at start",
+		  e.rs->nrules, e.slots->n, e.nevals);
 	rc = run(&e) == 0 ? 0 : 1;
 	st_get_stats(e.st, &sst);
+	{
+		struct dsp_stats ds;
+
+		dsp_get_stats(e.dsp, &ds);
+		e.n_waits = ds.full_waits;
+	}
 	log_infof("enricher done: %llu events in, %llu forwarded, %llu invalid, %llu apply errors, "
 		  "%llu forward errors, %llu waits on full rings, %llu unknown threads",
 		  (unsigned long long)e.n_in, (unsigned long long)e.n_fwd,
@@ -263,10 +290,20 @@ int main(int argc, char **argv)
 		  (unsigned long long)e.n_fwd_err, (unsigned long long)e.n_waits,
 		  (unsigned long long)sst.thread_misses);
 out:
-	for (unsigned k = 0; k < e.nevals; k++)
-		ring_close(e.eval[k]); /* evaluators drain, then see the end */
+	if (e.dsp) {
+		struct dsp_stats ds;
+
+		dsp_get_stats(e.dsp, &ds);
+		log_infof("evaluator rings: %u members at the end, %llu joins, %llu evictions, "
+			  "%llu records moved from evicted rings, %llu shard moves",
+			  ds.members, (unsigned long long)ds.joins,
+			  (unsigned long long)ds.evictions, (unsigned long long)ds.resent,
+			  (unsigned long long)ds.shard_moves);
+	}
+	dsp_free(e.dsp); /* evaluators drain, then see the end */
 	ring_close(e.raw);
 	rt_free(e.rt);
+	dns_free(e.dns);
 	st_free(e.st);
 	free(e.x);
 	free(e.out);

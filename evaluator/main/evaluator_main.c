@@ -212,7 +212,15 @@ int main(int argc, char **argv)
 	}
 	snprintf(what, sizeof(what), "eval.%ld", index);
 	stage_ring_name(ev.cfg, what, name, sizeof(name));
-	ev.ring = stage_ring_open(name, stage_ring_size(ev.cfg), RING_CONSUMER, err, sizeof(err));
+	/* EBUSY: the enricher is moving what a dead evaluator left in this ring to
+	 * the others (docs/enricher.md); it lets go once done. Bounded wait. */
+	for (int tries = 0; tries < 200; tries++) {
+		ev.ring = stage_ring_open(name, stage_ring_size(ev.cfg), RING_CONSUMER, err,
+					  sizeof(err));
+		if (ev.ring || errno != EBUSY || stage_stopping)
+			break;
+		usleep(50000);
+	}
 	if (!ev.ring) {
 		log_errorf("evaluator ring %s: %s", name, err);
 		goto out;

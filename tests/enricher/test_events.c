@@ -11,12 +11,18 @@
 
 #include <arpa/inet.h>
 
+#include "dns.h"
+#include "enr_stats.h"
 #include "event.h"
 #include "extract.h"
 #include "fields.h"
 #include "ppm.h"
+#include "rules_compile.h"
+#include "rules_load.h"
+#include "runtime.h"
 #include "slots.h"
 #include "state.h"
+#include "users.h"
 
 /* One named parameter value for ev(). */
 struct pv {
@@ -340,6 +346,182 @@ static void test_seeds(void **state)
 	st_free(s);
 }
 
+static long long jget(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v))
+		fail_msg("metric %s missing", k);
+	return (long long)json_integer_value(v);
+}
+
+/* The metrics: table sizes, lookups that hit and missed, under Falco's names. */
+static void test_stats_json(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	static const char *nosock[] = {"/nonexistent/lanner-test.sock", NULL};
+	struct rt_opts ro = {.sockets = nosock, .timeout_ms = 100};
+	struct rt_cache *rt = rt_new(&ro);
+	json_t *j0 = json_object(), *j1 = json_object(), *arr = json_array();
+	struct st_ctx c;
+	const char *id1 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *id2 = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+	assert_non_null(rt);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 10), I("pid", 10), I("ptid", 1),
+		 S("comm", "sshd"), S("exe", "/usr/sbin/sshd"), I("uid", 0)));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_THREAD, 0, 0, I("tid", 20), I("pid", 20), I("ptid", 10),
+		 S("comm", "bash"), S("exe", "-bash"), I("uid", 1000)));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_FD, 0, 0, I("tid", 20), I("fd", 5), I("type", 1),
+		 S("name", "/home/alice/notes.txt")));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SEED_USER, 0, 0, I("is_group", 0), I("uid", 1000), I("gid", 1000),
+		 S("name", "alice"), S("homedir", "/home/alice"), S("shell", "/bin/bash")));
+	st_finish(s, &c);
+	assert_int_equal(enr_stats_json(s, rt, NULL, j0), 0);
+	assert_int_equal(jget(j0, "n_threads"), 2);
+	assert_int_equal(jget(j0, "n_procs"), 2);
+	assert_int_equal(jget(j0, "n_fds"), 1);
+	assert_int_equal(jget(j0, "n_users"), 1);
+	assert_int_equal(jget(j0, "n_containers"), 0);
+
+	/* a known thread on a known fd, then on an unknown fd; an unknown thread */
+	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 5)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_READ, 20, 20, I("res", 10), I("fd", 9)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_READ, 77, 77, I("res", 10), I("fd", 5)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_PROCEXIT, 77, 77, I("status", 0)));
+	st_finish(s, &c);
+	assert_null(usr_lookup_user(st_users(s), "/", 4242, 1));
+	assert_non_null(usr_lookup_user(st_users(s), "/", 1000, 1));
+	/* containers: two seen, one of them twice; the runtime never answers */
+	assert_non_null(rt_lookup(rt, id1));
+	assert_non_null(rt_lookup(rt, id1));
+	assert_non_null(rt_lookup(rt, id2));
+	assert_int_equal(enr_stats_json(s, rt, NULL, j1), 0);
+#define D(k) (jget(j1, k) - jget(j0, k))
+	assert_int_equal(D("n_cached_thread_lookups"), 3); /* the two reads of 20, the exit of 77 */
+	assert_int_equal(D("n_failed_thread_lookups"), 1);
+	assert_int_equal(D("n_noncached_thread_lookups"), 0); /* not live: no /proc */
+	assert_int_equal(D("n_cached_fd_lookups"), 1);
+	assert_int_equal(D("n_failed_fd_lookups"), 2); /* fd 9 of 20, fd 5 of 77 */
+	assert_int_equal(D("n_added_threads"), 1);
+	assert_int_equal(D("n_removed_threads"), 1);
+	assert_int_equal(jget(j1, "n_threads"), 2); /* 77 came and went */
+	assert_int_equal(D("n_user_lookups"), 2);
+	assert_int_equal(D("n_failed_user_lookups"), 1);
+	assert_int_equal(jget(j1, "n_containers"), 2);
+	assert_int_equal(jget(j1, "n_missing_container_images"), 2);
+	assert_int_equal(jget(j1, "n_container_lookups"), 3);
+	assert_int_equal(jget(j1, "n_failed_container_lookups"), 2);
+	assert_int_equal(jget(j1, "n_drops_full_threadtable"), 0);
+	assert_null(json_object_get(j1, "n_evaluators")); /* no dispatcher given */
+#undef D
+	assert_int_equal(enr_stats_json(s, NULL, NULL, arr), -EINVAL);
+	json_decref(j0);
+	json_decref(j1);
+	json_decref(arr);
+	rt_free(rt);
+	st_free(s);
+}
+
+/* db.example is the documentation server 198.51.100.7; the other rule name resolves elsewhere. */
+static int zone(const char *name, struct dns_addr *out, size_t max, void *ud)
+{
+	(void)ud;
+	(void)max;
+	memset(out, 0, sizeof(*out));
+	out->family = 4;
+	if (strcmp(name, "db.example") == 0) {
+		memcpy(out->a, (const uint8_t[]){198, 51, 100, 7}, 4);
+		return 1;
+	}
+	if (strcmp(name, "web.example") == 0) {
+		memcpy(out->a, (const uint8_t[]){203, 0, 113, 5}, 4);
+		return 1;
+	}
+	return -ENOENT;
+}
+
+/* fd.*ip.name: the names the rules compare with, resolved in the background, on each side. */
+static void test_ip_names(void **state)
+{
+	static const char rules[] =
+		"- rule: To db\n"
+		"  desc: t\n"
+		"  condition: evt.type = connect and (fd.sip.name in (db.example, web.example) or "
+		"fd.rip.name = other.example)\n"
+		"  output: \"%fd.sip.name\"\n"
+		"  priority: NOTICE\n";
+	struct rules_opts ro = {.min_priority = RULES_PRIO_DEBUG};
+	struct rules_loader *l = rules_loader_new();
+	struct rules_ruleset *rs;
+	struct dns_opts dopt = {.resolve = zone};
+	struct dns_cache *d = dns_new(&dopt);
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+	uint8_t tuple[13];
+	uint32_t a;
+	uint16_t p;
+	struct enr_thread *th = thr_add(st_threads(s), 500, 500, 0);
+
+	assert_int_equal(rules_loader_load_buf(l, "t.yaml", rules, sizeof(rules) - 1), 0);
+	rs = rules_compile(l, &ro);
+	assert_non_null(rs);
+	assert_int_equal(dns_add_rule_names(d, rs), 3);
+	assert_int_equal(dns_start(d), 0);
+	assert_int_equal(dns_wait_ready(d, 10000), 1);
+	X->dns = d;
+	strcpy(th->proc->comm, "psql");
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 3), I("domain", PPM_AF_INET), I("type", 1),
+		 I("proto", 0)));
+	st_finish(s, &c);
+	/* 192.0.2.10:40000 -> 198.51.100.7:5432 */
+	tuple[0] = PPM_AF_INET;
+	a = htonl(0xC000020A);
+	memcpy(tuple + 1, &a, 4);
+	p = 40000;
+	memcpy(tuple + 5, &p, 2);
+	a = htonl(0xC6336407);
+	memcpy(tuple + 7, &a, 4);
+	p = 5432;
+	memcpy(tuple + 11, &p, 2);
+	apply(s, &c,
+	      EV(LNR_EVT_CONNECT, 500, 500, I("res", 0), I("fd", 3),
+		 B("tuple", (const char *)tuple, 13)));
+	assert_string_equal(field(s, &c, "fd.sip.name"), "db.example");
+	assert_string_equal(field(s, &c, "fd.rip.name"), "db.example");
+	assert_string_equal(field(s, &c, "fd.cip.name"), "<NA>"); /* 192.0.2.10: no rule name */
+	assert_string_equal(field(s, &c, "fd.lip.name"), "<NA>");
+	st_finish(s, &c);
+	/* the server side of the same connection: local is the server */
+	apply(s, &c,
+	      EV(LNR_EVT_ACCEPT4, 500, 500, I("fd", 8), B("tuple", (const char *)tuple, 13)));
+	assert_string_equal(field(s, &c, "fd.lip.name"), "db.example");
+	assert_string_equal(field(s, &c, "fd.rip.name"), "<NA>");
+	st_finish(s, &c);
+	/* not a socket: no name */
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 500, 500, I("fd", 4), I("dirfd", PPM_AT_FDCWD),
+		 S("name", "/etc/hosts"), I("flags", PPM_O_RDONLY)));
+	assert_string_equal(field(s, &c, "fd.sip.name"), "<NA>");
+	st_finish(s, &c);
+	X->dns = NULL;
+	dns_free(d);
+	st_free(s);
+	rules_ruleset_free(rs);
+	rules_loader_free(l);
+}
+
 static int setup(void **state)
 {
 	X = malloc(sizeof(*X));
@@ -358,6 +540,8 @@ int main(void)
 		cmocka_unit_test(test_process_lifecycle),
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_seeds),
+		cmocka_unit_test(test_stats_json),
+		cmocka_unit_test(test_ip_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
