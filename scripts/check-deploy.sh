@@ -80,6 +80,22 @@ if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-co
 else
 	ko "compose policy"
 fi
+# The scaling checks can fail: more claimable evaluator rings than /dev/shm holds,
+# and a replica count that is not LANNER_EVALUATORS, must be refused.
+if (cd compose && LANNER_EVAL_MAX=20 python3 ../scripts/deploy/check-compose.py .) >"$W/cp.out" 2>&1 ||
+	! grep -q 'cannot hold 1 + LANNER_EVAL_MAX (20)' "$W/cp.out"; then
+	ko "compose policy accepted LANNER_EVAL_MAX=20 in a 1g /dev/shm"; cat "$W/cp.out"
+else
+	ok "compose policy refuses more evaluator rings than LANNER_SHM_SIZE holds"
+fi
+sed 's/replicas: ${LANNER_EVALUATORS:-2}/replicas: 3/' compose/docker-compose.yaml >"$W/dc-bad.yaml"
+cp compose/.env "$W/.env"
+if (cd "$W" && cp dc-bad.yaml docker-compose.yaml && python3 "$root/scripts/deploy/check-compose.py" .) \
+	>"$W/cp.out" 2>&1 || ! grep -q 'deploy.replicas 3 != LANNER_EVALUATORS 2' "$W/cp.out"; then
+	ko "compose policy accepted deploy.replicas != LANNER_EVALUATORS"; cat "$W/cp.out"
+else
+	ok "compose policy refuses deploy.replicas != LANNER_EVALUATORS"
+fi
 
 # --- 2. Dockerfile lint ---------------------------------------------------------
 if python3 scripts/deploy/lint-dockerfile.py --self-test >"$W/lint.out" 2>&1; then
