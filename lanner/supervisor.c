@@ -704,8 +704,13 @@ static int resolve_rules(struct sv *s)
 		s->rules[s->nrules++] = s->o->rules[i];
 	if (s->nrules)
 		return 0;
-	if (cfg_get_strlist(s->cfg, "rules_files", &files, &n) == 0 || n == 0)
+	/* Falco's rules_files, else its older rules_file */
+	if (cfg_get_strlist(s->cfg, "rules_files", &files, &n) != 0 || n == 0) {
+		free(files);
+		files = NULL;
+		n = 0;
 		cfg_get_strlist(s->cfg, "rules_file", &files, &n);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (access(files[i], R_OK) == 0)
 			any = true;
@@ -1245,8 +1250,13 @@ static int prepare_privs(struct sv *s)
 			paths[n++] = s->o->config;
 		for (size_t i = 0; i < s->nrules; i++)
 			paths[n++] = s->rules[i];
-		if (!s->nrules && (cfg_get_strlist(s->cfg, "rules_files", &files, &nf) != 0 || !nf))
+		if (!s->nrules &&
+		    (cfg_get_strlist(s->cfg, "rules_files", &files, &nf) != 0 || !nf)) {
+			free(files);
+			files = NULL;
+			nf = 0;
 			cfg_get_strlist(s->cfg, "rules_file", &files, &nf);
+		}
 		for (size_t i = 0; i < nf && n < STAGE_MAX_ARGS + 6; i++)
 			if (access(files[i], F_OK) == 0)
 				paths[n++] = files[i];
