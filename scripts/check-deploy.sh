@@ -202,6 +202,41 @@ else
 	echo "note: lanner has no selftest subcommand in this version (not checked)"
 fi
 
+# lanner.service runs the supervisor: run the installed `lanner run` as the unit does
+# (root within its CapabilityBoundingSet, NoNewPrivileges, its Environment= defaults,
+# the installed config), with a replay as the source and paths in $W. Every stage must
+# be started as the unprivileged user (created if absent) and the alerts delivered:
+# the unit's bounding set must be enough for the supervisor's privilege drop.
+unit=$D/lib/systemd/system/lanner.service
+if [ "$(id -u)" = 0 ] && [ -f "$unit" ]; then
+	bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | sed 's/^CAP_//' |
+		tr 'A-Z' 'a-z' | sed 's/^/+/' | paste -sd, -)
+	mapfile -t unit_env < <(sed -n 's/^Environment=//p' "$unit" | tr ' ' '\n')
+	S=$W/service
+	mkdir -p "$S/rules"
+	chmod 755 "$S"
+	cp scripts/deploy/check_rules.yaml "$S/rules/lanner_rules.yaml"
+	cp "$C/scap/sysdig-inspect_502Error.scap" "$S/"
+	chmod -R a+rX "$S"
+	nnp=""
+	grep -q '^NoNewPrivileges=yes' "$unit" && nnp=--no-new-privs
+	timeout 120 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${unit_env[@]}" \
+		LANNER_RULES_DIR="$S/rules" LANNER_RUN_DIR="$S/run" LANNER_SPOOL_DIR="$S/spool" \
+		setpriv --bounding-set "-all,$bset" $nnp -- \
+		"$D/usr/bin/lanner" run -c "$D/etc/lanner/lanner.yaml" -o lanner.instance="svc$$" \
+		-o emitter.intake="ipc://$S/run/alerts.sock" --evaluators 2 \
+		--replay "$S/sysdig-inspect_502Error.scap" >"$S/out" 2>"$S/err"
+	src=$?
+	n=$(grep -c '"rule":"Lanner open below etc"' "$S/out")
+	if [ $src = 0 ] && [ "$n" = 185 ] && grep -q 'stages run as lanner:' "$S/err" &&
+		[ "$(stat -c %U "$S/spool")" = lanner ]; then
+		ok "lanner.service's supervisor (its bounding set, NoNewPrivileges): stages as user lanner, 185 alerts"
+	else
+		ko "lanner.service's supervisor: exit $src, $n alerts (want 185)"; tail -5 "$S/err"
+	fi
+	rm -f /dev/shm/lanner-"svc$$".*
+fi
+
 # --- 5. the image's entry point, outside containers ------------------------------
 bash scripts/deploy/run-stages.sh "$D" "$C" "$W/stages"
 rc=$?
