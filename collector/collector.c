@@ -144,6 +144,64 @@ static void col_save_log(const struct col_opts *o, char *err, size_t errlen, con
 	}
 }
 
+/* Falco's drop category of an event type (libs' per-category n_drops_buffer
+ * counters: the same event types in each). */
+static uint8_t col_drop_cat(unsigned t)
+{
+	switch (t) {
+	case LNR_EVT_CLONE:
+	case LNR_EVT_CLONE3:
+	case LNR_EVT_FORK:
+	case LNR_EVT_VFORK:
+		return LNR_DCAT_CLONE_FORK;
+	case LNR_EVT_EXECVE:
+	case LNR_EVT_EXECVEAT:
+		return LNR_DCAT_EXECVE;
+	case LNR_EVT_CONNECT:
+		return LNR_DCAT_CONNECT;
+	case LNR_EVT_OPEN:
+	case LNR_EVT_OPENAT:
+	case LNR_EVT_OPENAT2:
+	case LNR_EVT_CREAT:
+		return LNR_DCAT_OPEN;
+	case LNR_EVT_DUP:
+	case LNR_EVT_CHMOD:
+	case LNR_EVT_FCHMOD:
+	case LNR_EVT_FCHMODAT:
+	case LNR_EVT_LINK:
+	case LNR_EVT_LINKAT:
+	case LNR_EVT_MKDIR:
+	case LNR_EVT_MKDIRAT:
+	case LNR_EVT_MOUNT:
+	case LNR_EVT_UMOUNT2:
+	case LNR_EVT_RENAME:
+	case LNR_EVT_RENAMEAT:
+	case LNR_EVT_RENAMEAT2:
+	case LNR_EVT_RMDIR:
+	case LNR_EVT_SYMLINK:
+	case LNR_EVT_SYMLINKAT:
+	case LNR_EVT_UNLINK:
+	case LNR_EVT_UNLINKAT:
+		return LNR_DCAT_DIR_FILE;
+	case LNR_EVT_BPF:
+	case LNR_EVT_SETPGID:
+	case LNR_EVT_PTRACE:
+	case LNR_EVT_SETNS:
+	case LNR_EVT_SETRESGID:
+	case LNR_EVT_SETRESUID:
+	case LNR_EVT_SETSID:
+	case LNR_EVT_UNSHARE:
+	case LNR_EVT_CAPSET:
+		return LNR_DCAT_OTHER_INTEREST;
+	case LNR_EVT_CLOSE:
+		return LNR_DCAT_CLOSE;
+	case LNR_EVT_PROCEXIT:
+		return LNR_DCAT_PROC_EXIT;
+	default:
+		return LNR_DCAT_NONE;
+	}
+}
+
 static int col_fill_tables(struct col *c)
 {
 	int specs = bpf_map__fd(c->skel->maps.lnr_specs);
@@ -281,6 +339,8 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 	c->skel->rodata->args_max = o->args_max ? o->args_max : 4096;
 	c->skel->rodata->wakeup_bytes = bufsz / 4;
 	c->skel->rodata->use_enter = !o->args_at_exit;
+	for (unsigned t = 0; t < LNR_NR_TYPES; t++)
+		c->skel->rodata->drop_cat[t] = t < LNR_EVT_MAX ? col_drop_cat(t) : LNR_DCAT_NONE;
 	if (c->skel->rodata->args_max > 8191)
 		c->skel->rodata->args_max = 8191;
 	/* Tail-call targets and the floor are not attached on their own. */
@@ -417,7 +477,7 @@ static const uint16_t col_state_set[] = {
 	LNR_EVT_BIND,	 LNR_EVT_PIPE,	   LNR_EVT_PIPE2,	 LNR_EVT_SOCKETPAIR,
 	LNR_EVT_EVENTFD, LNR_EVT_EVENTFD2, LNR_EVT_MEMFD_CREATE, LNR_EVT_USERFAULTFD,
 	LNR_EVT_MOUNT,	 LNR_EVT_UMOUNT2,  LNR_EVT_KILL,	 LNR_EVT_SETNS,
-	LNR_EVT_UNSHARE,
+	LNR_EVT_UNSHARE, LNR_EVT_LISTEN,   LNR_EVT_BPF,
 };
 
 static void col_warn(char *warn, size_t n, const char *name)
@@ -618,6 +678,14 @@ void col_read_stats(struct col *c, struct col_stats *st)
 			st->truncated += v[i].truncated;
 			st->stash_miss += v[i].stash_miss;
 			st->ignored += v[i].ignored;
+			st->drop_buf_clone_fork += v[i].drops_cat[LNR_DCAT_CLONE_FORK];
+			st->drop_buf_execve += v[i].drops_cat[LNR_DCAT_EXECVE];
+			st->drop_buf_connect += v[i].drops_cat[LNR_DCAT_CONNECT];
+			st->drop_buf_open += v[i].drops_cat[LNR_DCAT_OPEN];
+			st->drop_buf_dir_file += v[i].drops_cat[LNR_DCAT_DIR_FILE];
+			st->drop_buf_other_interest += v[i].drops_cat[LNR_DCAT_OTHER_INTEREST];
+			st->drop_buf_close += v[i].drops_cat[LNR_DCAT_CLOSE];
+			st->drop_buf_proc_exit += v[i].drops_cat[LNR_DCAT_PROC_EXIT];
 		}
 	}
 	st->drops = st->drop_buf_full + st->drop_no_ring + st->drop_no_scratch + st->drop_too_big;
@@ -665,6 +733,15 @@ int col_prog_fds(struct col *c, int *fds, int n)
 		if (k < n && bpf_program__fd(p) >= 0)
 			fds[k++] = bpf_program__fd(p);
 	}
+	return k;
+}
+
+int col_link_fds(struct col *c, int *fds, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < c->nlinks && k < n; i++)
+		fds[k++] = bpf_link__fd(c->links[i]);
 	return k;
 }
 

@@ -50,6 +50,16 @@ struct col_stats {
 	uint64_t stash_miss;
 	uint64_t ignored;
 	uint64_t delivered; /* records handed to the sink by this process */
+	/* drop_buf_full by Falco's categories (scap_stats n_drops_buffer_*_exit;
+	 * events of no category are only in drop_buf_full). */
+	uint64_t drop_buf_clone_fork;
+	uint64_t drop_buf_execve;
+	uint64_t drop_buf_connect;
+	uint64_t drop_buf_open;
+	uint64_t drop_buf_dir_file;
+	uint64_t drop_buf_other_interest;
+	uint64_t drop_buf_close;
+	uint64_t drop_buf_proc_exit;
 };
 
 struct col;
@@ -128,6 +138,10 @@ int col_read_cpu_drops(struct col *c, uint64_t *out, int n);
 int col_exit_prog_fd(struct col *c);
 /* The fds of all loaded programs (for run_time_ns sums); returns the count. */
 int col_prog_fds(struct col *c, int *fds, int n);
+
+/* The fds of the attached links (tests: the same links across a selection
+ * change); returns the count. */
+int col_link_fds(struct col *c, int *fds, int n);
 
 /* Detach and free everything. Accepts NULL. */
 void col_close(struct col *c);

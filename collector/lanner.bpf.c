@@ -33,6 +33,8 @@ const volatile __u32 args_max = 4096;	      /* bytes of argv / env kept */
 /* 1: paths of open* and connect's address are read at syscall entry (sys_enter
  * attached); 0: read at exit, as Falco's modern probe does (no sys_enter). */
 const volatile __u8 use_enter = 1;
+/* Event type -> Falco's drop category (enum lnr_drop_cat, LNR_DCAT_NONE). */
+const volatile __u8 drop_cat[LNR_NR_TYPES];
 
 /* Run-time selection, written by user space through the mmapped .bss:
  * lnr_sel[nr] is the event type to produce at exit (0: not selected);
@@ -474,7 +476,11 @@ static __always_inline void rec_submit(__u8 *buf, struct bctx *c)
 								wakeup_bytes
 				       ? BPF_RB_FORCE_WAKEUP
 				       : BPF_RB_NO_WAKEUP)) {
+		__u8 k = drop_cat[c->type & (LNR_NR_TYPES - 1)];
+
 		s->drops[LNR_DROP_BUF_FULL]++;
+		if (k < LNR_DROP_CATS)
+			s->drops_cat[k]++;
 		return;
 	}
 	s->events++;

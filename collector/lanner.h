@@ -64,6 +64,22 @@ enum lnr_drop_cause {
 	LNR_DROP_CAUSES
 };
 
+/* Falco's categories of buffer-full drops (scap_stats n_drops_buffer_*_exit),
+ * index into lnr_cpu_stats.drops_cat; the kernel side maps each event type to
+ * one through the read-only table drop_cat[] that user space fills at load. */
+enum lnr_drop_cat {
+	LNR_DCAT_CLONE_FORK = 0,
+	LNR_DCAT_EXECVE,
+	LNR_DCAT_CONNECT,
+	LNR_DCAT_OPEN,
+	LNR_DCAT_DIR_FILE,
+	LNR_DCAT_OTHER_INTEREST,
+	LNR_DCAT_CLOSE,
+	LNR_DCAT_PROC_EXIT,
+	LNR_DROP_CATS,
+	LNR_DCAT_NONE = 0xff
+};
+
 /* Counters, one set per CPU (per-CPU array, key 0). Monotonic. */
 struct lnr_cpu_stats {
 	__u64 events; /* records written into a BPF ring buffer */
@@ -72,6 +88,7 @@ struct lnr_cpu_stats {
 	__u64 truncated;   /* parameters cut at a limit (LNR_PARAM_TRUNC set) */
 	__u64 stash_miss;  /* exits that read their arguments again (no stash, or too long) */
 	__u64 ignored;	   /* selected syscalls skipped because the tgid is the pipeline's */
+	__u64 drops_cat[LNR_DROP_CATS]; /* drops[LNR_DROP_BUF_FULL] by Falco's category */
 };
 
 /*

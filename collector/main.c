@@ -9,18 +9,147 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "alert_tx.h"
 #include "collector.h"
+#include "stage_ctl.h"
+#include "col_drops.h"
+#include "col_rules.h"
 #include "col_sink.h"
+#include "log.h"
 #include "ring.h"
 #include "event.h"
 #include "col_table.h"
+#include "col_write.h"
+#include "stage.h"
 
-static volatile int stop; /* set by SIGINT/SIGTERM */
+static volatile int stop;		 /* set by SIGINT/SIGTERM */
+static volatile sig_atomic_t reload_req; /* set by SIGHUP: select again from the rules */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_req = 1;
+}
+
+/* The configuration and rules the selection comes from (-c, -o, -r). */
+struct sel_src {
+	const char *config;
+	const char *ov[STAGE_MAX_ARGS];
+	size_t nov;
+	const char *rules[STAGE_MAX_ARGS];
+	size_t nrules;
+	struct cfg *cfg;
+};
+
+/* The configuration: the file (-c) with the -o overrides, or the defaults
+ * with the overrides when no file is named. NULL after saying why. */
+static struct cfg *load_cfg(struct sel_src *ss)
+{
+	struct cfg *cfg;
+
+	if (ss->config)
+		return stage_config("collector", ss->config, ss->ov, ss->nov);
+	cfg = cfg_new();
+	if (!cfg)
+		return NULL;
+	for (size_t i = 0; i < ss->nov; i++)
+		if (cfg_apply_override(cfg, ss->ov[i]) != 0) {
+			fprintf(stderr, "lanner-collector: bad -o '%s'\n", ss->ov[i]);
+			cfg_free(cfg);
+			return NULL;
+		}
+	return cfg;
+}
+
+/* Load the configuration and the rules again and select what they need. On an
+ * error the running selection stays. */
+static int select_from_rules(struct col *c, struct sel_src *ss)
+{
+	char err[1024];
+	int n = col_rules_apply(c, ss->cfg, ss->rules, ss->nrules, err, sizeof(err));
+
+	if (n < 0) {
+		log_errorf("rules: %s; the selection stays", err);
+		return n;
+	}
+	if (err[0])
+		log_warningf("selection: %s", err);
+	log_infof("selection: %d event types reported by the kernel", n);
+	return 0;
+}
+
+/* syscall_event_drops: the actions Falco takes on kernel-side drops. */
+struct drops_ctx {
+	struct col_drops d;
+	struct alert_tx *tx; /* opened when the actions include alert */
+	const char *intake;
+	char hostname[256];
+	uint64_t last_retry_ns;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Returns 1 when the exit action says stop. */
+static int drops_step(struct col *c, struct drops_ctx *dc)
+{
+	struct col_stats st, delta;
+	unsigned act;
+	char msg[256];
+
+	col_read_stats(c, &st);
+	act = col_drops_check(&dc->d, &st, mono_ns(), &delta);
+	if (!act) {
+		/* an alert the emitter did not acknowledge yet: try again, once a second */
+		if (dc->tx && alert_tx_pending(dc->tx) &&
+		    dc->d.next_check_ns != dc->last_retry_ns) {
+			dc->last_retry_ns = dc->d.next_check_ns;
+			alert_tx_flush(dc->tx);
+		}
+		return 0;
+	}
+	col_drops_message(&delta, msg, sizeof(msg));
+	if (act & COL_DROP_ACT_LOG)
+		log_criticalf("%s", msg);
+	if (act & COL_DROP_ACT_ALERT) {
+		struct timespec ts;
+		struct alert *a;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		a = col_drops_alert(&delta,
+				    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+				    dc->hostname);
+		if (!dc->tx) {
+			/* a short wait: the drain stops while it waits */
+			struct alert_tx_opts to = {.ack_timeout_ms = 200};
+
+			dc->tx = alert_tx_open(dc->intake, &to);
+		}
+		if (!a || !dc->tx || alert_tx_add(dc->tx, a) != 0 || alert_tx_flush(dc->tx) != 0)
+			log_warningf("the syscall event drop alert is not acknowledged yet (%s)",
+				     dc->intake);
+		alert_free(a);
+	}
+	if (act & COL_DROP_ACT_EXIT) {
+		log_criticalf("%s", msg);
+		log_criticalf("Exiting (syscall_event_drops.actions has exit).");
+		fprintf(stderr,
+			"lanner-collector: %s Exiting: syscall_event_drops.actions has exit\n",
+			msg);
+		return 1;
+	}
+	return 0;
 }
 
 struct print_ctx {
@@ -70,7 +199,41 @@ static void usage(FILE *f)
 		   "  --snaplen N             bytes of I/O data kept (default 80)\n"
 		   "  --stats                 print kernel counters (events, drops per cause) at "
 		   "exit\n"
-		   "  --list-events           list the event types the collector produces\n");
+		   "  --list-events           list the event types the collector produces\n"
+		   "  -c CONFIG, -o KEY=VALUE, -r RULES  the pipeline's configuration and rules:\n"
+		   "                          the kernel reports what they need (base_syscalls),\n"
+		   "                          again on SIGHUP; syscall_event_drops "
+		   "applies\n" COL_WRITE_USAGE);
+}
+
+/*
+ * A snapshot for the supervisor's STATS (the control thread does not touch
+ * the collector): kernel counters per cause and per CPU, and the raw ring.
+ */
+static void publish_stats(struct stage_ctl *ctl, struct col *c, const struct col_ring_sink *rs)
+{
+	struct col_stats st;
+	uint64_t cpu[1024];
+	int n = col_read_cpu_drops(c, cpu, 1024);
+	json_t *cpus = json_array();
+
+	col_read_stats(c, &st);
+	for (int i = 0; cpus && i < n; i++)
+		json_array_append_new(cpus, json_integer((json_int_t)cpu[i]));
+	stage_ctl_publish(
+		ctl,
+		json_pack("{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o*, s:I, s:I, s:I, s:I, "
+			  "s:I, s:I, s:I}",
+			  "events", (json_int_t)st.events, "delivered", (json_int_t)st.delivered,
+			  "drops", (json_int_t)st.drops, "drops_by_cause", "buffer_full",
+			  (json_int_t)st.drop_buf_full, "no_ring", (json_int_t)st.drop_no_ring,
+			  "no_scratch", (json_int_t)st.drop_no_scratch, "too_big",
+			  (json_int_t)st.drop_too_big, "drops_by_cpu", cpus, "read_faults",
+			  (json_int_t)st.read_faults, "truncated", (json_int_t)st.truncated,
+			  "stash_misses", (json_int_t)st.stash_miss, "ignored",
+			  (json_int_t)st.ignored, "ring_records", (json_int_t)rs->records,
+			  "ring_bytes", (json_int_t)rs->bytes, "ring_waits",
+			  (json_int_t)rs->waits));
 }
 
 static int select_types(struct col *c, const char *list)
@@ -106,17 +269,25 @@ int main(int argc, char **argv)
 		{"duration", required_argument, NULL, 'd'},
 		{"buf-size-preset", required_argument, NULL, 'b'},
 		{"buf-size", required_argument, NULL, 'B'},
-		{"cpus-for-each-buffer", required_argument, NULL, 'c'},
+		{"cpus-for-each-buffer", required_argument, NULL, 'e'},
 		{"snaplen", required_argument, NULL, 's'},
 		{"stats", no_argument, NULL, 'S'},
-		{"ring", required_argument, NULL, 'r'},
+		{"ring", required_argument, NULL, 'g'},
 		{"args-at-exit", no_argument, NULL, 'x'},
 		{"ignore-pid", required_argument, NULL, 'i'},
 		{"ring-size", required_argument, NULL, 'R'},
 		{"list-events", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
+		COL_WRITE_LONGOPTS,
+		{"config", required_argument, NULL, 'C'},
+		{"option", required_argument, NULL, 'O'},
+		{"rules", required_argument, NULL, 'L'},
 		{0},
 	};
+	struct sel_src ss = {0};
+	struct drops_ctx dc = {0};
+	struct col_drops_cfg dcfg;
+	int drops_on = 0, cli_preset = 0, cli_cpus = 0, cli_snaplen = 0;
 	struct print_ctx pc = {.pid = -1};
 	struct col_opts o;
 	struct col_stats st;
@@ -124,16 +295,38 @@ int main(int argc, char **argv)
 	const char *types = NULL, *ring_name = NULL;
 	size_t ring_size = 64u << 20;
 	struct col_ring_sink rs = {0};
+	struct stage_ctl *ctl = NULL;
 	uint32_t ignore[32];
 	int nignore = 0;
 	char err[512];
 	int print = 0, want_stats = 0, opt, rc = 1;
 	double duration = 0;
 	struct timespec t0, t1;
+	struct col_write_opts wo = {.stop = &stop};
+	struct col_write *cw = NULL;
 
+	/* Before anything else: a SIGHUP from the supervisor must not kill us. */
+	signal(SIGHUP, on_hup);
 	col_opts_default(&o);
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:o:r:", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'c':
+		case 'C':
+			ss.config = optarg;
+			break;
+		case 'o':
+		case 'O':
+		case 'r':
+		case 'L':
+			if ((opt == 'o' || opt == 'O' ? ss.nov : ss.nrules) >= STAGE_MAX_ARGS) {
+				fprintf(stderr, "lanner-collector: too many -o/-r arguments\n");
+				return 2;
+			}
+			if (opt == 'o' || opt == 'O')
+				ss.ov[ss.nov++] = optarg;
+			else
+				ss.rules[ss.nrules++] = optarg;
+			break;
 		case 'p':
 			print = 1;
 			break;
@@ -151,21 +344,25 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			o.buf_size_preset = strtoul(optarg, NULL, 10);
+			cli_preset = 1;
 			break;
 		case 'B':
 			o.buf_size_preset = 0;
 			o.buf_size = strtoull(optarg, NULL, 10);
+			cli_preset = 1;
 			break;
-		case 'c':
+		case 'e':
 			o.cpus_for_each_buffer = strtoul(optarg, NULL, 10);
+			cli_cpus = 1;
 			break;
 		case 's':
 			o.snaplen = strtoul(optarg, NULL, 10);
+			cli_snaplen = 1;
 			break;
 		case 'S':
 			want_stats = 1;
 			break;
-		case 'r':
+		case 'g':
 			ring_name = optarg;
 			break;
 		case 'x':
@@ -195,6 +392,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			if (opt >= COL_WRITE_OPT_FIRST && opt <= COL_WRITE_OPT_LAST) {
+				if (col_write_parse_opt(&wo, opt, optarg, err, sizeof(err)) == 0)
+					break;
+				fprintf(stderr, "lanner-collector: %s\n", err);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -206,6 +409,48 @@ int main(int argc, char **argv)
 	if (print && ring_name) {
 		fprintf(stderr, "lanner-collector: --print and --ring exclude each other\n");
 		return 2;
+	}
+	if (wo.path) {
+		if (print || ring_name) {
+			fprintf(stderr, "lanner-collector: --write excludes --print and --ring\n");
+			return 2;
+		}
+		wo.pid = pc.pid;
+		wo.max_events = pc.limit;
+		cw = col_write_new(&wo);
+		if (!cw)
+			return 1;
+		o.sink = col_write_sink;
+		o.sink_arg = cw;
+	}
+	/* Given a configuration or rules (the pipeline always gives them) and no
+	 * --type, the kernel reports what the rules need; otherwise everything. */
+	if ((ss.config || ss.nrules || ss.nov) && !types) {
+		struct col_opts co = o;
+		char derr[512];
+
+		ss.cfg = load_cfg(&ss);
+		if (!ss.cfg)
+			return 1;
+		col_rules_opts(ss.cfg, &co);
+		if (!cli_preset) {
+			o.buf_size_preset = co.buf_size_preset;
+			o.buf_size = co.buf_size;
+		}
+		if (!cli_cpus)
+			o.cpus_for_each_buffer = co.cpus_for_each_buffer;
+		if (!cli_snaplen)
+			o.snaplen = co.snaplen;
+		if (col_drops_cfg_read(ss.cfg, &dcfg, derr, sizeof(derr)) != 0) {
+			fprintf(stderr, "lanner-collector: %s\n", derr);
+			cfg_free(ss.cfg);
+			return 1;
+		}
+		drops_on = 1;
+		dc.intake =
+			cfg_get_string(ss.cfg, "emitter.intake", "ipc:///run/lanner/alerts.sock");
+		if (gethostname(dc.hostname, sizeof(dc.hostname)) != 0)
+			snprintf(dc.hostname, sizeof(dc.hostname), "localhost");
 	}
 	if (print) {
 		o.sink = print_sink;
@@ -232,6 +477,12 @@ int main(int argc, char **argv)
 	if (types) {
 		if (select_types(c, types))
 			goto out;
+	} else if (ss.cfg) {
+		if (select_from_rules(c, &ss) != 0) {
+			/* Never blind: the rules are checked again on SIGHUP. */
+			log_warningf("selecting every event type until the rules load");
+			col_select_all(c);
+		}
 	} else {
 		col_select_all(c);
 	}
@@ -248,6 +499,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lanner-collector: %s\n", err);
 		goto out;
 	}
+	if (cw) {
+		if (col_write_start(cw, err, sizeof(err)) != 0) {
+			fprintf(stderr, "lanner-collector: %s\n", err);
+			goto out;
+		}
+		/* From here every event is recorded (tests wait for this line). */
+		fprintf(stderr, "lanner-collector: writing %s\n", wo.path);
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (duration > 0) {
@@ -262,9 +521,36 @@ int main(int argc, char **argv)
 	}
 	if (isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
+	if (ring_name) /* a pipeline stage: the supervisor asks for STATS */
+		ctl = stage_ctl_start(stage_ctl_run_dir(NULL), "collector", NULL, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (drops_on) {
+		col_read_stats(c, &st);
+		col_drops_init(&dc.d, &dcfg, &st, mono_ns());
+	}
 	while (!stop) {
 		int n = col_poll(c, 100);
+
+		if (stage_ctl_publish_due(ctl))
+			publish_stats(ctl, c, &rs);
+		if (reload_req && ss.cfg) {
+			/* The configuration and the rules are read again; programs and
+			 * links stay, only the selection in their global data changes. */
+			struct cfg *nc = load_cfg(&ss);
+
+			reload_req = 0;
+			if (nc) {
+				cfg_free(ss.cfg);
+				ss.cfg = nc;
+				select_from_rules(c, &ss);
+			} else {
+				log_errorf("configuration reload failed: the selection stays");
+			}
+		}
+		if (drops_on && drops_step(c, &dc)) {
+			rc = 3;
+			goto done;
+		}
 
 		if (n == -ECANCELED)
 			break; /* stopping while the ring was full */
@@ -285,14 +571,20 @@ int main(int argc, char **argv)
 	/* What is still in the buffers belongs to the run. */
 	col_poll(c, 0);
 	rc = 0;
+	goto done;
 out:
+	rc = 1;
+done:
+	stage_ctl_stop(ctl);
 	fflush(stdout);
 	if (want_stats && c) {
 		col_read_stats(c, &st);
 		fprintf(stderr,
-			"lanner-collector: events %llu delivered %llu drops %llu (buffer full "
+			"lanner-collector: events %llu delivered %llu drops %llu (buffer "
+			"full "
 			"%llu, "
-			"no ring %llu, no scratch %llu, too big %llu) read faults %llu truncated "
+			"no ring %llu, no scratch %llu, too big %llu) read faults %llu "
+			"truncated "
 			"%llu stash misses %llu ignored %llu\n",
 			(unsigned long long)st.events, (unsigned long long)st.delivered,
 			(unsigned long long)st.drops, (unsigned long long)st.drop_buf_full,
@@ -302,14 +594,33 @@ out:
 			(unsigned long long)st.ignored);
 	}
 	col_close(c);
+	if (cw) {
+		struct col_write_stats ws;
+		int wrc = col_write_close(cw, &ws);
+
+		fprintf(stderr,
+			"lanner-collector: %s: %llu events in %llu file(s), %llu bytes; "
+			"lists: "
+			"%llu threads, %llu fds, %llu users/groups, %llu interfaces%s%s\n",
+			wo.path, (unsigned long long)ws.records, (unsigned long long)ws.files,
+			(unsigned long long)ws.bytes, (unsigned long long)ws.threads,
+			(unsigned long long)ws.fds, (unsigned long long)ws.users,
+			(unsigned long long)ws.ifaces, wrc ? ": write error: " : "",
+			wrc ? strerror(-wrc) : "");
+		if (wrc)
+			rc = 1;
+	}
 	if (rs.ring) {
 		if (want_stats)
 			fprintf(stderr,
-				"lanner-collector: ring: %llu records, %llu bytes, waited %llu "
+				"lanner-collector: ring: %llu records, %llu bytes, waited "
+				"%llu "
 				"times\n",
 				(unsigned long long)rs.records, (unsigned long long)rs.bytes,
 				(unsigned long long)rs.waits);
 		ring_close(rs.ring);
 	}
+	alert_tx_close(dc.tx);
+	cfg_free(ss.cfg);
 	return rc;
 }

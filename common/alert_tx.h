@@ -1,14 +1,23 @@
-/* alert_tx.h: evaluators -> emitter alert transport: acknowledged batches over nng req/rep (ipc). */
+/* alert_tx.h: evaluators -> emitter alert transport: acknowledged batches over a unix stream socket. */
 #ifndef LANNER_ALERT_TX_H
 #define LANNER_ALERT_TX_H
 
 /*
- * Why req/rep and not fire-and-forget push/pull: an alert, once matched, must
- * never be lost, not even when the emitter is killed. The emitter acknowledges
- * a batch only after it is in its on-disk journal; until then the sender keeps
- * it and nng's req protocol resends it (also to a restarted emitter). Each batch
+ * Why acknowledged batches and not fire-and-forget: an alert, once matched,
+ * must never be lost, not even when the emitter is killed. The emitter
+ * acknowledges a batch only after it is in its on-disk journal; until then the
+ * sender keeps it and sends it again (also to a restarted emitter). Each batch
  * carries (sender id, batch sequence) so the emitter drops resent duplicates:
  * exactly once into the journal.
+ *
+ * Why not nng (design.md's default for this hop): Debian 12's nng 1.5.2 has
+ * nanomsg/nng#1518 (fixed in 1.6.0): a peer that disconnects during the SP
+ * handshake leaves an ipc listener accepting connections it never
+ * negotiates. Any evaluator that exits or is killed at that moment stalls
+ * every other sender for good: seen in CI as a hung pipeline. The transport
+ * here is a plain unix stream socket with length-prefixed frames, where a
+ * peer that dies at any point costs only its own connection. The URL keeps
+ * nng's spelling, `ipc:///path/to/alerts.sock`.
  *
  * Sender use (one alert_tx per thread; not thread-safe):
  *   tx = alert_tx_open("ipc:///run/lanner/alerts.sock", NULL);
@@ -16,11 +25,14 @@
  *   alert_tx_flush(tx);       // call when idle: sends what is pending
  *   alert_tx_close(tx);       // flushes, then closes
  * While the emitter is down, a full batch blocks the sender (backpressure,
- * never a drop) unless ack_timeout_ms is set.
+ * never a drop) unless ack_timeout_ms is set: then the send returns
+ * -ETIMEDOUT (or -ECONNREFUSED/-ENOENT when no emitter listens) with the batch
+ * kept, and the next flush sends it again on a fresh connection.
  *
- * Frame (little-endian): request = u32 ALERT_TX_MAGIC, u32 count, u64 sender,
- * u64 seq, then count x (u32 len, encoded alert, see alert_encode); reply =
- * u32 ALERT_TX_ACK_MAGIC, i32 status (0 or -errno), u64 seq.
+ * Wire (little-endian): each request is u32 length, then the frame of that
+ * length: u32 ALERT_TX_MAGIC, u32 count, u64 sender, u64 seq, then count x
+ * (u32 len, encoded alert, see alert_encode); the reply is 16 bytes: u32
+ * ALERT_TX_ACK_MAGIC, i32 status (0 or -errno), u64 seq.
  */
 
 #include <stddef.h>
@@ -38,12 +50,13 @@ struct alert_tx_opts {
 	unsigned max_batch; /* alerts per request before alert_tx_add flushes; default 256 */
 	size_t max_bytes;   /* bytes per request before alert_tx_add flushes; default 1 MiB */
 	int ack_timeout_ms; /* 0: wait for the ack forever (default); else -ETIMEDOUT */
-	int resend_ms;	    /* nng req resend interval; default 1000 */
+	int resend_ms;	    /* with ack_timeout_ms 0: how long one wait for the ack lasts
+			       before the batch is sent again on a new connection; default 1000 */
 };
 
 struct alert_tx;
 
-/* Dials url (nonblocking: the emitter may start later). NULL with errno on failure. */
+/* Checks url (the emitter may start later: no connection yet). NULL with errno on failure. */
 struct alert_tx *alert_tx_open(const char *url, const struct alert_tx_opts *opts);
 /* Queues a copy (encoded) of a; flushes when the batch is full. 0 or -errno. */
 int alert_tx_add(struct alert_tx *tx, const struct alert *a);
@@ -72,5 +85,36 @@ int alert_tx_frame_next(const struct alert_tx_frame *f, size_t *pos, const uint8
 			size_t *rec_len);
 /* Writes the 16-byte ack reply into buf. */
 void alert_tx_ack_encode(uint8_t buf[16], int status, uint64_t seq);
+
+/*
+ * Receiving side (the emitter's intake), one thread: a listening unix socket
+ * and its connections, multiplexed with poll(2).
+ *
+ *   rx = alert_rx_listen("ipc:///run/lanner/alerts.sock", 0660, err, sizeof(err));
+ *   while (!stop) {
+ *           struct alert_rx_req q;
+ *           int rc = alert_rx_recv(rx, &q, 200);   // 1: a request, 0: timeout
+ *           if (rc == 1) { handle(q.data, q.len); alert_rx_reply(rx, &q, ack); }
+ *   }
+ *   alert_rx_close(rx);   // closes every connection, removes the socket file
+ *
+ * A stale socket file (no process listening) is replaced; a live one makes
+ * listening fail with -EADDRINUSE. A connection that sends a frame longer
+ * than ALERT_TX_MAX_BYTES, or closes mid-frame, is dropped (its sender sends
+ * again). q.data stays valid until the next alert_rx_recv.
+ */
+struct alert_rx;
+struct alert_rx_req {
+	const uint8_t *data; /* the frame (parse with alert_tx_frame_parse) */
+	size_t len;
+	int conn; /* which connection the reply goes to */
+};
+struct alert_rx *alert_rx_listen(const char *url, unsigned mode, char *err, size_t errlen);
+int alert_rx_recv(struct alert_rx *rx, struct alert_rx_req *req, int timeout_ms);
+/* Sends the 16-byte ack; a connection that cannot take it is dropped. 0 or -errno. */
+int alert_rx_reply(struct alert_rx *rx, const struct alert_rx_req *req, const uint8_t ack[16]);
+/* Connections open now (for stats). */
+unsigned alert_rx_connections(const struct alert_rx *rx);
+void alert_rx_close(struct alert_rx *rx);
 
 #endif

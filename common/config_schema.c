@@ -105,6 +105,7 @@ const struct cfg_schema_key cfg_schema[] = {
 	{"json_include_tags_property", CFG_K_BOOL},
 	{"json_output", CFG_K_BOOL},
 	{"lanner", CFG_K_MAP},
+	{"lanner.containerd_state_dir", CFG_K_STRING},
 	{"lanner.evaluator_grace_ms", CFG_K_UINT},
 	{"lanner.evaluators", CFG_K_UINT},
 	{"lanner.group", CFG_K_STRING},

@@ -204,6 +204,51 @@ static const char *signal_name(unsigned s)
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
 }
 
+/* libscap's ptrace_requests (PPM_PTRACE_* values, the collector's encoding), so that
+ * `evt.arg.request contains PTRACE_ATTACH` in Falco's rules works. An enum: exact match. */
+static const struct sym ptrace_requests[] = {
+	{38, "PTRACE_SINGLEBLOCK"},
+	{37, "PTRACE_SYSEMU_SINGLESTEP"},
+	{36, "PTRACE_SYSEMU"},
+	{35, "PTRACE_ARCH_PRCTL"},
+	{34, "PTRACE_SET_THREAD_AREA"},
+	{33, "PTRACE_GET_THREAD_AREA"},
+	{32, "PTRACE_OLDSETOPTIONS"},
+	{31, "PTRACE_SETFPXREGS"},
+	{30, "PTRACE_GETFPXREGS"},
+	{29, "PTRACE_SETFPREGS"},
+	{28, "PTRACE_GETFPREGS"},
+	{27, "PTRACE_SETREGS"},
+	{26, "PTRACE_GETREGS"},
+	{25, "PTRACE_SETSIGMASK"},
+	{24, "PTRACE_GETSIGMASK"},
+	{23, "PTRACE_PEEKSIGINFO"},
+	{22, "PTRACE_LISTEN"},
+	{21, "PTRACE_INTERRUPT"},
+	{20, "PTRACE_SEIZE"},
+	{19, "PTRACE_SETREGSET"},
+	{18, "PTRACE_GETREGSET"},
+	{17, "PTRACE_SETSIGINFO"},
+	{16, "PTRACE_GETSIGINFO"},
+	{15, "PTRACE_GETEVENTMSG"},
+	{14, "PTRACE_SETOPTIONS"},
+	{13, "PTRACE_SYSCALL"},
+	{12, "PTRACE_DETACH"},
+	{11, "PTRACE_ATTACH"},
+	{10, "PTRACE_SINGLESTEP"},
+	{9, "PTRACE_KILL"},
+	{8, "PTRACE_CONT"},
+	{7, "PTRACE_POKEUSR"},
+	{6, "PTRACE_POKEDATA"},
+	{5, "PTRACE_POKETEXT"},
+	{4, "PTRACE_PEEKUSR"},
+	{3, "PTRACE_PEEKDATA"},
+	{2, "PTRACE_PEEKTEXT"},
+	{1, "PTRACE_TRACEME"},
+	{0, "PTRACE_UNKNOWN"},
+	{0, NULL},
+};
+
 static const struct sym *flag_table(const struct lnr_evt_info *info, unsigned i)
 {
 	static const char *const file_flag_events[] = {
@@ -216,6 +261,8 @@ static const struct sym *flag_table(const struct lnr_evt_info *info, unsigned i)
 		return socket_families;
 	if (strcmp(pi->name, "prot") == 0)
 		return prot_flags;
+	if (strcmp(info->name, "ptrace") == 0 && strcmp(pi->name, "request") == 0)
+		return ptrace_requests;
 	if (strcmp(info->name, "mmap") == 0 && strcmp(pi->name, "flags") == 0)
 		return mmap_flags;
 	if (strcmp(pi->name, "flags") != 0)

@@ -733,6 +733,11 @@ size_t ring_data_size(const struct ring *r)
 	return (size_t)r->data_size;
 }
 
+uint64_t ring_prod_pos(const struct ring *r)
+{
+	return r->pos;
+}
+
 void ring_stats(const struct ring *r, struct ring_stats *st)
 {
 	struct ring_hdr *h = r->hdr;

@@ -142,6 +142,13 @@ int ring_stat_name(const char *name, struct ring_stats *st);
  * reservation order once each is committed or discarded.
  */
 int ring_reserve(struct ring *r, size_t len, void **data);
+/*
+ * Producer: the ring position just after the last reserved record (bytes
+ * ever reserved; the producer's own copy, no shared read). Once
+ * ring_stats().cons_pos reaches it, every record reserved so far was
+ * released by the consumer (the enricher's shard moves, docs/enricher.md).
+ */
+uint64_t ring_prod_pos(const struct ring *r);
 /* Publish a reserved record (data as returned by ring_reserve()). */
 void ring_commit(struct ring *r, void *data);
 /* Give a reserved record up: the consumer skips it. */

@@ -58,7 +58,7 @@ const char *stage_run_dir(struct cfg *cfg)
 {
 	static char def[64];
 
-	if (cfg_has(cfg, "lanner.run_dir"))
+	if (cfg && cfg_has(cfg, "lanner.run_dir"))
 		return cfg_get_string(cfg, "lanner.run_dir", "/run/lanner");
 	if (geteuid() == 0)
 		return "/run/lanner";
@@ -75,17 +75,29 @@ void stage_ipc_url(struct cfg *cfg, const char *what, char *out, size_t n)
 		 what);
 }
 
+/*
+ * Either side may come first: attach, or create. When both race, one of them
+ * finds the other's ring not initialised yet (EAGAIN: created, header not
+ * written): wait for it, up to STAGE_RING_INIT_WAIT_MS, instead of failing
+ * (a stage that failed here left its peer waiting on a ring nobody writes).
+ */
+#define STAGE_RING_INIT_WAIT_MS 5000
+
 struct ring *stage_ring_open(const char *name, size_t size, enum ring_role role, char *err,
 			     size_t errlen)
 {
-	struct ring *r = ring_attach(name, 0, role, err, errlen);
+	for (int waited = 0;; waited += 10) {
+		struct ring *r = ring_attach(name, 0, role, err, errlen);
 
-	if (r || errno != ENOENT)
-		return r;
-	r = ring_create(name, size, role, 0660, 0, err, errlen);
-	if (!r && errno == EEXIST) /* the other side made it meanwhile */
-		r = ring_attach(name, 0, role, err, errlen);
-	return r;
+		if (!r && errno == ENOENT) {
+			r = ring_create(name, size, role, 0660, 0, err, errlen);
+			if (!r && errno == EEXIST) /* the other side made it meanwhile */
+				r = ring_attach(name, 0, role, err, errlen);
+		}
+		if (r || errno != EAGAIN || waited >= STAGE_RING_INIT_WAIT_MS)
+			return r;
+		usleep(10000);
+	}
 }
 
 static void on_stop(int sig)

@@ -27,7 +27,8 @@ struct cfg *stage_config(const char *stage, const char *path, const char *const 
 void stage_ring_name(struct cfg *cfg, const char *what, char *out, size_t n);
 /* Ring data size from lanner.ring_size_mb (default 64), rounded up to a power of two. */
 size_t stage_ring_size(struct cfg *cfg);
-/* Directory for sockets and state: lanner.run_dir (default /run/lanner, or /tmp/lanner-UID). */
+/* Directory for sockets and state: lanner.run_dir (default /run/lanner, or /tmp/lanner-UID;
+ * cfg may be NULL: the default). */
 const char *stage_run_dir(struct cfg *cfg);
 /* "ipc://<run_dir>/<instance>.<what>.sock" */
 void stage_ipc_url(struct cfg *cfg, const char *what, char *out, size_t n);

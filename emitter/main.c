@@ -1,4 +1,4 @@
-/* main.c: lanner-emitter: alert intake (nng rep), journal, one worker per output, stats, signals. */
+/* main.c: lanner-emitter: alert intake (alert_rx), journal, one worker per output, stats, signals. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,8 +13,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <nng/nng.h>
-#include <nng/protocol/reqrep0/rep.h>
 
 #include "alert.h"
 #include "alert_tx.h"
@@ -26,6 +24,7 @@
 #include "out_redis.h"
 #include "output.h"
 #include "ratelimit.h"
+#include "stage_ctl.h"
 
 #define MAX_OUTPUTS 8
 #define MAX_OVERRIDES 256
@@ -36,8 +35,9 @@ struct emitter {
 	struct journal *j;
 	struct output *outs[MAX_OUTPUTS];
 	int nouts;
-	nng_socket sock;
+	struct alert_rx *rx; /* the intake socket, used by the intake thread only */
 	pthread_t intake;
+	bool intake_started;
 	atomic_bool stop;
 	struct ratelimit *rl;
 	pthread_mutex_t rl_mu;		      /* rl: the intake allows, the main loop summarises */
@@ -179,31 +179,30 @@ static void report_overflow(struct emitter *e)
 	alert_free(a);
 }
 
+/* The intake thread: one request at a time, journaled, then acknowledged. It
+ * looks at the stop flag between requests (a 200 ms poll), so a batch is never
+ * half handled at stop; one that arrives after is not acknowledged and its
+ * sender sends it to the next emitter (deduplicated by sender and sequence). */
 static void *intake_main(void *arg)
 {
 	struct emitter *e = arg;
 
 	while (!atomic_load(&e->stop)) {
-		nng_msg *m = NULL, *r = NULL;
-		int rv = nng_recvmsg(e->sock, &m, 0);
-		if (rv == NNG_ETIMEDOUT)
+		struct alert_rx_req q;
+		int rv = alert_rx_recv(e->rx, &q, 200);
+
+		if (rv < 0) {
+			lg_err("intake: receive: %s", strerror(-rv));
+			usleep(100000);
 			continue;
-		if (rv) {
-			if (rv != NNG_ECLOSED)
-				lg_err("intake: receive: %s", nng_strerror(rv));
-			break;
 		}
-		uint64_t seq;
+		if (rv == 0)
+			continue;
+		uint64_t seq = 0;
 		uint8_t ack[16];
-		int st = intake_batch(e, nng_msg_body(m), nng_msg_len(m), &seq);
-		nng_msg_free(m);
+		int st = intake_batch(e, q.data, q.len, &seq);
 		alert_tx_ack_encode(ack, st, seq);
-		if (nng_msg_alloc(&r, 0) == 0 && nng_msg_append(r, ack, sizeof(ack)) == 0) {
-			if (nng_sendmsg(e->sock, r, 0))
-				nng_msg_free(r);
-		} else if (r) {
-			nng_msg_free(r);
-		}
+		alert_rx_reply(e->rx, &q, ack);
 	}
 	return NULL;
 }
@@ -211,10 +210,10 @@ static void *intake_main(void *arg)
 static int listen_intake(struct emitter *e)
 {
 	const char *url = e->cfg.intake;
-	int rv;
+	char err[512];
 
 	if (!strncmp(url, "ipc://", 6)) {
-		/* make the socket's directory (0750) and remove a stale socket */
+		/* make the socket's directory (0750) */
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s", url + 6);
 		char *slash = strrchr(dir, '/');
@@ -224,23 +223,13 @@ static int listen_intake(struct emitter *e)
 				lg_warn("intake: cannot create %s: %s", dir, strerror(errno));
 		}
 	}
-	rv = nng_rep0_open(&e->sock);
-	if (rv)
-		goto fail;
-	/* No receive timeout: nng 1.5's rep0 can stop reading a pipe after timed-out receives
-	 * (seen: a 300 KB request half read, both sides waiting); shutdown closes the socket. */
-	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ, ALERT_TX_MAX_BYTES);
-	rv = nng_listen(e->sock, url, NULL, 0);
-	if (rv == NNG_EADDRINUSE && !strncmp(url, "ipc://", 6)) {
-		unlink(url + 6); /* left by a killed emitter */
-		rv = nng_listen(e->sock, url, NULL, 0);
+	/* 0660: the pipeline's own user and group only */
+	e->rx = alert_rx_listen(url, 0660, err, sizeof(err));
+	if (!e->rx) {
+		lg_err("intake: cannot listen: %s", err);
+		return -EIO;
 	}
-	if (rv)
-		goto fail;
 	return 0;
-fail:
-	lg_err("intake: cannot listen on %s: %s", url, nng_strerror(rv));
-	return -EIO;
 }
 
 static int add_output(struct emitter *e, const char *name, const struct output_ops *ops,
@@ -337,6 +326,41 @@ static void write_stats(struct emitter *e)
 		rename(tmp, path);
 }
 
+/*
+ * STATS for the supervisor, on the control thread: the intake counters are
+ * atomics, the output and journal figures are read under their own locks.
+ */
+static int ctl_stats(void *ctx, json_t *out)
+{
+	struct emitter *e = ctx;
+	json_t *outs = json_object();
+
+	for (int i = 0; outs && i < e->nouts; i++) {
+		struct output_stats s;
+
+		output_get_stats(e->outs[i], &s);
+		json_object_set_new(
+			outs, e->outs[i]->name,
+			json_pack("{s:I, s:I, s:I, s:I, s:I}", "sent", (json_int_t)s.sent, "failed",
+				  (json_int_t)s.failed, "spooled", (json_int_t)s.spooled, "dropped",
+				  (json_int_t)s.dropped, "backlog", (json_int_t)s.backlog));
+	}
+	json_object_set_new(out, "intake",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
+				      (json_int_t)atomic_load(&e->received), "accepted",
+				      (json_int_t)atomic_load(&e->accepted), "duplicates",
+				      (json_int_t)atomic_load(&e->duplicates), "invalid",
+				      (json_int_t)atomic_load(&e->invalid), "filtered",
+				      (json_int_t)atomic_load(&e->filtered), "suppressed",
+				      (json_int_t)atomic_load(&e->suppressed), "refused",
+				      (json_int_t)atomic_load(&e->refused)));
+	json_object_set_new(out, "spool",
+			    json_pack("{s:I, s:I}", "bytes", (json_int_t)journal_bytes(e->j), "end",
+				      (json_int_t)journal_end(e->j)));
+	json_object_set_new(out, "outputs", outs);
+	return 0;
+}
+
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: lanner-emitter [-c config.yaml] [-o key=value]... [--intake URL]\n"
@@ -347,6 +371,7 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	static struct emitter e;
+	struct stage_ctl *ctl = NULL;
 	char *ov[MAX_OVERRIDES];
 	char *intake_ov = NULL;
 	int nov = 0, opt, rc = 1;
@@ -418,6 +443,22 @@ int main(int argc, char **argv)
 			goto out;
 	if (pthread_create(&e.intake, NULL, intake_main, &e))
 		goto out;
+	e.intake_started = true;
+	/* after the signals are blocked: its thread and nng's inherit the mask */
+	{
+		/* its control socket beside its intake when the supervisor did not
+		 * say (LANNER_RUN_DIR): a hand-started emitter keeps to its directory */
+		char dir[4096];
+		const char *slash = strrchr(e.cfg.intake, '/');
+
+		if (!getenv("LANNER_RUN_DIR") && !strncmp(e.cfg.intake, "ipc://", 6) && slash &&
+		    slash > e.cfg.intake + 6)
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - (e.cfg.intake + 6)),
+				 e.cfg.intake + 6);
+		else
+			snprintf(dir, sizeof(dir), "%s", stage_ctl_run_dir(NULL));
+		ctl = stage_ctl_start(dir, "emitter", ctl_stats, &e);
+	}
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
 	uint64_t last_stats = 0, last_sync = mono_ns(), last_overflow_check = 0;
@@ -458,11 +499,13 @@ int main(int argc, char **argv)
 		}
 	}
 	rc = 0;
-	atomic_store(&e.stop, true);
-	nng_close(e.sock); /* wakes the intake thread's receive with NNG_ECLOSED */
-	pthread_join(e.intake, NULL);
 out:
-	nng_close(e.sock);
+	stage_ctl_stop(ctl); /* before the outputs it reads go */
+	/* no batch half handled from here on: see intake_main */
+	atomic_store(&e.stop, true);
+	if (e.intake_started)
+		pthread_join(e.intake, NULL);
+	alert_rx_close(e.rx);
 	if (e.j)
 		journal_wake(e.j);
 	for (int i = 0; i < e.nouts; i++)

@@ -133,21 +133,21 @@ static int put(struct dsp *d, unsigned k, const void *rec, size_t len)
 	struct ring *r = d->ring[k].r;
 
 	for (;;) {
-		struct ring_stats rs;
 		void *slot;
 		int rc = ring_reserve(r, len, &slot);
 
 		if (rc == 0) {
 			memcpy(slot, rec, len);
 			ring_commit(r, slot);
-			ring_stats(r, &rs);
-			d->last_put_end = rs.prod_pos;
+			d->last_put_end = ring_prod_pos(r);
 			d->st.sent++;
 			return 0;
 		}
 		if (rc != -EAGAIN)
 			return rc;
 		d->st.full_waits++;
+		if (d->o.on_wait)
+			d->o.on_wait(d->o.on_wait_ud);
 		rc = ring_wait_writable(r, len, 100);
 		if (rc == -EPIPE || rc == -ETIMEDOUT) {
 			if (evictable(d, k, now_ms()))

@@ -43,6 +43,8 @@ struct dsp_opts {
 	unsigned scan_ms;    /* dsp_poll(): look for new rings at most this often (0: 200) */
 	const char *shm_dir; /* where POSIX shm objects are listed (NULL: /dev/shm) */
 	volatile sig_atomic_t *stop; /* a blocked send gives up when *stop > 1 (NULL: never) */
+	void (*on_wait)(void *ud);   /* called about every 100 ms while a send waits (NULL: none) */
+	void *on_wait_ud;
 };
 
 struct dsp_stats {

@@ -2,6 +2,7 @@
 #include "runtime.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -294,6 +295,104 @@ static int fetch(struct rt_cache *c, CURL *h, const char *id, struct rt_containe
 	return -ENOENT;
 }
 
+/* The kubelet's CRI labels, rebuilt from the annotations (container.labels as Falco shows them). */
+static void add_label(struct rt_container *ct, const char *key, const char *v)
+{
+	char **nl;
+	char *item;
+
+	if (!v)
+		return;
+	nl = realloc(ct->labels, (ct->nlabels + 2) * sizeof(*nl));
+	if (!nl)
+		return;
+	ct->labels = nl;
+	if (asprintf(&item, "%s:%s", key, v) >= 0)
+		ct->labels[ct->nlabels++] = item;
+	ct->labels[ct->nlabels] = NULL;
+}
+
+int rt_parse_oci_bundle(const char *json, size_t len, struct rt_container *ct)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(json, len, 0, &jerr);
+	json_t *ann;
+
+	if (!root || !json_is_object(root)) {
+		json_decref(root);
+		return -EINVAL;
+	}
+	ann = json_object_get(root, "annotations");
+	if (!json_is_object(ann) ||
+	    !json_is_string(json_object_get(ann, "io.kubernetes.cri.container-type"))) {
+		json_decref(root); /* not created through CRI (docker's own, ctr run) */
+		return -ENOENT;
+	}
+	ct->name = jstr(ann, "io.kubernetes.cri.container-name");
+	if (!ct->name) /* the pod's sandbox ("pause") container */
+		ct->name = jstr(ann, "io.kubernetes.cri.sandbox-name");
+	ct->image = jstr(ann, "io.kubernetes.cri.image-name");
+	if (ct->image)
+		split_image(ct->image, ct);
+	ct->k8s_pod_name = jstr(ann, "io.kubernetes.cri.sandbox-name");
+	ct->k8s_ns_name = jstr(ann, "io.kubernetes.cri.sandbox-namespace");
+	ct->k8s_pod_uid = jstr(ann, "io.kubernetes.cri.sandbox-uid");
+	ct->privileged = -1;
+	add_label(ct, "io.kubernetes.container.name",
+		  json_string_value(json_object_get(ann, "io.kubernetes.cri.container-name")));
+	add_label(ct, "io.kubernetes.pod.name", ct->k8s_pod_name);
+	add_label(ct, "io.kubernetes.pod.namespace", ct->k8s_ns_name);
+	add_label(ct, "io.kubernetes.pod.uid", ct->k8s_pod_uid);
+	json_decref(root);
+	return 0;
+}
+
+/* Largest config.json read (bytes): an OCI spec is a few KiB to a few hundred. */
+#define RT_BUNDLE_MAX (4u << 20)
+
+/*
+ * containerd: the OCI bundle of a running task,
+ * <state>/io.containerd.runtime.v2.task/<namespace>/<id>/config.json, in every
+ * containerd namespace (k8s.io for the kubelet's). A plain file read: no gRPC.
+ */
+static int fetch_bundle(struct rt_cache *c, const char *id, struct rt_container *out)
+{
+	char dir[4096], path[4096 + 512];
+	DIR *dh;
+	struct dirent *de;
+	int rc = -ENOENT;
+
+	snprintf(dir, sizeof(dir), "%s/io.containerd.runtime.v2.task",
+		 c->opts.containerd_dir ? c->opts.containerd_dir : "/run/containerd");
+	dh = opendir(dir);
+	if (!dh)
+		return -ENOENT;
+	while (rc != 0 && (de = readdir(dh))) {
+		FILE *f;
+		char *buf;
+		size_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, de->d_name, id) >=
+		    (int)sizeof(path))
+			continue;
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		buf = malloc(RT_BUNDLE_MAX);
+		n = buf ? fread(buf, 1, RT_BUNDLE_MAX, f) : 0;
+		fclose(f);
+		if (buf && n > 0 && n < RT_BUNDLE_MAX)
+			rc = rt_parse_oci_bundle(buf, n, out);
+		if (rc != 0)
+			rt_container_fini(out);
+		free(buf);
+	}
+	closedir(dh);
+	return rc;
+}
+
 static void *fetcher(void *arg)
 {
 	struct rt_cache *c = arg;
@@ -315,7 +414,12 @@ static void *fetcher(void *arg)
 		res = calloc(1, sizeof(*res));
 		if (res) {
 			memcpy(res->id, id, sizeof(res->id));
-			res->state = (h && fetch(c, h, id, res) == 0) ? RT_DONE : RT_FAILED;
+			/* containerd/CRI first (a file), else the runtime's REST API */
+			if (fetch_bundle(c, id, res) == 0)
+				res->state = RT_DONE;
+			else
+				res->state = (h && fetch(c, h, id, res) == 0) ? RT_DONE : RT_FAILED;
+			memcpy(res->id, id, sizeof(res->id)); /* fini above cleared it */
 		}
 		pthread_mutex_lock(&c->mu);
 		if (res) {

@@ -38,6 +38,8 @@ struct rt_opts {
 		sockets; /* Runtime API sockets to try in order (docker, podman); NULL-terminated. */
 	long timeout_ms;       /* Per request (0: 2000). */
 	size_t max_containers; /* Cache bound (0: 4096). */
+	/* containerd's state directory (NULL: /run/containerd): OCI bundles of CRI containers. */
+	const char *containerd_dir;
 };
 
 struct rt_cache;
@@ -59,6 +61,12 @@ void rt_poll(struct rt_cache *c);
 /* Parses a docker/podman "GET /containers/ID/json" answer into out (tested directly). */
 int rt_parse_inspect(const char *json, size_t len, struct rt_container *out);
 void rt_container_fini(struct rt_container *ct);
+/*
+ * Parses the OCI runtime spec (config.json) of a container that containerd's
+ * CRI plugin created: name, image, pod name/namespace/uid from its
+ * io.kubernetes.cri.* annotations. 0, -ENOENT (not a CRI container), -EINVAL.
+ */
+int rt_parse_oci_bundle(const char *json, size_t len, struct rt_container *out);
 
 /* Sizes and counters for the metrics (owner thread). */
 struct rt_counts {

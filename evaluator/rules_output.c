@@ -18,7 +18,7 @@ struct out_tok {
 	bool is_field;
 	char *text; /* literal text, or the field's key ("proc.aname[2]", "tolower(proc.name)") */
 	size_t len;
-	struct fld_ref ref; /* ref.arg points into argbuf */
+	struct fld_ref ref; /* ref.arg points into argbuf, or into fname (evt.arg.X) */
 	char *fname;	    /* field name (owned) */
 	char *argbuf;	    /* owned copy of the argument, or NULL */
 	enum out_tr tr;
@@ -149,12 +149,15 @@ static size_t parse_field(const char *s, struct out_tok *t, char *msg, size_t ms
 	for (size_t n = span; n > 0; n--) {
 		if (!full_field_name(s, n))
 			continue;
-		memcpy(name, s, n);
-		name[n] = '\0';
-		if (fld_resolve(name, NULL, 0, &t->ref, msg, msgsz) == 0) {
-			t->fname = strdup(name);
-			return t->fname ? n : 0;
-		}
+		/* Resolved from the owned copy: a dotted name (evt.arg.target) leaves ref.arg
+		 * pointing into the name it was resolved from. */
+		t->fname = strndup(s, n);
+		if (!t->fname)
+			return 0;
+		if (fld_resolve(t->fname, NULL, 0, &t->ref, msg, msgsz) == 0)
+			return n;
+		free(t->fname);
+		t->fname = NULL;
 	}
 	return 0;
 }

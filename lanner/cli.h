@@ -16,6 +16,8 @@ int cmd_list_rules(int argc, char **argv);
 int cmd_describe_rule(int argc, char **argv);
 int cmd_list_fields(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+/* `lanner capture -w FILE.scap`: runs lanner-collector --write (cmd_capture.c). */
+int cmd_capture(int argc, char **argv);
 /* Runs the selftest action named by LANNER_SELFTEST_ACT and exits (cmd_selftest.c). */
 int selftest_child_main(void);
 /* `lanner` / `lanner run`: the supervisor (cmd_run.c, supervisor.c). */

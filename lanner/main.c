@@ -22,6 +22,9 @@ static const struct subcommand cmds[] = {
 	 "describe-rule [-r RULES]... NAME   show one rule, expanded"},
 	{"list-fields", "--list", cmd_list_fields,
 	 "list-fields [PREFIX]   fields usable in conditions and outputs"},
+	{"capture", NULL, cmd_capture,
+	 "capture -w FILE.scap [-C MB] [-G SECS] [-W N] [-n N] [-M SECS] [-z]   record live "
+	 "events into a capture (lanner capture --help)"},
 	{"selftest", NULL, cmd_selftest,
 	 "selftest [-r RULES] [--alerts FILE] [--list]   trigger each default rule harmlessly, "
 	 "report detection"},

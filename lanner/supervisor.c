@@ -27,6 +27,8 @@
 #include "rules_setup.h"
 #include "stage.h"
 #include "sv_http.h"
+#include "sv_metrics.h"
+#include "sv_stats.h"
 #include "version.h"
 
 #define SV_MAX_EVALUATORS 256
@@ -59,10 +61,11 @@ struct sv_stage {
 	unsigned fails;	    /* consecutive deaths without SV_STABLE_S of uptime */
 	uint64_t ring_base; /* raw ring bytes written when a collector started */
 	unsigned restarts;  /* total, for metrics */
-	/* CPU accounting for /metrics */
+	/* CPU and memory accounting for /metrics */
 	unsigned long long cpu_ticks;
 	double cpu_at;
 	double cpu_ratio;
+	unsigned long long rss, vsz; /* bytes, at the last publish_metrics() */
 };
 
 struct sv {
@@ -83,6 +86,16 @@ struct sv {
 	unsigned nst;
 	struct alert_tx *tx; /* internal alerts to the emitter */
 	struct sv_http *http;
+	struct sv_stats *stats; /* the stages' STATS, polled every second */
+	/* the `metrics` section: periodic snapshot (internal alert and/or file) */
+	struct sv_metrics_opts mopts;
+	bool metrics_enabled, metrics_rule;
+	char metrics_file[PATH_MAX];
+	uint64_t metrics_interval_ms;
+	double next_snapshot;
+	unsigned long long samples;
+	struct sv_metrics_prev mprev;
+	uint64_t start_wall_ns;
 	char hostname[256];
 	unsigned long long reloads, reload_failures;
 	bool regroup;	     /* enricher + evaluators restart together (reload, enricher exit) */
@@ -375,17 +388,20 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 		argv[n++] = s->raw_name;
 		argv[n++] = "--ring-size";
 		argv[n++] = rsz;
-	} else {
-		if (s->o->config) {
-			argv[n++] = "-c";
-			argv[n++] = s->o->config;
-		}
-		for (size_t i = 0; i < s->o->noverrides; i++) {
-			argv[n++] = "-o";
-			argv[n++] = s->o->overrides[i];
-		}
 	}
-	if (st->kind == SV_EVALUATOR || st->kind == SV_ENRICHER) {
+	/* every stage reads the configuration; the collector too: its selection
+	 * comes from the rules (base_syscalls), its drop actions from
+	 * syscall_event_drops */
+	if (s->o->config) {
+		argv[n++] = "-c";
+		argv[n++] = s->o->config;
+	}
+	for (size_t i = 0; i < s->o->noverrides; i++) {
+		argv[n++] = "-o";
+		argv[n++] = s->o->overrides[i];
+	}
+	if (st->kind == SV_EVALUATOR || st->kind == SV_ENRICHER ||
+	    (st->kind == SV_SOURCE && !s->replay)) {
 		for (size_t i = 0; i < s->nrules; i++) {
 			argv[n++] = "-r";
 			argv[n++] = s->rules[i];
@@ -798,7 +814,7 @@ static void do_reload(struct sv *s)
 {
 	char err[1024];
 	size_t n = 0;
-	struct sv_stage *en = stage_of(s, SV_ENRICHER);
+	struct sv_stage *en = stage_of(s, SV_ENRICHER), *src;
 
 	if (s->regroup) {
 		if (!s->reload_pending)
@@ -815,6 +831,13 @@ static void do_reload(struct sv *s)
 		return;
 	}
 	log_infof("reload: %zu rules compiled; restarting the enricher and evaluators on them", n);
+	/* The collector selects again from the new rules, without detaching its
+	 * programs (SIGHUP). Until the enricher restarts it may report more or
+	 * fewer types than the old rules needed; the enricher keeps its state
+	 * set either way, and forwards only what the rules match. */
+	src = stage_of(s, SV_SOURCE);
+	if (src && src->pid && !s->replay)
+		kill(src->pid, SIGHUP);
 	s->reloads++;
 	s->reloading = true;
 	s->regroup = true;
@@ -991,8 +1014,111 @@ static bool all_ready(struct sv *s)
 	return true;
 }
 
+/* What the metrics know of each stage: its last STATS and its resources. */
+static void stage_inputs(struct sv *s, struct sv_metrics_stage *in, struct sv_stats_slot *slots)
+{
+	static const char *const kinds[] = {[SV_EMITTER] = "emitter",
+					    [SV_EVALUATOR] = "evaluator",
+					    [SV_ENRICHER] = "enricher",
+					    [SV_SOURCE] = "collector",
+					    [SV_UI] = "ui"};
+
+	for (unsigned i = 0; i < s->nst; i++) {
+		struct sv_stage *st = &s->st[i];
+
+		sv_stats_get(s->stats, i, &slots[i]);
+		in[i] = (struct sv_metrics_stage){
+			.name = st->name,
+			.kind = st->kind == SV_SOURCE && s->replay ? "replay" : kinds[st->kind],
+			.reply = slots[i].reply,
+			.answering = slots[i].answering,
+			.failures = slots[i].failures,
+			.running = st->pid != 0,
+			.cpu_ratio = st->cpu_ratio,
+			.rss = st->rss,
+			.vsz = st->vsz,
+		};
+	}
+}
+
+static void release_inputs(struct sv *s, struct sv_stats_slot *slots)
+{
+	for (unsigned i = 0; i < s->nst; i++)
+		json_decref(slots[i].reply);
+}
+
+/*
+ * The `metrics` section's snapshot: Falco's "Falco internal: metrics
+ * snapshot" alert (output_rule) and/or a JSON line {"sample": N,
+ * "output_fields": {...}} appended to output_file.
+ */
+static void metrics_snapshot(struct sv *s)
+{
+	static struct sv_metrics_stage in[SV_MAX_STAGES];
+	static struct sv_stats_slot slots[SV_MAX_STAGES];
+	struct timespec ts;
+	uint64_t now;
+	json_t *fields;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	stage_inputs(s, in, slots);
+	fields = sv_metrics_snapshot(in, s->nst, &s->mopts, &s->mprev, s->hostname,
+				     s->replay ? "savefile" : "modern_bpf", s->start_wall_ns, now);
+	release_inputs(s, slots);
+	if (!fields)
+		return;
+	s->samples++;
+	if (s->metrics_file[0]) {
+		json_t *line = json_pack("{s:I, s:O}", "sample", (json_int_t)s->samples,
+					 "output_fields", fields);
+		char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+		FILE *f = text ? fopen(s->metrics_file, "ae") : NULL;
+
+		if (f) {
+			fprintf(f, "%s\n", text);
+			fclose(f);
+		} else if (text) {
+			log_warningf("metrics.output_file %s: %s", s->metrics_file,
+				     strerror(errno));
+		}
+		free(text);
+		json_decref(line);
+	}
+	if (s->metrics_rule && s->tx) {
+		struct alert *a = alert_new();
+		const char *key;
+		json_t *v;
+
+		if (a) {
+			a->time_ns = now;
+			a->priority = ALERT_PRIO_INFORMATIONAL;
+			alert_set_rule(a, "Falco internal: metrics snapshot");
+			alert_set_source(a, "internal");
+			alert_set_hostname(a, s->hostname);
+			alert_set_output(a, "Falco metrics snapshot");
+			json_object_foreach(fields, key, v)
+			{
+				if (json_is_string(v))
+					alert_add_string(a, key, json_string_value(v));
+				else if (json_is_integer(v))
+					alert_add_int64(a, key, json_integer_value(v));
+				else if (json_is_real(v))
+					alert_add_double(a, key, json_real_value(v));
+			}
+			if (alert_tx_add(s->tx, a) != 0)
+				log_warningf("metrics snapshot kept for later: the emitter does "
+					     "not answer");
+			alert_free(a);
+		}
+	}
+	json_decref(fields);
+}
+
 static void publish_metrics(struct sv *s)
 {
+	static struct sv_metrics_stage in[SV_MAX_STAGES];
+	static struct sv_stats_slot slots[SV_MAX_STAGES];
 	struct sv_buf b = {0};
 	char versions[512];
 	long hz = sysconf(_SC_CLK_TCK);
@@ -1027,6 +1153,8 @@ static void publish_metrics(struct sv *s)
 			rss);
 		bprintf(&b, "falcosecurity_falco_memory_vsz_bytes{stage=\"%s\"} %llu\n", st->name,
 			vsz);
+		st->rss = rss;
+		st->vsz = vsz;
 	}
 	bprintf(&b, "# TYPE lanner_ring_fill_ratio gauge\n");
 	ring_metrics(&b, "raw", s->raw_name);
@@ -1038,6 +1166,21 @@ static void publish_metrics(struct sv *s)
 	}
 	bprintf(&b, "# TYPE lanner_reloads_total counter\nlanner_reloads_total %llu\n", s->reloads);
 	bprintf(&b, "lanner_reload_failures_total %llu\n", s->reload_failures);
+	{
+		/* the stages' own counters, from their last STATS */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+
+		if (m) {
+			stage_inputs(s, in, slots);
+			sv_metrics_prometheus(m, in, s->nst, &s->mopts);
+			release_inputs(s, slots);
+			fclose(m);
+			bprintf(&b, "%s", text ? text : "");
+		}
+		free(text);
+	}
 	snprintf(versions, sizeof(versions),
 		 "{\"lanner_version\": \"%s\", \"engine_version\": \"%s\", "
 		 "\"engine_version_semver\": \"%s\", \"falco_version\": \"%s\"}\n",
@@ -1045,6 +1188,62 @@ static void publish_metrics(struct sv *s)
 	if (s->http)
 		sv_http_publish(s->http, b.p ? b.p : "", versions, all_ready(s) && !s->stopping);
 	free(b.p);
+}
+
+/* Reads the `metrics` section (Falco's keys). */
+static void metrics_setup(struct sv *s)
+{
+	const char *iv = cfg_get_string(s->cfg, "metrics.interval", "1h");
+	const char *file = cfg_get_string(s->cfg, "metrics.output_file", "");
+
+	s->metrics_enabled = cfg_get_bool(s->cfg, "metrics.enabled", false);
+	s->metrics_rule = cfg_get_bool(s->cfg, "metrics.output_rule", true);
+	snprintf(s->metrics_file, sizeof(s->metrics_file), "%s", file ? file : "");
+	s->mopts = (struct sv_metrics_opts){
+		.rules_counters = cfg_get_bool(s->cfg, "metrics.rules_counters_enabled", true),
+		.resource_utilization =
+			cfg_get_bool(s->cfg, "metrics.resource_utilization_enabled", true),
+		.state_counters = cfg_get_bool(s->cfg, "metrics.state_counters_enabled", true),
+		.kernel_event_counters =
+			cfg_get_bool(s->cfg, "metrics.kernel_event_counters_enabled", true),
+		.kernel_event_counters_per_cpu = cfg_get_bool(
+			s->cfg, "metrics.kernel_event_counters_per_cpu_enabled", false),
+		.include_empty_values = cfg_get_bool(s->cfg, "metrics.include_empty_values", false),
+		.convert_memory_to_mb = cfg_get_bool(s->cfg, "metrics.convert_memory_to_mb", true),
+	};
+	if (sv_metrics_parse_interval(iv, &s->metrics_interval_ms) != 0) {
+		log_warningf(
+			"metrics.interval '%s' is not a duration (e.g. 15m, 1h, 30s); using 1h",
+			iv);
+		s->metrics_interval_ms = 3600000;
+	}
+	if (s->metrics_interval_ms < 100) {
+		log_warningf("metrics.interval below the minimum of 100ms; using 100ms");
+		s->metrics_interval_ms = 100;
+	}
+	if (s->metrics_enabled && !s->metrics_rule && !s->metrics_file[0])
+		log_warningf("metrics.enabled is set but neither output_rule nor output_file: no "
+			     "snapshots (Prometheus still gets the figures)");
+	if (s->metrics_enabled)
+		log_infof("metrics snapshot every %llu ms%s%s%s",
+			  (unsigned long long)s->metrics_interval_ms,
+			  s->metrics_rule ? " as an internal alert" : "",
+			  s->metrics_file[0] ? " to " : "", s->metrics_file);
+}
+
+/* Control socket and lock files a killed stage left behind. */
+static void remove_ctl_files(struct sv *s)
+{
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < s->nst; i++) {
+		snprintf(path, sizeof(path), "%s/ctl-%s.sock", stage_run_dir(s->cfg),
+			 s->st[i].name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/ctl-%s.lock", stage_run_dir(s->cfg),
+			 s->st[i].name);
+		unlink(path);
+	}
 }
 
 /* ------------------------------------------------------------ stop */
@@ -1355,7 +1554,17 @@ int sv_run(const struct sv_opts *o)
 	}
 	mkdir(stage_run_dir(s->cfg),
 	      0750); /* not root: the caller's (prepare_privs made it else) */
+	/* every stage finds the control sockets' directory here, also those that
+	 * do not read the configuration (collector, emitter) */
+	setenv("LANNER_RUN_DIR", stage_run_dir(s->cfg), 1);
+	metrics_setup(s);
 	s->start_time = now_s();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->start_wall_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
 	rc = create_ring(s, s->raw_name);
 	for (unsigned k = 0; rc == 0 && k < s->nevals; k++)
 		rc = create_ring(s, s->eval_names[k]);
@@ -1376,6 +1585,13 @@ int sv_run(const struct sv_opts *o)
 				     addr, port, strerror(errno));
 		else
 			log_infof("webserver on %s:%d", addr, port);
+	}
+	if (s->http || s->metrics_enabled) {
+		/* 1 s between rounds, 300 ms per request and reply: a stage that does
+		 * not answer is reported (lanner_stage_stats_up 0), never waited for */
+		s->stats = sv_stats_start(stage_run_dir(s->cfg), s->nst, 1000, 300);
+		if (!s->stats)
+			log_warningf("metrics: cannot start the stats poller: %s", strerror(errno));
 	}
 	if (!s->stopping) {
 		struct alert_tx_opts to = {.ack_timeout_ms = 1000};
@@ -1448,14 +1664,26 @@ int sv_run(const struct sv_opts *o)
 				check_ready(s, &s->st[i]);
 			sv_alert_flush(s);
 		}
-		if (s->http && t >= s->next_metrics) {
+		for (unsigned i = 0; s->stats && i < s->nst; i++)
+			sv_stats_set(s->stats, i, s->st[i].name,
+				     s->st[i].pid && s->st[i].ready && s->st[i].kind != SV_UI
+					     ? s->st[i].pid
+					     : 0); /* the ui has no control socket */
+		if ((s->http || s->metrics_enabled) && t >= s->next_metrics) {
 			s->next_metrics = t + 1.0;
 			publish_metrics(s);
+		}
+		if (s->metrics_enabled && !s->stopping && t >= s->next_snapshot) {
+			if (s->next_snapshot > 0)
+				metrics_snapshot(s);
+			s->next_snapshot = t + (double)s->metrics_interval_ms / 1000.0;
 		}
 		sleep_s(0.05);
 	}
 	alert_tx_close(s->tx);
 	sv_http_stop(s->http);
+	sv_stats_stop(s->stats);
+	remove_ctl_files(s);
 	unlink_rings(s);
 	unlink(s->intake_path);
 	rmdir(stage_run_dir(s->cfg)); /* only when empty: the spool may live there */

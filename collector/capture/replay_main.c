@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "scap_replay.h"
 #include "stage.h"
+#include "stage_ctl.h"
 #include "version.h"
 
 int main(int argc, char **argv)
@@ -25,8 +27,10 @@ int main(int argc, char **argv)
 	long loops;
 	struct cfg *cfg;
 	struct ring *raw;
-	struct scap_replay_stats st;
+	struct scap_replay_stats st, sum = {0};
+	struct stage_ctl *ctl;
 	char name[256], err[512];
+	double hold;
 
 	while ((ch = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -71,13 +75,34 @@ int main(int argc, char **argv)
 	loops = getenv("LANNER_REPLAY_LOOPS") ? strtol(getenv("LANNER_REPLAY_LOOPS"), NULL, 10) : 1;
 	if (getenv("LANNER_REPLAY_EPS"))
 		scap_replay_set_pace(strtod(getenv("LANNER_REPLAY_EPS"), NULL));
+	/* STATS: totals of the passes done so far (scap_replay() counts on this
+	 * thread; the snapshot is taken between passes and at the end) */
+	ctl = stage_ctl_start(stage_ctl_run_dir(cfg), "replay", NULL, NULL);
 	rc = 0;
 	for (long i = 0; i < (loops < 1 ? 1 : loops) && rc == 0 && !stage_stopping; i++) {
+		memset(&st, 0, sizeof(st));
 		rc = scap_replay(argv[optind], raw, &st, err, sizeof(err));
 		log_infof("replayed %s: %llu seed records, %llu events, %llu waits on a full ring",
 			  argv[optind], (unsigned long long)st.seeds, (unsigned long long)st.events,
 			  (unsigned long long)st.waits);
+		sum.seeds += st.seeds;
+		sum.events += st.events;
+		sum.waits += st.waits;
+		stage_ctl_publish(ctl,
+				  json_pack("{s:I, s:I, s:I, s:I, s:b, s:b}", "events",
+					    (json_int_t)sum.events, "seeds", (json_int_t)sum.seeds,
+					    "ring_waits", (json_int_t)sum.waits, "passes",
+					    (json_int_t)(i + 1), "done",
+					    rc == 0 && i + 1 >= (loops < 1 ? 1 : loops), "failed",
+					    rc != 0));
 	}
+	/* Test knob: LANNER_REPLAY_HOLD_S keeps the ring open that long after the
+	 * last record, so the pipeline drains and stays up to be inspected
+	 * (metrics) before the end of the replay stops it. */
+	hold = getenv("LANNER_REPLAY_HOLD_S") ? strtod(getenv("LANNER_REPLAY_HOLD_S"), NULL) : 0;
+	for (double t = 0; rc == 0 && t < hold && !stage_stopping; t += 0.05)
+		usleep(50000);
+	stage_ctl_stop(ctl);
 	if (rc != 0)
 		log_errorf("replay of %s stopped: %s", argv[optind], err[0] ? err : strerror(-rc));
 	ring_close(raw); /* the enricher drains, then sees the end */

@@ -93,26 +93,23 @@ static int on_event(void *ctx, const void *rec, uint32_t len)
 	return rc;
 }
 
-static int finish_seed(struct replay *r, struct lnr_evt_builder *b)
+static int finish_seed(struct lnr_evt_builder *b)
 {
 	int len = lnr_evb_finish(b);
 
 	if (len < 0)
-		return 0; /* a malformed entry: skip it, the replay goes on */
+		return len;
 	((struct lnr_evt_hdr *)b->buf)->flags |= LNR_EVF_FROM_CAPTURE | LNR_EVF_INTERNAL;
-	r->st->seeds++;
-	return put(r, b->buf, (size_t)len);
+	return len;
 }
 
-static _Alignas(8) uint8_t seedbuf[1 << 20];
-
-static int on_thread(void *ctx, const struct scap_thread_seed *t)
+int scap_seed_thread_rec(const struct scap_thread_seed *t, void *buf, size_t cap)
 {
-	struct replay *r = ctx;
 	struct lnr_evt_builder b;
+	int rc = lnr_evb_init(&b, buf, cap, LNR_EVT_SEED_THREAD, 0, t->tid, t->pid);
 
-	if (lnr_evb_init(&b, seedbuf, sizeof(seedbuf), LNR_EVT_SEED_THREAD, 0, t->tid, t->pid) != 0)
-		return 0;
+	if (rc != 0)
+		return rc;
 	lnr_evb_s64(&b, t->tid);
 	lnr_evb_s64(&b, t->pid);
 	lnr_evb_s64(&b, t->ptid);
@@ -138,18 +135,18 @@ static int on_thread(void *ctx, const struct scap_thread_seed *t)
 	lnr_evb_u64(&b, t->cap_effective);
 	lnr_evb_absent(&b); /* clone_ts: the lists do not carry it */
 	lnr_evb_absent(&b); /* tty */
-	return finish_seed(r, &b);
+	return finish_seed(&b);
 }
 
-static int on_fd(void *ctx, const struct scap_fd_seed *f)
+int scap_seed_fd_rec(const struct scap_fd_seed *f, void *buf, size_t cap)
 {
-	struct replay *r = ctx;
 	struct lnr_evt_builder b;
 	uint8_t tuple[64];
 	size_t tl = 0;
+	int rc = lnr_evb_init(&b, buf, cap, LNR_EVT_SEED_FD, 0, f->tid, f->tid);
 
-	if (lnr_evb_init(&b, seedbuf, sizeof(seedbuf), LNR_EVT_SEED_FD, 0, f->tid, f->tid) != 0)
-		return 0;
+	if (rc != 0)
+		return rc;
 	switch (f->type) {
 	case SCAP_FDT_IPV4_SOCK:
 	case SCAP_FDT_IPV4_SERVSOCK:
@@ -176,23 +173,49 @@ static int on_fd(void *ctx, const struct scap_fd_seed *f)
 	lnr_evb_u64(&b, f->dev);
 	lnr_evb_u64(&b, f->ino);
 	lnr_evb_u64(&b, f->l4proto);
-	return finish_seed(r, &b);
+	return finish_seed(&b);
 }
 
-static int on_user(void *ctx, const struct scap_user_seed *u)
+int scap_seed_user_rec(const struct scap_user_seed *u, void *buf, size_t cap)
 {
-	struct replay *r = ctx;
 	struct lnr_evt_builder b;
+	int rc = lnr_evb_init(&b, buf, cap, LNR_EVT_SEED_USER, 0, 0, 0);
 
-	if (lnr_evb_init(&b, seedbuf, sizeof(seedbuf), LNR_EVT_SEED_USER, 0, 0, 0) != 0)
-		return 0;
+	if (rc != 0)
+		return rc;
 	lnr_evb_u64(&b, (uint64_t)u->is_group);
 	lnr_evb_u64(&b, u->uid);
 	lnr_evb_u64(&b, u->gid);
 	lnr_evb_str(&b, u->name, 0);
 	lnr_evb_str(&b, u->homedir, 0);
 	lnr_evb_str(&b, u->shell, 0);
-	return finish_seed(r, &b);
+	return finish_seed(&b);
+}
+
+static _Alignas(8) uint8_t seedbuf[1 << 20];
+
+/* A built seed into the ring; a malformed entry is skipped, the replay goes on. */
+static int put_seed(struct replay *r, int len)
+{
+	if (len < 0)
+		return 0;
+	r->st->seeds++;
+	return put(r, seedbuf, (size_t)len);
+}
+
+static int on_thread(void *ctx, const struct scap_thread_seed *t)
+{
+	return put_seed(ctx, scap_seed_thread_rec(t, seedbuf, sizeof(seedbuf)));
+}
+
+static int on_fd(void *ctx, const struct scap_fd_seed *f)
+{
+	return put_seed(ctx, scap_seed_fd_rec(f, seedbuf, sizeof(seedbuf)));
+}
+
+static int on_user(void *ctx, const struct scap_user_seed *u)
+{
+	return put_seed(ctx, scap_seed_user_rec(u, seedbuf, sizeof(seedbuf)));
 }
 
 int scap_replay(const char *path, struct ring *raw, struct scap_replay_stats *st, char *err,

@@ -27,6 +27,15 @@ struct scap_replay_stats {
  */
 void scap_replay_set_pace(double eps);
 
+/*
+ * A capture's list entry as the seed record the enricher applies
+ * (LNR_EVT_SEED_THREAD, _FD, _USER; flags FROM_CAPTURE | INTERNAL) in buf
+ * (cap bytes, 8-aligned). Returns the record length or a negative errno.
+ */
+int scap_seed_thread_rec(const struct scap_thread_seed *t, void *buf, size_t cap);
+int scap_seed_fd_rec(const struct scap_fd_seed *f, void *buf, size_t cap);
+int scap_seed_user_rec(const struct scap_user_seed *u, void *buf, size_t cap);
+
 int scap_replay(const char *path, struct ring *raw, struct scap_replay_stats *st, char *err,
 		size_t errlen);
 

@@ -9,6 +9,7 @@
 
 #include "dispatch.h"
 #include "dns.h"
+#include "enr_stats.h"
 #include "event.h"
 #include "extract.h"
 #include "forward.h"
@@ -18,7 +19,9 @@
 #include "runtime.h"
 #include "slots.h"
 #include "stage.h"
+#include "stage_ctl.h"
 #include "state.h"
+#include "threads.h"
 #include "version.h"
 
 /* Records consumed between two releases of the raw ring (batch release). */
@@ -45,7 +48,45 @@ struct enricher {
 	int64_t last_poll;
 	uint8_t *out;
 	uint64_t n_in, n_fwd, n_bad, n_apply_err, n_fwd_err, n_waits;
+	struct stage_ctl *ctl; /* STATS for the supervisor, from snapshots (enr_publish) */
 };
+
+/* A snapshot of the counters for the control thread (this thread owns them). */
+static void enr_publish(struct enricher *e)
+{
+	struct st_stats ss;
+	struct dsp_stats ds;
+	json_t *snap, *state;
+
+	st_get_stats(e->st, &ss);
+	if (e->dsp) {
+		dsp_get_stats(e->dsp, &ds);
+		e->n_waits = ds.full_waits;
+	}
+	snap = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "events_in", (json_int_t)e->n_in, "forwarded", (json_int_t)e->n_fwd,
+			 "invalid", (json_int_t)e->n_bad, "apply_errors",
+			 (json_int_t)e->n_apply_err, "forward_errors", (json_int_t)e->n_fwd_err,
+			 "ring_waits", (json_int_t)e->n_waits, "state", "threads",
+			 (json_int_t)thr_count(st_threads(e->st)), "processes",
+			 (json_int_t)thr_proc_count(st_threads(e->st)), "thread_misses",
+			 (json_int_t)ss.thread_misses, "fd_misses", (json_int_t)ss.fd_misses,
+			 "bad_events", (json_int_t)ss.bad_events, "events", (json_int_t)ss.events);
+	/* the tables' sizes, lookups, misses and evictions (Falco's names, enr_stats.h) */
+	state = snap ? json_object_get(snap, "state") : NULL;
+	if (state)
+		enr_stats_json(e->st, e->rt, e->dsp, state);
+	stage_ctl_publish(e->ctl, snap);
+}
+
+/* Called by the dispatcher while it waits on a full evaluator ring. */
+static void on_ring_wait(void *ud)
+{
+	struct enricher *e = ud;
+
+	if (stage_ctl_publish_due(e->ctl))
+		enr_publish(e);
+}
 
 static void usage(FILE *f)
 {
@@ -91,6 +132,8 @@ static int run(struct enricher *e)
 		if (rc == -EAGAIN) {
 			ring_release(e->raw);
 			batch = 0;
+			if (stage_ctl_publish_due(e->ctl))
+				enr_publish(e);
 			if (e->rt)
 				rt_poll(e->rt);
 			if (e->dns)
@@ -144,6 +187,8 @@ static int run(struct enricher *e)
 		if (forwarded || ++batch >= ENR_BATCH) {
 			ring_release(e->raw);
 			batch = 0;
+			if (stage_ctl_publish_due(e->ctl))
+				enr_publish(e);
 		}
 		if ((e->n_in & 1023) == 0)
 			poll_evaluators(e);
@@ -234,13 +279,18 @@ int main(int argc, char **argv)
 	if (!replay) {
 		struct procfs_opts po = {.with_fds = 1};
 		struct procfs_stats ps = {0};
+		struct rt_opts ro = {0};
 
 		if (procfs_scan(st_threads(e.st), &po, &ps) != 0)
 			log_warningf("could not scan /proc: %s", strerror(errno));
 		log_infof("seeded from /proc: %llu processes, %llu threads, %llu fds",
 			  (unsigned long long)ps.procs, (unsigned long long)ps.threads,
 			  (unsigned long long)ps.fds);
-		e.rt = rt_new(NULL);
+		/* containerd's task state (OCI bundles of CRI containers); a host path
+		 * mounted elsewhere in a pod (e.g. /host/run/containerd) */
+		ro.containerd_dir =
+			cfg_get_string(e.cfg, "lanner.containerd_state_dir", "/run/containerd");
+		e.rt = rt_new(&ro);
 	}
 	/* fd.*ip.name: the names the rules mention, resolved in the background */
 	e.dns = dns_new(NULL);
@@ -267,12 +317,15 @@ int main(int argc, char **argv)
 		dop.initial = e.nevals;
 		dop.grace_ms = (unsigned)cfg_get_uint(e.cfg, "lanner.evaluator_grace_ms", 5000);
 		dop.stop = &stage_stopping;
+		dop.on_wait = on_ring_wait;
+		dop.on_wait_ud = &e;
 		e.dsp = dsp_new(&dop, err, sizeof(err));
 		if (!e.dsp) {
 			log_errorf("evaluator rings %s*: %s", prefix, err);
 			goto out;
 		}
 	}
+	e.ctl = stage_ctl_start(stage_ctl_run_dir(e.cfg), "enricher", NULL, NULL);
 	log_infof("enricher ready: %zu rules, %zu state fields, %u evaluator rings at start",
 		  e.rs->nrules, e.slots->n, e.nevals);
 	rc = run(&e) == 0 ? 0 : 1;
@@ -290,6 +343,7 @@ int main(int argc, char **argv)
 		  (unsigned long long)e.n_fwd_err, (unsigned long long)e.n_waits,
 		  (unsigned long long)sst.thread_misses);
 out:
+	stage_ctl_stop(e.ctl);
 	if (e.dsp) {
 		struct dsp_stats ds;
 

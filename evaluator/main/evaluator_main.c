@@ -13,6 +13,7 @@
 #include "rules_setup.h"
 #include "slots.h"
 #include "stage.h"
+#include "stage_ctl.h"
 #include "version.h"
 
 /* Records evaluated between two acknowledged flushes (and ring releases). */
@@ -31,8 +32,45 @@ struct evaluator {
 	int tx_err;
 	struct lnr_evt_hdr last; /* header of the last record evaluated */
 	int have_last;
-	uint64_t repeats; /* records dropped as repeats of the previous one */
+	uint64_t repeats;      /* records dropped as repeats of the previous one */
+	struct stage_ctl *ctl; /* STATS for the supervisor, from snapshots (ev_publish) */
 };
+
+/*
+ * A snapshot of the counters for the control thread (the engine's are this
+ * thread's): totals, and per rule that matched its count with what the
+ * metrics label it by (priority, source, tags).
+ */
+static void ev_publish(struct evaluator *ev)
+{
+	const uint64_t *per_rule = engine_rule_matches(ev->eng);
+	struct engine_stats es;
+	json_t *o, *rules = json_array();
+
+	engine_get_stats(ev->eng, &es);
+	for (size_t i = 0; rules && per_rule && i < ev->rs->nrules; i++) {
+		const struct rules_rule *r = ev->rs->rules[i].rule;
+		json_t *tags;
+
+		if (!per_rule[i])
+			continue;
+		tags = json_array();
+		for (size_t t = 0; tags && t < r->ntags; t++)
+			json_array_append_new(tags, json_string(r->tags[t]));
+		json_array_append_new(rules,
+				      json_pack("{s:s, s:s, s:i, s:s, s:o*, s:I}", "rule", r->name,
+						"priority", rules_prio_name(r->priority),
+						"priority_num", (int)r->priority, "source",
+						r->source ? r->source : "syscall", "tags", tags,
+						"matches", (json_int_t)per_rule[i]));
+	}
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "events", (json_int_t)es.events,
+		      "matches", (json_int_t)es.matches, "bad_records", (json_int_t)es.bad_records,
+		      "gen_mismatch", (json_int_t)es.gen_mismatch, "eval_errors",
+		      (json_int_t)es.eval_errors, "repeats", (json_int_t)ev->repeats,
+		      "rules_loaded", (json_int_t)ev->rs->nrules, "rules", rules);
+	stage_ctl_publish(ev->ctl, o);
+}
 
 /*
  * A restarted enricher may forward once more the record it had committed
@@ -95,6 +133,8 @@ static int run(struct evaluator *ev)
 				continue;
 			}
 			batch = 0;
+			if (stage_ctl_publish_due(ev->ctl))
+				ev_publish(ev);
 			if (stage_stopping)
 				return 0;
 			rc = ring_wait_readable(ev->ring, 200);
@@ -124,6 +164,8 @@ static int run(struct evaluator *ev)
 			while (commit_batch(ev) != 0 && !stage_stopping)
 				usleep(100000);
 			batch = 0;
+			if (stage_ctl_publish_due(ev->ctl))
+				ev_publish(ev);
 		}
 	}
 }
@@ -156,7 +198,7 @@ int main(int argc, char **argv)
 	/* batch limits far above what one flush interval holds: the flushes are
 	 * ours (run()), at record boundaries */
 	/* ack_timeout_ms: a bounded wait per acknowledgement, so a stop is noticed and a
-	 * stalled connection is replaced (alert_tx reconnects after three timeouts). */
+	 * failed attempt is retried on a new connection (alert_tx.h). */
 	struct alert_tx_opts txo = {.max_batch = ALERT_TX_MAX_BATCH,
 				    .max_bytes = ALERT_TX_MAX_BYTES / 2,
 				    .ack_timeout_ms = 1000};
@@ -231,6 +273,8 @@ int main(int argc, char **argv)
 		log_errorf("emitter intake: %s", strerror(errno));
 		goto out;
 	}
+	snprintf(what, sizeof(what), "evaluator.%ld", index);
+	ev.ctl = stage_ctl_start(stage_ctl_run_dir(ev.cfg), what, NULL, NULL);
 	log_infof("evaluator %ld ready: %zu rules", index, ev.rs->nrules);
 	rc = run(&ev) == 0 ? 0 : 1;
 	engine_get_stats(ev.eng, &es);
@@ -240,6 +284,7 @@ int main(int argc, char **argv)
 		  (unsigned long long)es.bad_records, (unsigned long long)es.gen_mismatch,
 		  (unsigned long long)es.eval_errors);
 out:
+	stage_ctl_stop(ev.ctl);
 	alert_tx_close(ev.tx);
 	ring_close(ev.ring);
 	engine_free(ev.eng);

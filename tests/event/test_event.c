@@ -593,6 +593,17 @@ static void test_format_lines(void **state)
 		   "1700000000.123456789 3 1234 1200 openat fd=-2(ENOENT) dirfd=-100(AT_FDCWD) "
 		   "name=/etc/shadow flags=4097(O_RDONLY|O_CLOEXEC) mode=0 dev=NULL ino=NULL");
 
+	/* ptrace: the request by libscap's name (Falco's rules test "contains PTRACE_ATTACH"). */
+	assert_int_equal(lnr_evb_init(&b, r, sizeof(store), LNR_EVT_PTRACE, 5, 1, 1), 0);
+	lnr_evb_s64(&b, 0);
+	lnr_evb_absent(&b); /* addr, data: dynamic, not what is checked here */
+	lnr_evb_absent(&b);
+	lnr_evb_u64(&b, 11); /* PPM_PTRACE_ATTACH */
+	lnr_evb_s64(&b, 42);
+	check_line(r, lnr_evb_finish(&b),
+		   "0.000000005 0 1 1 ptrace res=0 addr=NULL data=NULL request=11(PTRACE_ATTACH) "
+		   "pid=42");
+
 	/* Successful openat with mode and device. */
 	assert_int_equal(lnr_evb_init(&b, r, sizeof(store), LNR_EVT_OPENAT, 5, 1, 1), 0);
 	lnr_evb_s64(&b, 3);

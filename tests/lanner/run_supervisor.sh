@@ -95,8 +95,43 @@ counts() { grep -v '"source":"internal"' "$1" | grep -o '"rule":"[^"]*"' | sort 
 leftovers() { ls /dev/shm 2>/dev/null | grep -c "^lanner-$inst\." ; }
 
 # ---- 1. lanner --replay == the stages started by hand
-stage_by_stage() { # CAPTURE OUT
-	local em en evs="" k
+# On a hang: what every process of this test is doing, then kill them all.
+# A hang is a failure with this report, never a ctest timeout.
+hang_report() { # WHAT
+	echo "HANG $1: processes of this test:"
+	ps -eo pid,ppid,stat,wchan:32,etime,args | grep -F -- "$cfg" | grep -v grep
+	for p in $(pgrep -f -- "-c $cfg"); do
+		echo "--- pid $p: $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
+		for t in /proc/$p/task/*; do
+			echo "  tid ${t##*/} $(cat $t/comm 2>/dev/null) wchan=$(cat $t/wchan 2>/dev/null)"
+		done
+		command -v gdb >/dev/null &&
+			timeout 30 gdb -p "$p" -batch -ex 'thread apply all bt' 2>/dev/null |
+			grep -E '^(Thread|#)' | grep -v -E 'futex_abstimed|__GI___futex|cond_wait_common'
+	done
+	echo "--- stderr of the stages:"
+	tail -20 "$work"/*.err 2>/dev/null
+	pkill -9 -f -- "-c $cfg"
+}
+# bounded_wait PID SECONDS WHAT: wait for PID, at most SECONDS; 0 if it
+# exited (its status in bw_rc), else a hang report and 1 (bw_rc=124)
+bounded_wait() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || {
+			wait "$1"
+			bw_rc=$?
+			return 0
+		}
+		sleep 0.1
+	done
+	hang_report "$3"
+	wait "$1" 2>/dev/null
+	bw_rc=124
+	return 1
+}
+stage_by_stage() { # CAPTURE OUT; non-zero if a stage hung
+	local em en evs="" k cr rc=0
 	rm -f /dev/shm/lanner-"$inst".*
 	mkdir -p "$work/run"
 	"$B/emitter/lanner-emitter" -c "$cfg" >"$2" 2>>"$work/sbs.err" &
@@ -108,21 +143,24 @@ stage_by_stage() { # CAPTURE OUT
 	"$B/enricher/lanner-enricher" -c "$cfg" -r "$work/rules.yaml" --evaluators 2 --replay 2>>"$work/sbs.err" &
 	en=$!
 	pids="$em $evs $en"
-	"$B/collector/capture/lanner-capture-replay" -c "$cfg" "$1" 2>>"$work/sbs.err"
-	wait $en
-	for k in $evs; do wait $k; done
+	"$B/collector/capture/lanner-capture-replay" -c "$cfg" "$1" 2>>"$work/sbs.err" &
+	cr=$!
+	bounded_wait $cr 60 "stage by stage, capture replay of $1" || rc=1
+	bounded_wait $en 60 "stage by stage, enricher on $1" || rc=1
+	for k in $evs; do bounded_wait $k 60 "stage by stage, evaluator $k on $1" || rc=1; done
 	sleep 0.3
 	kill -TERM $em
-	wait $em
+	bounded_wait $em 60 "stage by stage, emitter stop after $1" || rc=1
 	pids=""
 	rm -f /dev/shm/lanner-"$inst".*
+	return $rc
 }
 for c in sysdig-inspect_502Error libs-e2e_curl_google falco-0.34.1_cat_write \
 	falco-psp_run_as_user_0_container; do
 	f="$C/scap/$c.scap"
 	[ -r "$f" ] || continue
-	stage_by_stage "$f" "$work/sbs.out"
-	timeout 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 2 --replay "$f" \
+	stage_by_stage "$f" "$work/sbs.out" || bad "stage by stage $c hung (report above)"
+	timeout -k 10 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 2 --replay "$f" \
 		>"$work/run.out" 2>"$work/run.err"
 	rc=$?
 	[ $c = sysdig-inspect_502Error ] && cp "$work/run.out" "$work/run1.out"
@@ -139,8 +177,8 @@ done
 
 # the same through Falco's keys instead of --replay
 f="$C/scap/libs-e2e_curl_google.scap"
-stage_by_stage "$f" "$work/sbs.out"
-timeout 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 1 -o engine.kind=replay \
+stage_by_stage "$f" "$work/sbs.out" || bad "stage by stage curl_google hung (report above)"
+timeout -k 10 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 1 -o engine.kind=replay \
 	-o engine.replay.capture_file="$f" >"$work/run.out" 2>"$work/run.err"
 if [ $? = 0 ] && [ -s "$work/sbs.out" ] &&
 	diff <(sort "$work/sbs.out") <(grep -v '"source":"internal"' "$work/run.out" | sort) >/dev/null; then
@@ -152,7 +190,7 @@ fi
 
 # ---- 2. kill -9 of each stage during a long, steady replay
 export LANNER_REPLAY_LOOPS=80 LANNER_REPLAY_EPS=60000
-timeout 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 2 --replay "$cap" \
+timeout -k 10 120 "$L" -c "$cfg" -r "$work/rules.yaml" --evaluators 2 --replay "$cap" \
 	>"$work/base.out" 2>"$work/base.err"
 base=$(counts "$work/base.out")
 nbase=$(grep -v '"source":"internal"' "$work/base.out" | grep -c '"rule":')
@@ -175,8 +213,8 @@ for victim in enricher evaluator.1 emitter; do
 	sleep 2
 	vp=$(pgrep -f -- "$pat" | head -1)
 	[ -n "$vp" ] && kill -9 "$vp"
-	wait $lp
-	rc=$?
+	bounded_wait $lp 150 "lanner --replay with kill -9 of $victim"
+	rc=$bw_rc
 	pids=""
 	n=$(grep -v '"source":"internal"' "$work/kill.out" | grep -c '"rule":')
 	restarted=$(grep '"rule":"Lanner internal: stage restarted"' "$work/kill.out" |
@@ -238,8 +276,8 @@ sleep 1.5
 cp "$work/bad.yaml" "$work/r.yaml"
 sleep 1.5
 cp "$work/rules.yaml" "$work/r.yaml"
-wait $lp
-rc=$?
+bounded_wait $lp 150 "lanner --replay during the rules reload"
+rc=$bw_rc
 pids=""
 rl=$(counts "$work/rl.out")
 open_n=$(echo "$rl" | awk '/Open below etc/ {print $1}')
@@ -268,8 +306,8 @@ sleep 1.5
 kill -HUP $lp
 sleep 0.05
 kill -HUP $lp
-wait $lp
-rc=$?
+bounded_wait $lp 150 "lanner --replay with SIGHUP x2"
+rc=$bw_rc
 pids=""
 nrel=$(grep -c '"rule":"Lanner internal: rules reloaded"' "$work/hup.out")
 if [ $rc = 0 ] && [ "$nrel" = 2 ] && [ "$(counts "$work/hup.out")" = "$base" ]; then
@@ -307,8 +345,8 @@ else
 	echo "$met" | head -5
 fi
 kill -TERM $lp
-wait $lp
-rc=$?
+bounded_wait $lp 150 "lanner stop after SIGTERM"
+rc=$bw_rc
 pids=""
 unset LANNER_REPLAY_LOOPS LANNER_REPLAY_EPS
 n=$(grep -c '"rule":' "$work/t.out")

@@ -179,11 +179,46 @@ static void test_format_tokens(void **state)
 	assert_null(rules_outfmt_compile("ip %fd.ip", msg, sizeof(msg), &off));
 }
 
+/* evt.arg.NAME in an output: the argument name must outlive the compile (it once pointed
+ * into a stack buffer of the parser, so Falco's "target=%evt.arg.target" printed <NA>). */
+static void test_format_evt_arg(void **state)
+{
+	struct fake fk = {0};
+	struct fld_accessor acc = {fake_get, NULL, &fk};
+	struct alert_buf text;
+	struct rules_outfmt *f;
+	struct alert *a = alert_new();
+	char msg[256];
+	size_t off;
+
+	(void)state;
+	fk.fields = json_pack("{s:s, s:s, s:s}", "evt.arg.target", "/etc/shadow",
+			      "evt.arg.linkpath", "/tmp/l", "proc.name", "ln");
+	alert_buf_init(&text);
+	f = rules_outfmt_compile("target=%evt.arg.target linkpath=%evt.arg.linkpath "
+				 "process=%proc.name",
+				 msg, sizeof(msg), &off);
+	assert_non_null(f);
+	/* something else on the stack where the parser's name buffer was */
+	char junk[512];
+
+	memset(junk, 'x', sizeof(junk));
+	assert_int_equal(rules_outfmt_render(f, &acc, &text, a), 0);
+	assert_string_equal(text.data, "target=/etc/shadow linkpath=/tmp/l process=ln");
+	assert_int_equal(alert_find_field(a, "evt.arg.target")->type, ALERT_FT_STRING);
+	rules_outfmt_free(f);
+	alert_free(a);
+	alert_buf_fini(&text);
+	json_decref(fk.fields);
+	(void)junk[0];
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_falco_alerts_exact),
 		cmocka_unit_test(test_format_tokens),
+		cmocka_unit_test(test_format_evt_arg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,12 +9,12 @@
 #include "config.h"
 #include "rules_setup.h"
 
-static const char yaml[] = "rules_files: [" LANNER_CONFORMANCE_DIR
-			   "/falco-rules/falco_rules.yaml]\n"
-			   "priority: warning\n"
-			   "rules:\n"
-			   "  - disable:\n"
-			   "      tag: mitre_credential_access\n";
+static const char yaml[] =
+	"rules_files: [" LANNER_CONFORMANCE_DIR "/falco-rules/falco_rules.yaml]\n"
+	"priority: warning\n"
+	"rules:\n"
+	"  - disable:\n"
+	"      tag: mitre_credential_access\n";
 
 static struct rules_crule *find(struct rules_ruleset *rs, const char *name)
 {

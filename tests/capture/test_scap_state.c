@@ -1,0 +1,313 @@
+/* test_scap_state.c: the state fields of every capture's events (proc.*, fd.name, user.name, container.id) against sysdig 0.29. */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <zlib.h>
+
+#include "event.h"
+#include "extract.h"
+#include "fields.h"
+#include "scap_reader.h"
+#include "scap_replay.h"
+#include "state.h"
+#include "test_env.h"
+
+/*
+ * Each capture goes through what a replay does to it: its lists as seed
+ * records, then its records, applied to the enricher's state (st_apply), and
+ * the fields read as an evaluator gets them (ext_get). For every record, the
+ * row sysdig 0.29 printed for the same event (tests/capture/expected: exit
+ * row of the same time and thread; the enter row for exit-less events) must
+ * carry the same proc.name, proc.pname, proc.cmdline, fd.name, user.name and
+ * container.id. evt.res, type, thread and time are checked by test_scap_read.
+ */
+
+#define SCAP_DIR LANNER_CONFORMANCE_DIR "/scap"
+#define EXPECTED_DIR LANNER_SOURCE_DIR "/tests/capture/expected"
+
+static const char *const field_names[] = {"proc.name", "proc.pname", "proc.cmdline",
+					  "fd.name",   "user.name",  "container.id"};
+#define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
+
+struct row {
+	uint64_t ts;
+	int64_t tid;
+	char dir;
+	int used;
+	char *val[NFIELDS]; /* NULL: sysdig printed null (<NA>) */
+};
+
+struct cmp {
+	struct row *rows;
+	size_t nrows;
+	struct st_state *st;
+	struct ext_ctx *x;
+	struct fld_ref ref[NFIELDS];
+	uint64_t records, matched, unmatched_rows;
+	uint64_t same[NFIELDS], diff[NFIELDS];
+	unsigned shown[NFIELDS];
+	const char *name;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->dir - y->dir;
+}
+
+static struct row *load_rows(const char *name, size_t *n)
+{
+	char path[512], line[1 << 16];
+	gzFile g;
+	struct row *rows = NULL;
+	size_t cap = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.jsonl.gz", EXPECTED_DIR, name);
+	g = gzopen(path, "rb");
+	if (!g)
+		fail_msg("%s: %s", path, strerror(errno));
+	*n = 0;
+	while (gzgets(g, line, sizeof(line))) {
+		json_error_t je;
+		json_t *j = json_loads(line, 0, &je);
+		struct row *r;
+
+		if (!j)
+			fail_msg("%s: %s", path, je.text);
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			rows = realloc(rows, cap * sizeof(*rows));
+			assert_non_null(rows);
+		}
+		r = &rows[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->ts = (uint64_t)json_integer_value(json_object_get(j, "evt.rawtime"));
+		r->tid = json_integer_value(json_object_get(j, "thread.tid"));
+		r->dir = json_string_value(json_object_get(j, "evt.dir"))
+				 ? json_string_value(json_object_get(j, "evt.dir"))[0]
+				 : '?';
+		for (size_t k = 0; k < NFIELDS; k++) {
+			json_t *v = json_object_get(j, field_names[k]);
+
+			if (json_is_string(v))
+				r->val[k] = strdup(json_string_value(v));
+			else if (json_is_integer(v)) {
+				char b[32];
+
+				snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(v));
+				r->val[k] = strdup(b);
+			}
+		}
+		json_decref(j);
+	}
+	gzclose(g);
+	qsort(rows, *n, sizeof(*rows), row_cmp);
+	return rows;
+}
+
+static struct row *find_row(struct cmp *c, uint64_t ts, int64_t tid, char dir)
+{
+	struct row key = {.ts = ts, .tid = tid, .dir = dir};
+
+	return bsearch(&key, c->rows, c->nrows, sizeof(*c->rows), row_cmp);
+}
+
+static _Alignas(8) uint8_t seedbuf[1 << 20];
+
+static int apply_seed(struct cmp *c, int len)
+{
+	struct lnr_evt_view v;
+	struct st_ctx sc;
+
+	if (len < 0)
+		return 0;
+	assert_int_equal(lnr_evt_decode(seedbuf, (size_t)len, &v, NULL), 0);
+	if (st_apply(c->st, &v, &sc) == 0)
+		st_finish(c->st, &sc);
+	return 0;
+}
+
+static int on_thread(void *ctx, const struct scap_thread_seed *t)
+{
+	return apply_seed(ctx, scap_seed_thread_rec(t, seedbuf, sizeof(seedbuf)));
+}
+
+static int on_fd(void *ctx, const struct scap_fd_seed *f)
+{
+	return apply_seed(ctx, scap_seed_fd_rec(f, seedbuf, sizeof(seedbuf)));
+}
+
+static int on_user(void *ctx, const struct scap_user_seed *u)
+{
+	return apply_seed(ctx, scap_seed_user_rec(u, seedbuf, sizeof(seedbuf)));
+}
+
+/* The field's value as sysdig prints it in -j (NULL for <NA>). */
+static const char *value(struct cmp *c, size_t k, char *out, size_t n)
+{
+	struct fld_val vals[FLD_MAX_VALUES];
+	int got = ext_get(c->x, &c->ref[k], vals, FLD_MAX_VALUES);
+
+	if (got <= 0)
+		return NULL;
+	snprintf(out, n, "%.*s", (int)vals[0].str.len, vals[0].str.p);
+	return out;
+}
+
+static int on_event(void *ctx, const void *rec, uint32_t len)
+{
+	struct cmp *c = ctx;
+	struct lnr_evt_view v;
+	struct st_ctx sc;
+	struct row *r;
+	char buf[8192];
+
+	assert_int_equal(lnr_evt_decode(rec, len, &v, NULL), 0);
+	c->records++;
+	if (st_apply(c->st, &v, &sc) != 0)
+		return 0;
+	r = find_row(c, v.hdr->ts, v.hdr->tid, v.info->scap_code_x ? '<' : '>');
+	if (!r)
+		r = find_row(c, v.hdr->ts, v.hdr->tid, '>');
+	if (r) {
+		c->matched++;
+		r->used = 1;
+		ext_begin(c->x, c->st, &sc);
+		for (size_t k = 0; k < NFIELDS; k++) {
+			const char *ours = value(c, k, buf, sizeof(buf));
+			const char *theirs = r->val[k];
+
+			if ((!ours && !theirs) || (ours && theirs && strcmp(ours, theirs) == 0)) {
+				c->same[k]++;
+				continue;
+			}
+			c->diff[k]++;
+			if (getenv("SHOW_ALL") || c->shown[k]++ < 5)
+				fprintf(stderr,
+					"  %s %s ts %" PRIu64 " tid %" PRId64
+					" %s: ours '%s' sysdig '%s'\n",
+					c->name, v.info->name, v.hdr->ts, v.hdr->tid,
+					field_names[k], ours ? ours : "<NA>",
+					theirs ? theirs : "<NA>");
+		}
+	}
+	st_finish(c->st, &sc);
+	return 0;
+}
+
+static void compare(const char *name, const char *capname, uint64_t totals[2][NFIELDS])
+{
+	char path[512], msg[256];
+	struct cmp c = {.name = name};
+	struct st_opts so = {.max_threads = 262144, .live = 0};
+	struct scap_reader_cbs cbs = {
+		.ctx = &c, .thread = on_thread, .fd = on_fd, .user = on_user, .event = on_event};
+	struct scap_reader *rd;
+	int rc;
+
+	c.rows = load_rows(name, &c.nrows);
+	c.st = st_new(&so);
+	c.x = calloc(1, sizeof(*c.x));
+	assert_non_null(c.st);
+	assert_non_null(c.x);
+	for (size_t k = 0; k < NFIELDS; k++)
+		assert_int_equal(fld_resolve(field_names[k], NULL, 0, &c.ref[k], msg, sizeof(msg)),
+				 0);
+	snprintf(path, sizeof(path), "%s/%s.scap", SCAP_DIR, capname);
+	rd = scap_reader_open(path, &cbs);
+	assert_non_null(rd);
+	rc = scap_reader_run(rd);
+	if (rc != 0)
+		fail_msg("%s: %s", path, scap_reader_error(rd));
+	scap_reader_free(rd);
+	fprintf(stderr, "%s: %" PRIu64 " records, %" PRIu64 " with a sysdig row;", name, c.records,
+		c.matched);
+	for (size_t k = 0; k < NFIELDS; k++) {
+		fprintf(stderr, " %s %" PRIu64 "/%" PRIu64, field_names[k], c.same[k],
+			c.same[k] + c.diff[k]);
+		totals[0][k] += c.same[k];
+		totals[1][k] += c.diff[k];
+	}
+	fprintf(stderr, "\n");
+	for (size_t i = 0; i < c.nrows; i++)
+		for (size_t k = 0; k < NFIELDS; k++)
+			free(c.rows[i].val[k]);
+	free(c.rows);
+	free(c.x);
+	st_free(c.st);
+}
+
+static void test_state_fields(void **state)
+{
+	static const char *const caps[] = {
+		"falco-0.34.1_cat_write",
+		"falco-0.34.1_connect_localhost",
+		"falco-0.34.1_empty",
+		"falco-0.34.1_open-multiple-files",
+		"falco-0.34.1_ping_sendto",
+		"falco-0.34.1_syscall",
+		"falco-psp_privileged",
+		"falco-psp_run_as_user_0_container",
+		"falco-psp_run_as_user_65534_container",
+		"falco-psp_write_tmp_test",
+		"libs-e2e_curl_google",
+		"libs-e2e_single_ipv6_conn",
+		"libs-e2e_test_ipv6_client",
+		"libs-old_sample",
+		"sysdig-inspect_502Error",
+	};
+	uint64_t totals[2][NFIELDS] = {{0}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		compare(caps[i], caps[i], totals);
+	/* sysdig cannot open the capture with section options: it must be
+	 * exactly the one without them. */
+	compare("libs-e2e_curl_google", "libs-e2e_curl_google_comments", totals);
+	for (size_t k = 0; k < NFIELDS; k++) {
+		fprintf(stderr, "total %s: %" PRIu64 " same, %" PRIu64 " different\n",
+			field_names[k], totals[0][k], totals[1][k]);
+	}
+	/*
+	 * Known differences, all in the enricher's state (docs/capture.md lists
+	 * the classes; as of this test's first run): a process first seen
+	 * through an exit event has no parent name and user "root" where sysdig
+	 * takes ptid from the event and shows <NA> for the unknown user; proc.name
+	 * is the process's comm, sysdig's the thread's; fd.name of mmap (sysdig:
+	 * none), of unix-socket and re-connected sockets. A count above its
+	 * budget is a regression; a fix lowers the budget.
+	 */
+	static const uint64_t budget[NFIELDS] = {48, 3009, 48, 521, 1044, 1};
+
+	for (size_t k = 0; k < NFIELDS; k++)
+		if (totals[1][k] > budget[k])
+			fail_msg("%s: %" PRIu64 " differences from sysdig, %" PRIu64 " known",
+				 field_names[k], totals[1][k], budget[k]);
+	/* The comparison itself must work: thousands of values agree in every field. */
+	for (size_t k = 0; k < NFIELDS; k++)
+		assert_true(totals[0][k] >= 2000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_fields),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
