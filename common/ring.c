@@ -708,6 +708,21 @@ int ring_unlink(const char *name)
 	return shm_unlink(path) == 0 ? 0 : -errno;
 }
 
+int ring_chown(const char *name, uid_t uid, gid_t gid)
+{
+	char path[RING_NAME_MAX + 16];
+	int rc = make_path(name, path, sizeof(path), NULL, 0), fd;
+
+	if (rc < 0)
+		return rc;
+	fd = shm_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = fchown(fd, uid, gid) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
 size_t ring_max_record(const struct ring *r)
 {
 	return (size_t)r->max_record;

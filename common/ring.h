@@ -112,6 +112,13 @@ void ring_close(struct ring *r);
 /* Remove the shm object "/lanner-<name>". Returns 0 or -errno (-ENOENT). */
 int ring_unlink(const char *name);
 
+/*
+ * Give the shm object "/lanner-<name>" to uid:gid (the pipeline's user and
+ * group when the supervisor runs as root and the stages do not). Returns 0
+ * or -errno.
+ */
+int ring_chown(const char *name, uid_t uid, gid_t gid);
+
 /* Largest record payload this ring takes, in bytes: half the data area. */
 size_t ring_max_record(const struct ring *r);
 size_t ring_data_size(const struct ring *r);

@@ -90,7 +90,7 @@ struct ring *stage_ring_open(const char *name, size_t size, enum ring_role role,
 		struct ring *r = ring_attach(name, 0, role, err, errlen);
 
 		if (!r && errno == ENOENT) {
-			r = ring_create(name, size, role, 0600, 0, err, errlen);
+			r = ring_create(name, size, role, 0660, 0, err, errlen);
 			if (!r && errno == EEXIST) /* the other side made it meanwhile */
 				r = ring_attach(name, 0, role, err, errlen);
 		}

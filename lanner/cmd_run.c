@@ -1,4 +1,5 @@
 /* cmd_run.c: `lanner` / `lanner run`: Falco's command line for the running product (supervisor.c runs it). */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "event.h"
+#include "privs.h"
 #include "stage.h"
 #include "supervisor.h"
 #include "version.h"
@@ -230,6 +232,8 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 	static char o_addr[PATH_MAX + 32], o_users[PATH_MAX + 32];
 	struct cfg *cfg = stage_config("lanner", config, ov, *nov);
 	const char *dir;
+	struct privs pv;
+	char err[512];
 	pid_t pid;
 
 	if (!cfg)
@@ -240,18 +244,47 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 		return 0;
 	}
 	dir = stage_run_dir(cfg);
+	/* As root, redis-server runs as the pipeline user like emitter and ui (its
+	 * socket is 0700): the run directory is that user's (privs.c). */
+	if (privs_setup(&pv, cfg, err, sizeof(err)) != 0 ||
+	    privs_own_dir(&pv, dir, 0770, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "lanner: %s; no dashboard\n", err);
+		cfg_free(cfg);
+		return 0;
+	}
 	mkdir(dir, 0750);
 	snprintf(sock, socklen, "%s/redis.sock", dir);
 	snprintf(users, userslen, "%s", cfg_get_string(cfg, "ui.users_file", ""));
 	if (!users[0]) {
-		/* Beside the spool (kept across runs), so the admin password stays. */
+		/* Beside the spool (kept across runs), so the admin password stays; in
+		 * a directory of its own, which the supervisor gives to the pipeline
+		 * user (lanner-ui rewrites the file by rename). */
 		const char *spool = cfg_get_string(cfg, "spool.dir", "/var/lib/lanner/spool");
 		const char *slash = strrchr(spool, '/');
+		char old[PATH_MAX + 16], oldpw[PATH_MAX + 32], pw[PATH_MAX + 32];
 
-		if (slash && slash != spool)
-			snprintf(users, userslen, "%.*s/ui-users", (int)(slash - spool), spool);
-		else
-			snprintf(users, userslen, "%s/ui-users", dir);
+		if (slash && slash != spool) {
+			snprintf(users, userslen, "%.*s/ui/users", (int)(slash - spool), spool);
+			snprintf(old, sizeof(old), "%.*s/ui-users", (int)(slash - spool), spool);
+		} else {
+			snprintf(users, userslen, "%s/ui/users", dir);
+			snprintf(old, sizeof(old), "%s/ui-users", dir);
+		}
+		/* where earlier versions kept it: moved, so the admin password stays */
+		snprintf(oldpw, sizeof(oldpw), "%s.admin-password", old);
+		snprintf(pw, sizeof(pw), "%s.admin-password", users);
+		if (access(old, F_OK) == 0 && access(users, F_OK) != 0) {
+			char udir[PATH_MAX];
+			const char *us = strrchr(users, '/');
+
+			snprintf(udir, sizeof(udir), "%.*s", (int)(us - users), users);
+			if (privs_own_dir(&pv, udir, 0750, PRIVS_DIR_NEW_ONLY, err, sizeof(err)) ==
+				    0 &&
+			    (mkdir(udir, 0750) == 0 || errno == EEXIST)) {
+				if (rename(old, users) == 0)
+					rename(oldpw, pw);
+			}
+		}
 	}
 	cfg_free(cfg);
 	unlink(sock);
@@ -265,6 +298,8 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 			dup2(nul, 1);
 			dup2(nul, 2);
 		}
+		if (privs_apply(&pv, PRIVS_PLAIN) != 0)
+			_exit(126);
 		execl("/usr/bin/redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
 		      "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--maxmemory",
 		      "256mb", "--maxmemory-policy", "allkeys-lru", "--daemonize", "no",

@@ -20,6 +20,7 @@
 #include "alert_tx.h"
 #include "config.h"
 #include "log.h"
+#include "privs.h"
 #include "ring.h"
 #include "rules_diag.h"
 #include "rules_load.h"
@@ -103,6 +104,7 @@ struct sv {
 	bool stopping;
 	bool emitter_flushed; /* internal alerts sent before the emitter is stopped */
 	pid_t self_pid;
+	struct privs pv; /* the identity the stages take (privs.c) */
 	int exit_status;
 	double start_time;
 	/* watch_config_files: newest mtime seen of the config and rules files */
@@ -278,14 +280,21 @@ static int create_ring(struct sv *s, const char *name)
 	 * producers (emitter, evaluators, enricher, source), and a consumer that
 	 * attaches clears the closed mark. A closed producer mark would make an
 	 * early consumer see end-of-stream. */
-	struct ring *r = ring_create(name, s->ring_size, RING_CONSUMER, 0600, RING_CREATE_REPLACE,
+	struct ring *r = ring_create(name, s->ring_size, RING_CONSUMER, 0660, RING_CREATE_REPLACE,
 				     err, sizeof(err));
+	int rc;
 
 	if (!r) {
 		fprintf(stderr, "lanner: %s\n", err);
 		return -errno;
 	}
 	ring_close(r);
+	/* the stages run as the pipeline user: the ring is theirs (0660: user and group) */
+	if (s->pv.active && (rc = ring_chown(name, s->pv.uid, s->pv.gid)) != 0) {
+		fprintf(stderr, "lanner: ring %s: cannot give it to %s: %s\n", name, s->pv.user,
+			strerror(-rc));
+		return rc;
+	}
 	return 0;
 }
 
@@ -324,6 +333,36 @@ static struct sv_stage *add_stage(struct sv *s, enum sv_kind kind, unsigned inde
 		break;
 	}
 	return st;
+}
+
+/* What a stage keeps: eBPF capabilities for the live collector, /proc reading for the live enricher. */
+static enum privs_role kind_role(enum sv_kind k, bool replay)
+{
+	if (k == SV_SOURCE && !replay)
+		return PRIVS_COLLECTOR;
+	if (k == SV_ENRICHER && !replay)
+		return PRIVS_ENRICHER;
+	return PRIVS_PLAIN;
+}
+
+/* "lanner: cannot take the pipeline user's identity for STAGE: errno N", without stdio (after fork). */
+static void child_fail(const char *stage, int err)
+{
+	char num[16];
+	int i = (int)sizeof(num);
+
+	num[--i] = '\n';
+	do {
+		num[--i] = (char)('0' + err % 10);
+		err /= 10;
+	} while (err && i > 0);
+	static const char pre[] = "lanner: cannot take the pipeline user's identity for ";
+	static const char mid[] = ": errno ";
+
+	(void)!write(2, pre, sizeof(pre) - 1);
+	(void)!write(2, stage, strlen(stage));
+	(void)!write(2, mid, sizeof(mid) - 1);
+	(void)!write(2, num + i, sizeof(num) - (size_t)i);
 }
 
 static int start_stage(struct sv *s, struct sv_stage *st)
@@ -401,6 +440,16 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 		 * stops the stages in pipeline order. If the supervisor dies, its
 		 * stages are told to stop (they drain as on SIGTERM). */
 		setpgid(0, 0);
+		/* least privilege (privs.c) before the death signal: a credential
+		 * change clears PR_SET_PDEATHSIG */
+		{
+			int rc = privs_apply(&s->pv, kind_role(st->kind, s->replay));
+
+			if (rc) {
+				child_fail(st->name, -rc);
+				_exit(126);
+			}
+		}
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != s->self_pid)
 			_exit(127); /* the supervisor died before prctl */
@@ -682,8 +731,13 @@ static int resolve_rules(struct sv *s)
 		s->rules[s->nrules++] = s->o->rules[i];
 	if (s->nrules)
 		return 0;
-	if (cfg_get_strlist(s->cfg, "rules_files", &files, &n) == 0 || n == 0)
+	/* Falco's rules_files, else its older rules_file */
+	if (cfg_get_strlist(s->cfg, "rules_files", &files, &n) != 0 || n == 0) {
+		free(files);
+		files = NULL;
+		n = 0;
 		cfg_get_strlist(s->cfg, "rules_file", &files, &n);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (access(files[i], R_OK) == 0)
 			any = true;
@@ -1338,6 +1392,96 @@ static int setup(struct sv *s)
 	return 0;
 }
 
+/* dirname of path into out ("." when it has no slash). */
+static void dir_of(const char *path, char *out, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, n, ".");
+	else if (slash == path)
+		snprintf(out, n, "/");
+	else
+		snprintf(out, n, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * Least privilege (privs.c): resolves (or creates) the pipeline user, gives it
+ * the run directory, the emitter's socket directory, spool and output files,
+ * the dashboard's users file, and checks that it can read the config, the
+ * rules and the capture. Only when the supervisor runs as root.
+ */
+static int prepare_privs(struct sv *s)
+{
+	struct privs *p = &s->pv;
+	const char *paths[STAGE_MAX_ARGS + 8];
+	const char **files = NULL;
+	char err[1024], dir[PATH_MAX], extra[PATH_MAX + 32];
+	const char *spool, *f;
+	size_t n = 0, nf = 0;
+	int rc;
+
+	rc = privs_setup(p, s->cfg, err, sizeof(err));
+	if (rc == 0 && p->active) {
+		privs_report(p, !s->replay);
+		rc = privs_own_dir(p, stage_run_dir(s->cfg), 0770, 0, err, sizeof(err));
+	}
+	if (rc == 0 && p->active) {
+		dir_of(s->intake_path, dir, sizeof(dir));
+		rc = privs_own_dir(p, dir, 0770, 0, err, sizeof(err));
+	}
+	if (rc == 0 && p->active) {
+		spool = cfg_get_string(
+			s->cfg, "emitter.spool.dir",
+			cfg_get_string(s->cfg, "spool.dir", "/var/lib/lanner/spool"));
+		rc = privs_own_dir(p, spool, 0750, PRIVS_DIR_RECURSIVE, err, sizeof(err));
+	}
+	if (rc == 0 && p->active && cfg_get_bool(s->cfg, "file_output.enabled", false))
+		rc = privs_own_file(p,
+				    cfg_get_string(s->cfg, "file_output.filename", "./events.txt"),
+				    true, err, sizeof(err));
+	f = cfg_get_string(s->cfg, "emitter.stats_file", "");
+	if (rc == 0 && p->active && *f)
+		rc = privs_own_file(p, f, true, err, sizeof(err));
+	f = cfg_get_string(s->cfg, "ui.users_file", "");
+	if (rc == 0 && p->active && *f && cfg_get_bool(s->cfg, "ui.enabled", false)) {
+		/* lanner-ui rewrites it by rename: its directory must be the user's; an
+		 * existing one is not taken over (it may hold the configuration) */
+		dir_of(f, dir, sizeof(dir));
+		rc = privs_own_dir(p, dir, 0750, PRIVS_DIR_NEW_ONLY, err, sizeof(err));
+		snprintf(extra, sizeof(extra), "%s.admin-password", f);
+		if (rc == 0)
+			rc = privs_own_file(p, f, false, err, sizeof(err));
+		if (rc == 0)
+			rc = privs_own_file(p, extra, false, err, sizeof(err));
+	}
+	if (rc == 0 && p->active) {
+		if (s->o->config)
+			paths[n++] = s->o->config;
+		for (size_t i = 0; i < s->nrules; i++)
+			paths[n++] = s->rules[i];
+		if (!s->nrules &&
+		    (cfg_get_strlist(s->cfg, "rules_files", &files, &nf) != 0 || !nf)) {
+			free(files);
+			files = NULL;
+			nf = 0;
+			cfg_get_strlist(s->cfg, "rules_file", &files, &nf);
+		}
+		for (size_t i = 0; i < nf && n < STAGE_MAX_ARGS + 6; i++)
+			if (access(files[i], F_OK) == 0)
+				paths[n++] = files[i];
+		if (s->replay)
+			paths[n++] = s->capture;
+		rc = privs_check_readable(p, paths, n, err, sizeof(err));
+		free(files);
+	}
+	if (rc) {
+		fprintf(stderr, "lanner: %s\n", err);
+		return rc;
+	}
+	return 0;
+}
+
 static void report_rules(struct sv *s)
 {
 	char err[1024];
@@ -1403,6 +1547,11 @@ int sv_run(const struct sv_opts *o)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->self_pid = getpid();
+	if (prepare_privs(s) != 0) {
+		cfg_free(s->cfg);
+		free(s);
+		return 1;
+	}
 	if (o->pidfile) {
 		pf = fopen(o->pidfile, "w");
 		if (!pf) {
@@ -1414,7 +1563,8 @@ int sv_run(const struct sv_opts *o)
 		fprintf(pf, "%d\n", (int)getpid());
 		fclose(pf);
 	}
-	mkdir(stage_run_dir(s->cfg), 0750);
+	mkdir(stage_run_dir(s->cfg),
+	      0750); /* not root: the caller's (prepare_privs made it else) */
 	/* every stage finds the control sockets' directory here, also those that
 	 * do not read the configuration (collector, emitter) */
 	setenv("LANNER_RUN_DIR", stage_run_dir(s->cfg), 1);

@@ -80,6 +80,22 @@ if python3 scripts/deploy/check-compose.py compose "$C/reference/falco-docker-co
 else
 	ko "compose policy"
 fi
+# The scaling checks can fail: more claimable evaluator rings than /dev/shm holds,
+# and a replica count that is not LANNER_EVALUATORS, must be refused.
+if (cd compose && LANNER_EVAL_MAX=20 python3 ../scripts/deploy/check-compose.py .) >"$W/cp.out" 2>&1 ||
+	! grep -q 'cannot hold 1 + LANNER_EVAL_MAX (20)' "$W/cp.out"; then
+	ko "compose policy accepted LANNER_EVAL_MAX=20 in a 1g /dev/shm"; cat "$W/cp.out"
+else
+	ok "compose policy refuses more evaluator rings than LANNER_SHM_SIZE holds"
+fi
+sed 's/replicas: ${LANNER_EVALUATORS:-2}/replicas: 3/' compose/docker-compose.yaml >"$W/dc-bad.yaml"
+cp compose/.env "$W/.env"
+if (cd "$W" && cp dc-bad.yaml docker-compose.yaml && python3 "$root/scripts/deploy/check-compose.py" .) \
+	>"$W/cp.out" 2>&1 || ! grep -q 'deploy.replicas 3 != LANNER_EVALUATORS 2' "$W/cp.out"; then
+	ko "compose policy accepted deploy.replicas != LANNER_EVALUATORS"; cat "$W/cp.out"
+else
+	ok "compose policy refuses deploy.replicas != LANNER_EVALUATORS"
+fi
 
 # --- 2. Dockerfile lint ---------------------------------------------------------
 if python3 scripts/deploy/lint-dockerfile.py --self-test >"$W/lint.out" 2>&1; then
@@ -184,6 +200,41 @@ if "$D/usr/bin/lanner" --help 2>&1 | grep -q selftest; then
 	fi
 else
 	echo "note: lanner has no selftest subcommand in this version (not checked)"
+fi
+
+# lanner.service runs the supervisor: run the installed `lanner run` as the unit does
+# (root within its CapabilityBoundingSet, NoNewPrivileges, its Environment= defaults,
+# the installed config), with a replay as the source and paths in $W. Every stage must
+# be started as the unprivileged user (created if absent) and the alerts delivered:
+# the unit's bounding set must be enough for the supervisor's privilege drop.
+unit=$D/lib/systemd/system/lanner.service
+if [ "$(id -u)" = 0 ] && [ -f "$unit" ]; then
+	bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | sed 's/^CAP_//' |
+		tr 'A-Z' 'a-z' | sed 's/^/+/' | paste -sd, -)
+	mapfile -t unit_env < <(sed -n 's/^Environment=//p' "$unit" | tr ' ' '\n')
+	S=$W/service
+	mkdir -p "$S/rules"
+	chmod 755 "$S"
+	cp scripts/deploy/check_rules.yaml "$S/rules/lanner_rules.yaml"
+	cp "$C/scap/sysdig-inspect_502Error.scap" "$S/"
+	chmod -R a+rX "$S"
+	nnp=""
+	grep -q '^NoNewPrivileges=yes' "$unit" && nnp=--no-new-privs
+	timeout 120 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${unit_env[@]}" \
+		LANNER_RULES_DIR="$S/rules" LANNER_RUN_DIR="$S/run" LANNER_SPOOL_DIR="$S/spool" \
+		setpriv --bounding-set "-all,$bset" $nnp -- \
+		"$D/usr/bin/lanner" run -c "$D/etc/lanner/lanner.yaml" -o lanner.instance="svc$$" \
+		-o emitter.intake="ipc://$S/run/alerts.sock" --evaluators 2 \
+		--replay "$S/sysdig-inspect_502Error.scap" >"$S/out" 2>"$S/err"
+	src=$?
+	n=$(grep -c '"rule":"Lanner open below etc"' "$S/out")
+	if [ $src = 0 ] && [ "$n" = 185 ] && grep -q 'stages run as lanner:' "$S/err" &&
+		[ "$(stat -c %U "$S/spool")" = lanner ]; then
+		ok "lanner.service's supervisor (its bounding set, NoNewPrivileges): stages as user lanner, 185 alerts"
+	else
+		ko "lanner.service's supervisor: exit $src, $n alerts (want 185)"; tail -5 "$S/err"
+	fi
+	rm -f /dev/shm/lanner-"svc$$".*
 fi
 
 # --- 5. the image's entry point, outside containers ------------------------------

@@ -91,6 +91,8 @@ LANNER = {
     "lanner.ring_size_mb": "uint",
     "lanner.run_dir": "string",
     "lanner.user": "string",
+    "lanner.group": "string",
+    "lanner.runtime_group": "string",
     "redis": "map",
     "redis.enabled": "bool",
     "redis.address": "string",

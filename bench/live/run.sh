@@ -36,6 +36,8 @@ for t in redis-server redis-benchmark curl ss; do
 	command -v $t >/dev/null || { echo "bench live: $t not installed" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/lanner-bench-live-XXXXXX)
+# the stages run as the pipeline user (lanner.user) and read the config here
+chmod 755 "$work"
 inst="bl$$"
 lp=""
 rp=""

@@ -119,6 +119,48 @@ def main():
             err("redis", f"command lacks {opt.strip()}")
     if "sidekick" not in svcs["falcosidekick"].get("profiles", []):
         err("falcosidekick", "not in profile sidekick")
+    # Scaling (docker compose up --scale evaluator=N): replicas must be possible
+    # and each must claim its own index; /dev/shm must hold every ring.
+    ev = svcs["evaluator"]
+    eenv = ev.get("environment") or {}
+    if ev.get("container_name"):
+        err("evaluator", "container_name set: it could not be scaled")
+    if ev.get("ports"):
+        err("evaluator", "publishes a port: replicas would conflict")
+    if "LANNER_EVAL_INDEX" in eenv:
+        err("evaluator", "fixed LANNER_EVAL_INDEX: replicas would fight over one index")
+    try:
+        nevals = int(eenv.get("LANNER_EVALUATORS", "1"))
+        emax = int(eenv.get("LANNER_EVAL_MAX", "64"))
+        ring_mb = int(eenv.get("LANNER_RING_SIZE_MB", "64"))
+    except ValueError as e:
+        err("evaluator", f"LANNER_EVALUATORS, LANNER_EVAL_MAX, LANNER_RING_SIZE_MB: {e}")
+        nevals, emax, ring_mb = 1, 1, 64
+    replicas = (ev.get("deploy") or {}).get("replicas")
+    if replicas is not None and int(replicas) != nevals:
+        err("evaluator", f"deploy.replicas {replicas} != LANNER_EVALUATORS {nevals}")
+    if not nevals <= emax <= 256:
+        err("evaluator", f"LANNER_EVAL_MAX {emax} not in LANNER_EVALUATORS ({nevals})..256")
+    for name in STAGES:
+        env = svcs.get(name, {}).get("environment") or {}
+        for k in ("LANNER_EVALUATORS", "LANNER_EVAL_MAX", "LANNER_RING_SIZE_MB", "LANNER_INSTANCE"):
+            if env.get(k) != eenv.get(k):
+                err(name, f"{k} {env.get(k)!r} differs from the evaluators' {eenv.get(k)!r}")
+
+    def size_bytes(v):
+        v = str(v).strip().lower()
+        units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+        for suffix in ("kb", "mb", "gb", "k", "m", "g", "b"):
+            if v.endswith(suffix):
+                return int(float(v[: -len(suffix)]) * units.get(suffix[0], 1))
+        return int(v)
+
+    shm = size_bytes(svcs["ipc"].get("shm_size", "64m"))
+    # raw + one ring per claimable index, each data + a 4 KiB header page
+    need = (1 + emax) * ((ring_mb << 20) + 4096)
+    if shm < need:
+        err("ipc", f"shm_size {shm >> 20} MiB cannot hold 1 + LANNER_EVAL_MAX ({emax}) rings "
+            f"of {ring_mb} MiB ({need >> 20} MiB): a full /dev/shm kills stages with SIGBUS")
     env = svcs["emitter"].get("environment", {})
     if env.get("LANNER_HTTP_URL") != "http://falcosidekick:2801/":
         err("emitter", f"LANNER_HTTP_URL {env.get('LANNER_HTTP_URL')!r}")

@@ -89,10 +89,26 @@ start() {
 		LANNER_BIN_DIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
 		LANNER_RULES_DIR="$W/check-rules" LANNER_RUN_DIR="$run_dir" \
 		LANNER_SPOOL_DIR="$spool" LANNER_REPLAY_FILE="$replay_file" \
-		"${sinks[@]}" \
+		"${sinks[@]}" "${extra_env[@]}" \
 		"$D/usr/bin/lanner-stage" "${svc_cmd[@]}" "$@"
 }
 
+extra_env=()
+# wait_for PID SECS NAME: wait for PID's exit (its status), SIGKILL after SECS
+wait_for() {
+	local t=0
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$t" -ge $(($2 * 10)) ]; then
+			echo "run-stages: $3 still running after $2 s: killed"
+			kill -9 "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	wait "$1"
+}
 mkdir -p "$W/check-rules"
 cp "$root/scripts/deploy/check_rules.yaml" "$W/check-rules/lanner_rules.yaml"
 chmod -R a+rX "$W/check-rules"
@@ -195,6 +211,72 @@ else
 	rc=1
 fi
 [ $rc = 0 ] || tail -n 5 "$W"/*.err
+
+# Scaling, as `docker compose up --scale evaluator=N` on a running stack: a long
+# replay (40 passes, ~5 s) through an enricher started with LANNER_EVALUATORS=1 and
+# one evaluator; two more evaluators start mid-run and claim indexes 1 and 2 on
+# their own; then the one with index 2 is stopped (scale down; SIGTERM as docker
+# stop). The enricher gets lanner.evaluator_grace_ms=1000 (default 5 s) so that what
+# the stopped one left is moved before the replay ends. Every alert must arrive
+# exactly once (40 x one pass), and the joined evaluators must have evaluated events:
+# the enricher took them up while running.
+if grep -qa 'evaluator_grace_ms' "$D/usr/bin/lanner-enricher"; then
+	nsenter --target "$holder" --mount -- sh -c 'rm -f /dev/shm/lanner-*'
+	rm -f "$run_dir"/*.lock
+	loops=40
+	extra_env=(LANNER_EVALUATORS=1 LANNER_REPLAY_LOOPS=$loops LANNER_REPLAY_EPS=30000)
+	start emitter >"$W/scale-alerts.json" 2>"$W/scale-emitter.err" &
+	em=$!
+	start evaluator 2>"$W/scale-evaluator.0.err" &
+	ev0=$!
+	pids="$em $ev0"
+	for _ in $(seq 100); do grep -q 'evaluator index' "$W/scale-evaluator.0.err" && break; sleep 0.1; done
+	start enricher -o lanner.evaluator_grace_ms=1000 2>"$W/scale-enricher.err" &
+	en=$!
+	(start replay) 2>"$W/scale-replay.err" &
+	rp=$!
+	pids="$pids $en $rp"
+	sleep 1
+	start evaluator 2>"$W/scale-evaluator.1.err" &
+	ev1=$!
+	for _ in $(seq 100); do grep -q 'evaluator index' "$W/scale-evaluator.1.err" && break; sleep 0.1; done
+	start evaluator 2>"$W/scale-evaluator.2.err" &
+	ev2=$!
+	pids="$pids $ev1 $ev2"
+	sleep 1.5
+	kill -TERM "$ev2"
+	src=0
+	wait_for "$ev2" 30 "the scaled-down evaluator" || src=1
+	wait_for "$rp" 60 "replay" || src=1
+	wait_for "$en" 30 "enricher" || src=1
+	wait_for "$ev0" 30 "evaluator 0" || src=1
+	wait_for "$ev1" 30 "evaluator 1" || src=1
+	want_s=$((loops * want))
+	for _ in $(seq 100); do
+		[ "$(grep -c "\"rule\":\"$rule\"" "$W/scale-alerts.json")" -ge "$want_s" ] && break
+		sleep 0.1
+	done
+	kill -TERM "$em"
+	wait_for "$em" 30 emitter || src=1
+	pids=""
+	extra_env=()
+	got=$(grep -c "\"rule\":\"$rule\"" "$W/scale-alerts.json")
+	uniq_got=$(grep "\"rule\":\"$rule\"" "$W/scale-alerts.json" | sort -u | wc -l)
+	idx=$(grep -ho 'evaluator index [0-9]*' "$W"/scale-evaluator.*.err | awk '{print $3}' | sort | xargs)
+	ev_in() { grep -o 'done: [0-9]* events' "$W/scale-evaluator.$1.err" | grep -o '[0-9][0-9]*'; }
+	n1=$(ev_in 1)
+	n2=$(ev_in 2)
+	if [ $src = 0 ] && [ "$got" = "$want_s" ] && [ "$idx" = "0 1 2" ] &&
+		[ "${n1:-0}" -gt 0 ] && [ "${n2:-0}" -gt 0 ]; then
+		echo "run-stages: scaling: evaluators 1 and 2 joined a running enricher (LANNER_EVALUATORS=1), 2 left again; $got alerts = $loops x $want; joined ones evaluated $n1 and $n2 events"
+	else
+		echo "run-stages: scaling: exits ok=$((1 - src)), $got alerts ($uniq_got distinct; want $want_s), indexes '$idx', events of evaluator 1: ${n1:-none}, 2: ${n2:-none}"
+		tail -n 5 "$W"/scale-*.err
+		rc=1
+	fi
+else
+	echo "run-stages: note: this lanner-enricher has no dynamic evaluator membership (no lanner.evaluator_grace_ms): scaling not exercised"
+fi
 
 # The dashboard (service ui): its compose command as uid 10001 with no-new-privs,
 # listening on a free loopback port instead of 0.0.0.0:2802, reading the same Redis;

@@ -23,6 +23,9 @@ if ! grep -qa 'ring-size' "$col"; then
 	exit 77
 fi
 work=$(mktemp -d /tmp/lanner-live-XXXXXX)
+# as root the stages run as the pipeline user (lanner.user): they read the
+# config and rules here (docs/cli.md, "Least privilege")
+chmod 755 "$work"
 inst="live$$"
 lp=""
 cleanup() {

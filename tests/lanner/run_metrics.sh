@@ -29,6 +29,9 @@ command -v curl >/dev/null && command -v python3 >/dev/null || {
 	exit 77
 }
 work=$(mktemp -d /tmp/lanner-mt-XXXXXX)
+# as root the stages run as the pipeline user (lanner.user): they read the
+# config and rules here (docs/cli.md, "Least privilege")
+chmod 755 "$work"
 inst="mt$$"
 lp=""
 cleanup() {

@@ -21,6 +21,9 @@ cap="$C/scap/sysdig-inspect_502Error.scap"
 	exit 77
 }
 work=$(mktemp -d /tmp/lanner-sv-XXXXXX)
+# as root the stages run as the pipeline user (lanner.user): they read the
+# config and rules here (docs/cli.md, "Least privilege")
+chmod 755 "$work"
 inst="sv$$"
 pids=""
 cleanup() {
