@@ -93,6 +93,8 @@ LANNER = {
     "lanner.user": "string",
     "lanner.group": "string",
     "lanner.runtime_group": "string",
+    "lanner.evaluator_grace_ms": "uint",
+    "lanner.containerd_state_dir": "string",
     "redis": "map",
     "redis.enabled": "bool",
     "redis.address": "string",
