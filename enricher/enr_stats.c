@@ -50,7 +50,7 @@ int enr_stats_json(struct st_state *st, struct rt_cache *rt, struct dsp *dsp, js
 	rc |= put(obj, "n_drops_full_threadtable", thr_refused(t));
 	rc |= put(obj, "n_cached_fd_lookups", ss.fd_hits);
 	rc |= put(obj, "n_failed_fd_lookups", ss.fd_misses);
-	rc |= put(obj, "n_evts", ss.events);
+	rc |= put(obj, "n_applied_evts", ss.events);
 	rc |= put(obj, "n_bad_evts", ss.bad_events);
 	rc |= put(obj, "n_users", uc.users);
 	rc |= put(obj, "n_groups", uc.groups);

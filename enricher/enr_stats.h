@@ -19,7 +19,7 @@ struct dsp;
  *   n_cached_fd_lookups, n_failed_fd_lookups,
  *   n_containers, n_missing_container_images
  * Lanner's own:
- *   n_procs, n_evts (events applied), n_bad_evts,
+ *   n_procs, n_applied_evts (events applied; not n_evts, the source's count), n_bad_evts,
  *   n_users, n_groups, n_user_roots, n_user_lookups, n_failed_user_lookups,
  *   n_user_root_evictions,
  *   n_container_lookups, n_failed_container_lookups (not cached: fetch queued),

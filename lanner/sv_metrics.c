@@ -656,6 +656,8 @@ json_t *sv_metrics_snapshot(const struct sv_metrics_stage *st, size_t n,
 				if (strncmp(key, "n_", 2) != 0 || !json_is_integer(v))
 					continue;
 				snprintf(san, sizeof(san), "scap.%s", key);
+				if (json_object_get(f, san))
+					continue; /* the source's own figure (n_evts...) wins */
 				json_object_set_new(f, san, json_integer(json_integer_value(v)));
 			}
 		} else if (o->state_counters && is_kind(&st[i], "enricher")) {

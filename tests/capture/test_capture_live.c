@@ -329,6 +329,10 @@ static int setup(void **state)
 	snprintf(work, sizeof(work), "/tmp/lanner-caplive-XXXXXX");
 	if (!mkdtemp(work))
 		return -1;
+	/* lanner --replay runs its stages as the pipeline user (lanner.user): they
+	 * read the config, rules and capture here */
+	if (chmod(work, 0755) != 0)
+		return -1;
 	snprintf(cap, sizeof(cap), "%s/live.scap", work);
 	snprintf(marker, sizeof(marker), "%s/lanner-capture-marker", work);
 	snprintf(markbin, sizeof(markbin), "%s/lanner-mark-bin", work);
