@@ -116,7 +116,8 @@ static struct row *load_rows(const char *name, size_t *n)
 		json_decref(j);
 	}
 	gzclose(g);
-	qsort(rows, *n, sizeof(*rows), row_cmp);
+	if (*n) /* rows is NULL for a capture sysdig shows nothing of */
+		qsort(rows, *n, sizeof(*rows), row_cmp);
 	return rows;
 }
 
@@ -124,6 +125,8 @@ static struct row *find_row(struct cmp *c, uint64_t ts, int64_t tid, char dir)
 {
 	struct row key = {.ts = ts, .tid = tid, .dir = dir};
 
+	if (!c->nrows)
+		return NULL;
 	return bsearch(&key, c->rows, c->nrows, sizeof(*c->rows), row_cmp);
 }
 
