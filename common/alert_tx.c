@@ -211,9 +211,9 @@ struct alert_tx *alert_tx_open(const char *url, const struct alert_tx_opts *opts
 	if (getrandom(&tx->sender, sizeof(tx->sender), 0) != sizeof(tx->sender))
 		tx->sender = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)tx;
 	tx->seq = 1;
-	if (url_path(url, tx->path, sizeof(tx->path)) || batch_start(tx)) {
-		int e = url_path(url, tx->path, sizeof(tx->path)) ? EINVAL : ENOMEM;
+	int e = url_path(url, tx->path, sizeof(tx->path)) ? EINVAL : batch_start(tx) ? ENOMEM : 0;
 
+	if (e) {
 		alert_buf_fini(&tx->batch);
 		alert_buf_fini(&tx->enc);
 		free(tx);
@@ -369,8 +369,8 @@ struct alert_rx *alert_rx_listen(const char *url, unsigned mode, char *err, size
 		return NULL;
 	rx->lfd = -1;
 	if (url_path(url, rx->path, sizeof(rx->path))) {
-		set_err(err, errlen, "intake %s%s: not an ipc:// path (or too long)",
-			url ? url : "", "");
+		set_err(err, errlen, "intake %s: %s", url ? url : "(none)",
+			"not an ipc:// path, or longer than a unix socket path");
 		free(rx);
 		errno = EINVAL;
 		return NULL;
