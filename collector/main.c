@@ -20,6 +20,7 @@
 #include "event.h"
 #include "col_table.h"
 #include "col_write.h"
+#include "health_http.h"
 #include "stage.h"
 
 static volatile int stop;		 /* set by SIGINT/SIGTERM */
@@ -203,7 +204,7 @@ static void usage(FILE *f)
 		   "  -c CONFIG, -o KEY=VALUE, -r RULES  the pipeline's configuration and rules:\n"
 		   "                          the kernel reports what they need (base_syscalls),\n"
 		   "                          again on SIGHUP; syscall_event_drops "
-		   "applies\n" COL_WRITE_USAGE);
+		   "applies\n" COL_WRITE_USAGE HEALTH_HTTP_USAGE);
 }
 
 /*
@@ -282,6 +283,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'C'},
 		{"option", required_argument, NULL, 'O'},
 		{"rules", required_argument, NULL, 'L'},
+		HEALTH_HTTP_LONGOPTS,
 		{0},
 	};
 	struct sel_src ss = {0};
@@ -304,6 +306,9 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	struct col_write_opts wo = {.stop = &stop};
 	struct col_write *cw = NULL;
+	struct health_http_opts ho = {0};
+	struct health_http *health = NULL;
+	int beat = -1;
 
 	/* Before anything else: a SIGHUP from the supervisor must not kill us. */
 	signal(SIGHUP, on_hup);
@@ -398,6 +403,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "lanner-collector: %s\n", err);
 				return 2;
 			}
+			switch (health_http_parse_opt(&ho, opt, optarg, err, sizeof(err))) {
+			case 1:
+				continue;
+			case -1:
+				fprintf(stderr, "lanner-collector: %s\n", err);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -405,6 +417,17 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (ho.listen) {
+		/* "starting" (503) while the programs load and attach */
+		health = health_http_start(&ho, "collector", err, sizeof(err));
+		if (!health) {
+			fprintf(stderr, "lanner-collector: %s\n", err);
+			return 1;
+		}
+		beat = health_http_add_beat(health, "main");
+		rs.health = health;
+		rs.beat = beat;
 	}
 	if (print && ring_name) {
 		fprintf(stderr, "lanner-collector: --print and --ring exclude each other\n");
@@ -528,9 +551,11 @@ int main(int argc, char **argv)
 		col_read_stats(c, &st);
 		col_drops_init(&dc.d, &dcfg, &st, mono_ns());
 	}
+	health_http_set_ready(health, 1);
 	while (!stop) {
 		int n = col_poll(c, 100);
 
+		health_http_beat(health, beat);
 		if (stage_ctl_publish_due(ctl))
 			publish_stats(ctl, c, &rs);
 		if (reload_req && ss.cfg) {
@@ -575,6 +600,7 @@ int main(int argc, char **argv)
 out:
 	rc = 1;
 done:
+	health_http_stop(health);
 	stage_ctl_stop(ctl);
 	fflush(stdout);
 	if (want_stats && c) {
