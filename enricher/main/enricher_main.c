@@ -79,6 +79,18 @@ static void enr_publish(struct enricher *e)
 	state = snap ? json_object_get(snap, "state") : NULL;
 	if (state)
 		enr_stats_json(e->st, e->rt, e->dsp, state);
+	if (state && e->dns) {
+		/* fd.*ip.name: names from the rules, background resolutions (dns.h) */
+		uint64_t ok, failed, tables;
+
+		dns_stats(e->dns, &ok, &failed, &tables);
+		json_object_set_new(state, "n_dns_names",
+				    json_integer((json_int_t)dns_name_count(e->dns)));
+		json_object_set_new(state, "n_dns_resolutions", json_integer((json_int_t)ok));
+		json_object_set_new(state, "n_failed_dns_resolutions",
+				    json_integer((json_int_t)failed));
+		json_object_set_new(state, "n_dns_tables", json_integer((json_int_t)tables));
+	}
 	stage_ctl_publish(e->ctl, snap);
 }
 
