@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cri.h"
 #include "cri_api.pb-c.h"
@@ -700,6 +701,69 @@ static void test_silent_cri(void **state)
 	env_fini(&e);
 }
 
+/* containerd's OCI bundle of CID (the runtimeSpec of the recorded info) under e->dir. */
+static void write_bundle(struct env *e, char paths[4][512])
+{
+	json_error_t jerr;
+	json_t *info = json_loads(info_json, 0, &jerr);
+	FILE *fp;
+
+	assert_non_null(info);
+	snprintf(paths[0], 512, "%s/io.containerd.runtime.v2.task", e->dir);
+	snprintf(paths[1], 512, "%s/io.containerd.runtime.v2.task/k8s.io", e->dir);
+	snprintf(paths[2], 512, "%s/io.containerd.runtime.v2.task/k8s.io/" CID, e->dir);
+	snprintf(paths[3], 512, "%s/io.containerd.runtime.v2.task/k8s.io/" CID "/config.json",
+		 e->dir);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(mkdir(paths[i], 0700), 0);
+	fp = fopen(paths[3], "w");
+	assert_non_null(fp);
+	assert_int_equal(json_dumpf(json_object_get(info, "runtimeSpec"), fp, 0), 0);
+	fclose(fp);
+	json_decref(info);
+}
+
+/*
+ * On a node both sources exist: the CRI answer wins and the bundle fills
+ * nothing it has; with the runtime gone, the bundle alone still names the
+ * container and its pod (no privileged, mounts or pod labels then).
+ */
+static void test_bundle_and_cri(void **state)
+{
+	struct env e;
+	struct fake f;
+	struct rt_cache *rt;
+	struct st_state *s = st_new(NULL);
+	struct enr_thread *th = thr_add(st_threads(s), 4343, 4343, 0);
+	const struct rt_container *ct;
+	char paths[4][512];
+
+	(void)state;
+	env_init(&e);
+	write_bundle(&e, paths);
+	fake_start(&f, e.sock);
+	rt = rt_new(&e.o);
+	strcpy(th->proc->container_id, CID);
+	check_fields(rt, s, th);
+	rt_free(rt);
+	fake_stop(&f);
+	/* the runtime is gone (connection refused): the bundle's fields only */
+	rt = rt_new(&e.o);
+	ct = wait_done(rt, CID);
+	assert_int_equal(ct->state, RT_DONE);
+	assert_string_equal(ct->name, "agent");
+	assert_string_equal(ct->image, "ghcr.io/example/monitor-agent:2.4.1");
+	assert_string_equal(ct->k8s_pod_name, "monitor-agent-5xq7z");
+	assert_int_equal(ct->privileged, -1);
+	assert_int_equal(ct->nmounts, 0);
+	assert_null(ct->pod_labels);
+	rt_free(rt);
+	for (int i = 3; i >= 0; i--)
+		assert_int_equal(i == 3 ? unlink(paths[i]) : rmdir(paths[i]), 0);
+	env_fini(&e);
+	st_free(s);
+}
+
 /*
  * A real process in a cgroup laid out as the kubelet's systemd driver does for
  * containerd (kubepods.slice/.../cri-containerd-<id>.scope): the enricher's
@@ -794,9 +858,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode),	   cmocka_unit_test(test_fake_cri),
-		cmocka_unit_test(test_not_cri),	   cmocka_unit_test(test_silent_cri),
-		cmocka_unit_test(test_cri_cgroup),
+		cmocka_unit_test(test_decode),	       cmocka_unit_test(test_fake_cri),
+		cmocka_unit_test(test_not_cri),	       cmocka_unit_test(test_silent_cri),
+		cmocka_unit_test(test_bundle_and_cri), cmocka_unit_test(test_cri_cgroup),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
