@@ -403,9 +403,11 @@ static int unix_listen(const char *path)
 	return fd;
 }
 
-static void fake_start(struct fake *f, const char *sock)
+/* unimplemented: answer as a containerd without the CRI plugin (set before the thread runs). */
+static void fake_start(struct fake *f, const char *sock, int unimplemented)
 {
 	memset(f, 0, sizeof(*f));
+	f->unimplemented = unimplemented;
 	f->cs = container_answer(&f->cs_len);
 	f->ps = pod_answer(&f->ps_len);
 	f->lfd = unix_listen(sock);
@@ -610,7 +612,7 @@ static void test_fake_cri(void **state)
 
 	(void)state;
 	env_init(&e);
-	fake_start(&f, e.sock);
+	fake_start(&f, e.sock, 0);
 	rt = rt_new(&e.o);
 	assert_non_null(rt);
 	strcpy(th->proc->comm, "agent");
@@ -648,8 +650,7 @@ static void test_not_cri(void **state)
 
 	(void)state;
 	env_init(&e);
-	fake_start(&f, e.sock);
-	f.unimplemented = 1;
+	fake_start(&f, e.sock, 1);
 	assert_int_equal(cri_fetch(e.sock, CID, 2000, &ct), -EPROTONOSUPPORT);
 	rt_container_fini(&ct);
 	fake_stop(&f);
@@ -741,7 +742,7 @@ static void test_bundle_and_cri(void **state)
 	(void)state;
 	env_init(&e);
 	write_bundle(&e, paths);
-	fake_start(&f, e.sock);
+	fake_start(&f, e.sock, 0);
 	rt = rt_new(&e.o);
 	strcpy(th->proc->container_id, CID);
 	check_fields(rt, s, th);
@@ -823,7 +824,7 @@ static void test_cri_cgroup(void **state)
 	assert_int_equal(fclose(fp), 0);
 
 	env_init(&e);
-	fake_start(&f, e.sock);
+	fake_start(&f, e.sock, 0);
 	rt = rt_new(&e.o);
 	s = st_new(NULL);
 	assert_int_equal(procfs_read_proc(st_threads(s), &po, child), 0);
