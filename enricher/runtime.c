@@ -451,13 +451,24 @@ static void merge_missing(struct rt_container *dst, struct rt_container *src)
  * a runtime leaves out), else the docker/podman REST API. Every network step
  * is bounded by opts.timeout_ms. 0 when something answered.
  */
+static int stopping(struct rt_cache *c)
+{
+	int stop;
+
+	pthread_mutex_lock(&c->mu);
+	stop = c->stop;
+	pthread_mutex_unlock(&c->mu);
+	return stop;
+}
+
 static int fetch_one(struct rt_cache *c, CURL *h, const char *id, struct rt_container *res)
 {
 	struct rt_container bundle = {0};
 	int have_bundle = fetch_bundle(c, id, &bundle) == 0;
 	int rc = -ENOENT;
 
-	for (size_t i = 0; i < c->ncri && rc != 0; i++) {
+	/* rt_free waits for at most the call in flight, not every socket's timeout */
+	for (size_t i = 0; i < c->ncri && rc != 0 && !stopping(c); i++) {
 		rc = cri_fetch(c->cri[i], id, c->opts.timeout_ms, res);
 		if (rc != 0)
 			rt_container_fini(res);
@@ -469,7 +480,7 @@ static int fetch_one(struct rt_cache *c, CURL *h, const char *id, struct rt_cont
 		*res = bundle; /* moves the strings */
 		memset(&bundle, 0, sizeof(bundle));
 		rc = 0;
-	} else if (h) {
+	} else if (h && !stopping(c)) {
 		rc = fetch(c, h, id, res);
 	}
 	rt_container_fini(&bundle);
