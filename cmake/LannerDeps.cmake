@@ -8,6 +8,10 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
+# The enricher's CRI client (enricher/cri.c): HTTP/2 and protobuf, plus protoc-c at build time.
+pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET libnghttp2)
+pkg_check_modules(PROTOBUF_C REQUIRED IMPORTED_TARGET libprotobuf-c)
+find_program(LANNER_PROTOC_C protoc-c REQUIRED)
 # Debian's libnng-dev ships no pkg-config file: find it by hand.
 find_path(NNG_INCLUDE_DIR nng/nng.h REQUIRED)
 find_library(NNG_LIBRARY nng REQUIRED)

@@ -504,7 +504,58 @@ static int container_field(struct ext_ctx *x, const struct fld_ref *f, const str
 	case FLD_K8S_NS_NAME:
 		return put_str(out, ct->k8s_ns_name);
 	case FLD_K8S_POD_UID:
+	case FLD_K8S_POD_ID:
 		return put_str(out, ct->k8s_pod_uid);
+	case FLD_K8S_POD_FULL_SANDBOX_ID:
+		return put_str(out, ct->sandbox_id);
+	case FLD_K8S_POD_SANDBOX_ID: {
+		char *b;
+
+		if (!ct->sandbox_id)
+			return 0;
+		b = scratch(x, 13);
+		if (!b)
+			return -ENOMEM;
+		snprintf(b, 13, "%s", ct->sandbox_id);
+		return put_str(out, b);
+	}
+	case FLD_CONTAINER_IP:
+	case FLD_K8S_POD_IP:
+		return put_str(out, ct->ip);
+	case FLD_K8S_POD_LABEL:
+		for (size_t i = 0; f->arg && i < ct->npod_labels; i++) {
+			const char *l = ct->pod_labels[i];
+
+			if (strncmp(l, f->arg, f->arg_len) == 0 && l[f->arg_len] == ':')
+				return put_str(out, l + f->arg_len + 1);
+		}
+		return 0;
+	case FLD_K8S_POD_LABELS: {
+		/* as libsinsp: sorted "key:value" (just "key" for an empty value), without
+		 * the kubelet's io.kubernetes.* and annotation.* keys, ", " between */
+		size_t tl = 1, o = 0;
+		char *b;
+
+		if (!ct->pod_labels)
+			return 0;
+		for (size_t i = 0; i < ct->npod_labels; i++)
+			tl += strlen(ct->pod_labels[i]) + 2;
+		b = scratch(x, tl);
+		if (!b)
+			return -ENOMEM;
+		b[0] = '\0';
+		for (size_t i = 0; i < ct->npod_labels; i++) {
+			const char *l = ct->pod_labels[i];
+			size_t kl = strcspn(l, ":");
+
+			if (strncmp(l, "io.kubernetes.", 14) == 0 ||
+			    strncmp(l, "annotation.", 11) == 0)
+				continue;
+			o += (size_t)snprintf(b + o, tl - o, "%s%.*s", o ? ", " : "",
+					      l[kl] && l[kl + 1] ? (int)strlen(l) : (int)kl, l);
+		}
+		return put_str(out, b);
+	}
 	default:
 		(void)max;
 		return 0;
@@ -766,7 +817,9 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 	case FLD_CONTAINER_FULL_ID:
 		return put_str(out, p->container_id[0] ? p->container_id : "host");
 	case FLD_CONTAINER_NAME:
-		return p->container_id[0] ? 0 : put_str(out, "host");
+		/* a container's name is the runtime's */
+		return p->container_id[0] ? container_field(x, f, p, out, max)
+					  : put_str(out, "host");
 	case FLD_CONTAINER_TYPE: {
 		char id[80];
 

@@ -1,4 +1,4 @@
-/* runtime.c: docker/podman REST over the runtime's unix socket (libcurl), on a fetcher thread. */
+/* runtime.c: container metadata on a fetcher thread: containerd bundles, CRI gRPC (cri.c), docker/podman REST (libcurl). */
 #include "runtime.h"
 
 #include <curl/curl.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cri.h"
 #include "i64map.h"
 
 /* Largest answer we accept from a runtime (bytes). */
@@ -20,6 +21,8 @@ struct rt_cache {
 	struct rt_opts opts;
 	const char **sockets;
 	size_t nsockets;
+	const char **cri; /* CRI sockets, tried in order */
+	size_t ncri;
 	struct i64map *map; /* key(id) -> struct rt_container*; owner thread only */
 	size_t count;
 	/* Hand-off between owner and fetcher: guarded by mu (never per event). */
@@ -76,6 +79,11 @@ void rt_container_fini(struct rt_container *ct)
 		free(ct->mount_list[i].propagation);
 	}
 	free(ct->mount_list);
+	free(ct->sandbox_id);
+	for (size_t i = 0; i < ct->npod_labels; i++)
+		free(ct->pod_labels[i]);
+	free(ct->pod_labels);
+	free(ct->ip);
 	memset(ct, 0, sizeof(*ct));
 }
 
@@ -118,8 +126,7 @@ static uint64_t parse_time(const char *s)
 	return (uint64_t)t * 1000000000ULL + frac;
 }
 
-/* "registry:5000/ns/name:tag@sha256:..." -> repository, tag, digest. */
-static void split_image(const char *img, struct rt_container *ct)
+void rt_split_image(const char *img, struct rt_container *ct)
 {
 	const char *at = strchr(img, '@');
 	const char *end = at ? at : img + strlen(img);
@@ -142,6 +149,37 @@ static void split_image(const char *img, struct rt_container *ct)
 	}
 	if (at)
 		ct->image_digest = strdup(at + 1);
+}
+
+/* Falco's container.mounts text: "source:dest:mode:rdwr:propagation" items, comma separated. */
+void rt_mounts_text(struct rt_container *ct)
+{
+	size_t tl = 1, o = 0;
+
+	free(ct->mounts);
+	ct->mounts = NULL;
+	for (size_t i = 0; i < ct->nmounts; i++) {
+		const struct rt_mount *rm = &ct->mount_list[i];
+
+		tl += 16 + (rm->source ? strlen(rm->source) : 0) +
+		      (rm->dest ? strlen(rm->dest) : 0) + (rm->mode ? strlen(rm->mode) : 0) +
+		      (rm->propagation ? strlen(rm->propagation) : 0);
+	}
+	ct->mounts = malloc(tl);
+	if (!ct->mounts)
+		return;
+	ct->mounts[0] = '\0';
+	for (size_t i = 0; i < ct->nmounts; i++) {
+		const struct rt_mount *rm = &ct->mount_list[i];
+		int w = snprintf(ct->mounts + o, tl - o, "%s%s:%s:%s:%s:%s", i ? "," : "",
+				 rm->source ? rm->source : "", rm->dest ? rm->dest : "",
+				 rm->mode ? rm->mode : "", rm->rw ? "true" : "false",
+				 rm->propagation ? rm->propagation : "");
+
+		if (w < 0 || (size_t)w >= tl - o)
+			break;
+		o += (size_t)w;
+	}
 }
 
 int rt_parse_inspect(const char *json, size_t len, struct rt_container *ct)
@@ -170,7 +208,7 @@ int rt_parse_inspect(const char *json, size_t len, struct rt_container *ct)
 	ct->image = cfg ? jstr(cfg, "Image") : NULL;
 	ct->image_id = jstr(root, "Image");
 	if (ct->image)
-		split_image(ct->image, ct);
+		rt_split_image(ct->image, ct);
 	ct->privileged = -1;
 	if (hc && json_is_boolean(json_object_get(hc, "Privileged")))
 		ct->privileged = json_is_true(json_object_get(hc, "Privileged"));
@@ -200,7 +238,7 @@ int rt_parse_inspect(const char *json, size_t len, struct rt_container *ct)
 	}
 	mounts = json_object_get(root, "Mounts");
 	if (json_is_array(mounts) && json_array_size(mounts)) {
-		size_t n = json_array_size(mounts), tl = 0;
+		size_t n = json_array_size(mounts);
 
 		ct->mount_list = calloc(n, sizeof(*ct->mount_list));
 		for (size_t i = 0; ct->mount_list && i < n; i++) {
@@ -212,29 +250,8 @@ int rt_parse_inspect(const char *json, size_t len, struct rt_container *ct)
 			rm->mode = jstr(m, "Mode");
 			rm->rw = json_is_true(json_object_get(m, "RW"));
 			rm->propagation = jstr(m, "Propagation");
-			tl += 16 + (rm->source ? strlen(rm->source) : 0) +
-			      (rm->dest ? strlen(rm->dest) : 0) +
-			      (rm->mode ? strlen(rm->mode) : 0) +
-			      (rm->propagation ? strlen(rm->propagation) : 0);
 		}
-		ct->mounts = malloc(tl + 1);
-		if (ct->mounts) {
-			size_t o = 0;
-
-			ct->mounts[0] = '\0';
-			for (size_t i = 0; i < ct->nmounts; i++) {
-				struct rt_mount *rm = &ct->mount_list[i];
-				int w = snprintf(ct->mounts + o, tl + 1 - o, "%s%s:%s:%s:%s:%s",
-						 i ? "," : "", rm->source ? rm->source : "",
-						 rm->dest ? rm->dest : "", rm->mode ? rm->mode : "",
-						 rm->rw ? "true" : "false",
-						 rm->propagation ? rm->propagation : "");
-
-				if (w < 0 || (size_t)w >= tl + 1 - o)
-					break;
-				o += (size_t)w;
-			}
-		}
+		rt_mounts_text(ct);
 	}
 	json_decref(root);
 	return 0;
@@ -295,8 +312,7 @@ static int fetch(struct rt_cache *c, CURL *h, const char *id, struct rt_containe
 	return -ENOENT;
 }
 
-/* The kubelet's CRI labels, rebuilt from the annotations (container.labels as Falco shows them). */
-static void add_label(struct rt_container *ct, const char *key, const char *v)
+void rt_add_label(struct rt_container *ct, const char *key, const char *v)
 {
 	char **nl;
 	char *item;
@@ -333,16 +349,16 @@ int rt_parse_oci_bundle(const char *json, size_t len, struct rt_container *ct)
 		ct->name = jstr(ann, "io.kubernetes.cri.sandbox-name");
 	ct->image = jstr(ann, "io.kubernetes.cri.image-name");
 	if (ct->image)
-		split_image(ct->image, ct);
+		rt_split_image(ct->image, ct);
 	ct->k8s_pod_name = jstr(ann, "io.kubernetes.cri.sandbox-name");
 	ct->k8s_ns_name = jstr(ann, "io.kubernetes.cri.sandbox-namespace");
 	ct->k8s_pod_uid = jstr(ann, "io.kubernetes.cri.sandbox-uid");
 	ct->privileged = -1;
-	add_label(ct, "io.kubernetes.container.name",
-		  json_string_value(json_object_get(ann, "io.kubernetes.cri.container-name")));
-	add_label(ct, "io.kubernetes.pod.name", ct->k8s_pod_name);
-	add_label(ct, "io.kubernetes.pod.namespace", ct->k8s_ns_name);
-	add_label(ct, "io.kubernetes.pod.uid", ct->k8s_pod_uid);
+	rt_add_label(ct, "io.kubernetes.container.name",
+		     json_string_value(json_object_get(ann, "io.kubernetes.cri.container-name")));
+	rt_add_label(ct, "io.kubernetes.pod.name", ct->k8s_pod_name);
+	rt_add_label(ct, "io.kubernetes.pod.namespace", ct->k8s_ns_name);
+	rt_add_label(ct, "io.kubernetes.pod.uid", ct->k8s_pod_uid);
 	json_decref(root);
 	return 0;
 }
@@ -393,6 +409,84 @@ static int fetch_bundle(struct rt_cache *c, const char *id, struct rt_container 
 	return rc;
 }
 
+/* Moves into dst what it lacks from src (src keeps the rest; the caller finis it). */
+static void merge_missing(struct rt_container *dst, struct rt_container *src)
+{
+#define RT_TAKE(f)                                                                                 \
+	do {                                                                                       \
+		if (!dst->f) {                                                                     \
+			dst->f = src->f;                                                           \
+			src->f = NULL;                                                             \
+		}                                                                                  \
+	} while (0)
+	RT_TAKE(name);
+	RT_TAKE(image);
+	RT_TAKE(image_id);
+	RT_TAKE(image_repository);
+	RT_TAKE(image_tag);
+	RT_TAKE(image_digest);
+	RT_TAKE(k8s_pod_name);
+	RT_TAKE(k8s_ns_name);
+	RT_TAKE(k8s_pod_uid);
+	RT_TAKE(sandbox_id);
+	RT_TAKE(ip);
+#undef RT_TAKE
+	if (!dst->nlabels && src->nlabels) {
+		free(dst->labels);
+		dst->labels = src->labels;
+		dst->nlabels = src->nlabels;
+		src->labels = NULL;
+		src->nlabels = 0;
+	}
+	if (dst->privileged < 0)
+		dst->privileged = src->privileged;
+	if (!dst->start_ts)
+		dst->start_ts = src->start_ts;
+}
+
+/*
+ * One container: containerd's OCI bundle (a file: name, image, pod identity
+ * of CRI containers), then the CRI runtimes over gRPC (everything, including
+ * privileged, mounts, start time and the pod's labels; the bundle fills what
+ * a runtime leaves out), else the docker/podman REST API. Every network step
+ * is bounded by opts.timeout_ms. 0 when something answered.
+ */
+static int stopping(struct rt_cache *c)
+{
+	int stop;
+
+	pthread_mutex_lock(&c->mu);
+	stop = c->stop;
+	pthread_mutex_unlock(&c->mu);
+	return stop;
+}
+
+static int fetch_one(struct rt_cache *c, CURL *h, const char *id, struct rt_container *res)
+{
+	struct rt_container bundle = {0};
+	int have_bundle = fetch_bundle(c, id, &bundle) == 0;
+	int rc = -ENOENT;
+
+	/* rt_free waits for at most the call in flight, not every socket's timeout */
+	for (size_t i = 0; i < c->ncri && rc != 0 && !stopping(c); i++) {
+		rc = cri_fetch(c->cri[i], id, c->opts.timeout_ms, res);
+		if (rc != 0)
+			rt_container_fini(res);
+	}
+	if (rc == 0) {
+		if (have_bundle)
+			merge_missing(res, &bundle);
+	} else if (have_bundle) {
+		*res = bundle; /* moves the strings */
+		memset(&bundle, 0, sizeof(bundle));
+		rc = 0;
+	} else if (h && !stopping(c)) {
+		rc = fetch(c, h, id, res);
+	}
+	rt_container_fini(&bundle);
+	return rc;
+}
+
 static void *fetcher(void *arg)
 {
 	struct rt_cache *c = arg;
@@ -413,13 +507,8 @@ static void *fetcher(void *arg)
 
 		res = calloc(1, sizeof(*res));
 		if (res) {
-			memcpy(res->id, id, sizeof(res->id));
-			/* containerd/CRI first (a file), else the runtime's REST API */
-			if (fetch_bundle(c, id, res) == 0)
-				res->state = RT_DONE;
-			else
-				res->state = (h && fetch(c, h, id, res) == 0) ? RT_DONE : RT_FAILED;
-			memcpy(res->id, id, sizeof(res->id)); /* fini above cleared it */
+			res->state = fetch_one(c, h, id, res) == 0 ? RT_DONE : RT_FAILED;
+			memcpy(res->id, id, sizeof(res->id)); /* fini cleared it */
 		}
 		pthread_mutex_lock(&c->mu);
 		if (res) {
@@ -447,6 +536,10 @@ static void *fetcher(void *arg)
 }
 
 static const char *default_sockets[] = {"/var/run/docker.sock", "/run/podman/podman.sock", NULL};
+/* Where containerd, cri-o and k3s's containerd listen by default. */
+static const char *default_cri_sockets[] = {"/run/containerd/containerd.sock",
+					    "/run/crio/crio.sock",
+					    "/run/k3s/containerd/containerd.sock", NULL};
 
 struct rt_cache *rt_new(const struct rt_opts *opts)
 {
@@ -463,6 +556,9 @@ struct rt_cache *rt_new(const struct rt_opts *opts)
 	c->sockets = c->opts.sockets ? c->opts.sockets : default_sockets;
 	while (c->sockets[c->nsockets])
 		c->nsockets++;
+	c->cri = c->opts.cri_sockets ? c->opts.cri_sockets : default_cri_sockets;
+	while (c->cri[c->ncri])
+		c->ncri++;
 	c->map = i64map_new();
 	c->qcap = 1024;
 	c->queue = calloc(c->qcap, sizeof(*c->queue));

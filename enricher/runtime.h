@@ -26,6 +26,12 @@ struct rt_container {
 		char *propagation;
 	} * mount_list;
 	size_t nmounts;
+	/* CRI (containerd, cri-o): the pod's sandbox container id (full), the pod's
+	 * labels ("key:value", sorted by key) and its IP; NULL when unknown. */
+	char *sandbox_id;
+	char **pod_labels;
+	size_t npod_labels;
+	char *ip;
 	int state; /* RT_PENDING, RT_DONE, RT_FAILED */
 };
 
@@ -40,6 +46,9 @@ struct rt_opts {
 	size_t max_containers; /* Cache bound (0: 4096). */
 	/* containerd's state directory (NULL: /run/containerd): OCI bundles of CRI containers. */
 	const char *containerd_dir;
+	/* CRI runtime sockets (gRPC), tried in order after the bundle; NULL: the
+	 * defaults (containerd, cri-o, k3s); an empty list ({NULL}) disables CRI. */
+	const char **cri_sockets;
 };
 
 struct rt_cache;
@@ -67,6 +76,17 @@ void rt_container_fini(struct rt_container *ct);
  * io.kubernetes.cri.* annotations. 0, -ENOENT (not a CRI container), -EINVAL.
  */
 int rt_parse_oci_bundle(const char *json, size_t len, struct rt_container *out);
+
+/*
+ * Helpers shared by the runtime parsers (runtime.c, cri.c). rt_split_image:
+ * "registry:5000/ns/name:tag@sha256:..." -> image_repository, image_tag,
+ * image_digest of ct (tag "latest" when neither tag nor digest is given).
+ * rt_add_label appends "key:value" to ct->labels (nothing for a NULL value).
+ * rt_mounts_text builds ct->mounts from ct->mount_list.
+ */
+void rt_split_image(const char *img, struct rt_container *ct);
+void rt_add_label(struct rt_container *ct, const char *key, const char *value);
+void rt_mounts_text(struct rt_container *ct);
 
 /* Sizes and counters for the metrics (owner thread). */
 struct rt_counts {

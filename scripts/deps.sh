@@ -12,7 +12,8 @@ profile=${1:-run}
 
 run_pkgs="build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev
 zlib1g-dev libyaml-dev libnng-dev libhiredis-dev libjansson-dev libmicrohttpd-dev
-libcurl4-openssl-dev libssl-dev redis-server libcap-dev libcrypt-dev"
+libcurl4-openssl-dev libssl-dev redis-server libcap-dev libcrypt-dev
+libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler"
 test_pkgs="libcmocka-dev clang-format iproute2 procps psmisc sysdig chromium chromium-driver nodejs
 python3 python3-yaml gdb"
 ci_pkgs="libclang-rt-14-dev"

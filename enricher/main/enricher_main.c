@@ -233,6 +233,7 @@ int main(int argc, char **argv)
 	long nevals = 0;
 	struct enricher e;
 	struct st_opts so = {0};
+	const char **cri_socks = NULL; /* rt's socket list: strings owned by e.cfg */
 	char err[512], name[256];
 	size_t ring_size;
 	struct st_stats sst;
@@ -327,6 +328,20 @@ int main(int argc, char **argv)
 		 * mounted elsewhere in a pod (e.g. /host/run/containerd) */
 		ro.containerd_dir =
 			cfg_get_string(e.cfg, "lanner.containerd_state_dir", "/run/containerd");
+		/* CRI runtimes' gRPC sockets: absent = the defaults, [] = none */
+		if (cfg_has(e.cfg, "lanner.cri_sockets")) {
+			const char **l = NULL;
+			size_t n = 0;
+
+			if (cfg_get_strlist(e.cfg, "lanner.cri_sockets", &l, &n) == 0) {
+				cri_socks = calloc(n + 1, sizeof(*cri_socks));
+				for (size_t i = 0; cri_socks && i < n; i++)
+					cri_socks[i] = l[i];
+				ro.cri_sockets = cri_socks;
+			}
+			free(l);
+		}
+		ro.timeout_ms = (long)cfg_get_uint(e.cfg, "lanner.runtime_timeout_ms", 2000);
 		e.rt = rt_new(&ro);
 	}
 	/* fd.*ip.name: the names the rules mention, resolved in the background */
@@ -397,6 +412,7 @@ out:
 	dsp_free(e.dsp); /* evaluators drain, then see the end */
 	ring_close(e.raw);
 	rt_free(e.rt);
+	free(cri_socks);
 	dns_free(e.dns);
 	st_free(e.st);
 	free(e.x);

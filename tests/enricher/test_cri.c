@@ -88,7 +88,8 @@ static void test_cache_reads_bundle(void **state)
 {
 	char tmpl[] = "/tmp/lanner-cri-XXXXXX", path[512], *dir = mkdtemp(tmpl);
 	static const char *nosock[] = {"/nonexistent/lanner-test.sock", NULL};
-	struct rt_opts o = {.sockets = nosock, .timeout_ms = 100};
+	static const char *nocri[] = {NULL}; /* the bundle alone */
+	struct rt_opts o = {.sockets = nosock, .timeout_ms = 100, .cri_sockets = nocri};
 	size_t len = 0;
 	char *json =
 		read_all(LANNER_SOURCE_DIR "/tests/enricher/data/containerd_cri_config.json", &len);
