@@ -212,9 +212,15 @@ static int ancestors(struct ext_ctx *x, const struct fld_ref *f, proc_field_fn f
 	return (int)n;
 }
 
+/* proc.name: the comm; a container event's thread is named "container:ID" (libsinsp). */
+static const char *pname_of(const struct enr_proc *p)
+{
+	return (p->flags & ENR_PF_CONTAINER_EVT) && p->exe ? p->exe : p->comm;
+}
+
 static int f_name(struct ext_ctx *x, const struct enr_proc *p, struct fld_val *out)
 {
-	return put_str(out, p->comm);
+	return put_str(out, pname_of(p));
 }
 
 static int f_exe(struct ext_ctx *x, const struct enr_proc *p, struct fld_val *out)
@@ -263,14 +269,68 @@ static const char *root_dir(const struct enr_proc *p, char *buf, size_t n)
 	return "/";
 }
 
+/* The event's "tuple" parameter as printed ("NULL" when absent), in scratch space. */
+static int tuple_text(struct ext_ctx *x, struct fld_val *out)
+{
+	const struct lnr_evt_view *v = x->c->ev;
+	int i = lnr_evt_param_index(v->info, "tuple");
+	char *b = scratch(x, 4200);
+
+	if (!b)
+		return -ENOMEM;
+	if (i < 0 || lnr_evt_param_format(v, (unsigned)i, b, 4200) < 0)
+		b[0] = '\0';
+	return put_str(out, b);
+}
+
+/*
+ * fd.name of an fd event whose fd we do not have (it failed, or it is not
+ * in the table): as libsinsp, the name the event tried to create (the
+ * resolved path of an open, the tuple of a connect or accept), else "".
+ */
+static int fdname_without_fd(struct ext_ctx *x, struct fld_val *out)
+{
+	switch (x->c->ev->hdr->type) {
+	case LNR_EVT_OPEN:
+	case LNR_EVT_OPENAT:
+	case LNR_EVT_OPENAT2:
+	case LNR_EVT_CREAT:
+		return put_str(out, x->c->abspath);
+	case LNR_EVT_CONNECT:
+	case LNR_EVT_ACCEPT:
+	case LNR_EVT_ACCEPT4:
+		return tuple_text(x, out);
+	default:
+		return put_str(out, "");
+	}
+}
+
 static int fd_field(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uint32_t max)
 {
 	const struct enr_fd *fd = x->c->fd;
+	const struct lnr_evt_view *v = x->c->ev;
 	int is_ip;
 	int server_local;
 
+	/* Only events that create, use or close an fd have fd fields (libsinsp). */
+	if (v && v->info &&
+	    !(v->info->flags & (LNR_EF_CREATES_FD | LNR_EF_USES_FD | LNR_EF_DESTROYS_FD)))
+		return 0;
 	if (f->id == FLD_FD_NUM)
 		return x->c->fdnum >= 0 ? put_s64(out, x->c->fdnum, LNR_PT_INT64) : 0;
+	if (v && v->info && f->id == FLD_FD_NAME) {
+		if (!fd)
+			return fdname_without_fd(x, out);
+		if (v->hdr->type == LNR_EVT_CONNECT) {
+			int64_t res = 0;
+			int i = lnr_evt_param_index(v->info, "res");
+
+			/* A failed connect shows where it tried to go; the fd keeps its name. */
+			if (i >= 0 && lnr_evt_get_s64(v, (unsigned)i, &res) == 0 && res < 0 &&
+			    res != -115 /* EINPROGRESS */)
+				return tuple_text(x, out);
+		}
+	}
 	if (!fd)
 		return 0;
 	is_ip = fd->type == ENR_FD_IPV4 || fd->type == ENR_FD_IPV6;
@@ -530,7 +590,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return put_u64(out, c->num, LNR_PT_UINT64);
 	/* process identity */
 	case FLD_PROC_NAME:
-		return put_str(out, p->comm);
+		return put_str(out, pname_of(p));
 	case FLD_PROC_EXE:
 		return put_str(out, p->exe);
 	case FLD_PROC_EXEPATH:
@@ -538,7 +598,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 	case FLD_PROC_ARGS:
 		return put_str(out, joined(x, &p->args, ' '));
 	case FLD_PROC_CMDLINE:
-		return put_str(out, cmdline(x, p, p->comm));
+		return put_str(out, cmdline(x, p, pname_of(p)));
 	case FLD_PROC_EXELINE:
 		return put_str(out, cmdline(x, p, p->exe));
 	case FLD_PROC_CMDNARGS: {

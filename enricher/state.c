@@ -68,7 +68,8 @@
 	X(L4PROTO, "l4proto")                                                                      \
 	X(IS_GROUP, "is_group")                                                                    \
 	X(HOMEDIR, "homedir")                                                                      \
-	X(SHELL, "shell")
+	X(SHELL, "shell")                                                                          \
+	X(JSON, "json")
 
 enum st_key {
 #define ST_KEY_ENUM(id, s) K_##id,
@@ -89,6 +90,9 @@ struct st_state {
 	struct st_opts opts;
 	struct st_stats stats;
 	int8_t pidx[LNR_EVT_MAX][K_MAX]; /* Parameter index per type and key, -1: none. */
+	/* The thread a container event is seen from (libsinsp: tid -1, comm "container:ID"). */
+	struct enr_thread ctr_thread;
+	struct enr_proc ctr_proc;
 };
 
 struct st_state *st_new(const struct st_opts *opts)
@@ -101,7 +105,12 @@ struct st_state *st_new(const struct st_opts *opts)
 		s->opts = *opts;
 	s->threads = thr_table_new(s->opts.max_threads);
 	s->users = usr_db_new();
-	if (!s->threads || !s->users) {
+	s->ctr_proc.fds = fdt_new();
+	s->ctr_proc.pid = s->ctr_proc.vpid = -1;
+	s->ctr_proc.loginuid = UINT32_MAX;
+	s->ctr_thread.tid = s->ctr_thread.vtid = -1;
+	s->ctr_thread.proc = &s->ctr_proc;
+	if (!s->threads || !s->users || !s->ctr_proc.fds) {
 		st_free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -122,6 +131,8 @@ void st_free(struct st_state *s)
 		return;
 	thr_table_free(s->threads);
 	usr_db_free(s->users);
+	fdt_free(s->ctr_proc.fds);
+	free(s->ctr_proc.exe);
 	free(s);
 }
 
@@ -304,6 +315,23 @@ static void parse_open(struct st_state *s, const struct lnr_evt_view *v, struct 
 	c->fd = f;
 }
 
+/*
+ * A process first seen through one of its own events has no parent; the
+ * execve and clone exits name it (ptid), as libsinsp patches a made-up
+ * thread from them.
+ */
+static void adopt_parent(struct st_state *s, const struct lnr_evt_view *v, struct enr_proc *p)
+{
+	int64_t ptid = arg_s64(s, v, K_PTID, 0);
+	struct enr_thread *pt;
+
+	if (ptid <= 0 || p->ppid > 0)
+		return;
+	/* ptid is a thread id; our parent link is a process id. */
+	pt = thr_get(s->threads, ptid);
+	thr_set_ppid(s->threads, p, pt ? pt->proc->pid : ptid);
+}
+
 static void parse_execve(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 {
 	struct enr_proc *p = c->proc;
@@ -317,6 +345,8 @@ static void parse_execve(struct st_state *s, const struct lnr_evt_view *v, struc
 		return; /* failed exec: nothing changed */
 	c->thread = thr_exec_leader(s->threads, c->thread);
 	p = c->proc = c->thread->proc;
+	if (p->flags & ENR_PF_INCOMPLETE)
+		adopt_parent(s, v, p);
 	p->flags &= ~(uint32_t)(ENR_PF_INCOMPLETE | ENR_PF_EXE_WRITABLE | ENR_PF_EXE_UPPER_LAYER |
 				ENR_PF_EXE_FROM_MEMFD);
 	if ((str = arg_str(s, v, K_EXE)))
@@ -387,9 +417,11 @@ static void clone_fill(struct st_state *s, const struct lnr_evt_view *v, struct 
 		strncpy(p->comm, str, sizeof(p->comm) - 1);
 		p->comm[sizeof(p->comm) - 1] = '\0';
 	}
-	if ((str = arg_str(s, v, K_EXE)) && !p->exe)
+	/* A copy of a made-up parent knows nothing better than the event. */
+	if ((str = arg_str(s, v, K_EXE)) && (!p->exe || (p->flags & ENR_PF_INCOMPLETE)))
 		enr_str_set(&p->exe, str, 0);
-	if ((raw = arg_raw(s, v, K_ARGS, &len, &trunc)) && !p->args.len)
+	if ((raw = arg_raw(s, v, K_ARGS, &len, &trunc)) &&
+	    (!p->args.len || (p->flags & ENR_PF_INCOMPLETE)))
 		enr_strv_set(&p->args, (const char *)raw, len, trunc);
 	if ((raw = arg_raw(s, v, K_CGROUPS, &len, &trunc))) {
 		enr_strv_set(&p->cgroups, (const char *)raw, len, trunc);
@@ -414,6 +446,8 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 		/* Returned in the parent: res is the child's tid. */
 		child_tid = res;
 		parent = c->thread;
+		if (parent->proc->flags & ENR_PF_INCOMPLETE)
+			adopt_parent(s, v, parent->proc);
 		if (thr_get(s->threads, child_tid))
 			return; /* the child's own event came first */
 	} else {
@@ -521,14 +555,109 @@ static void parse_connect_accept(struct st_state *s, const struct lnr_evt_view *
 		return;
 	f->flags |= ENR_FDF_CONNECTED | ENR_FDF_NAME_CHANGED;
 	if (f->family == 1) {
+		char name[4096 + 64];
+		int i = s->pidx[v->hdr->type][K_TUPLE];
+
+		/* libsinsp names a unix socket after the tuple: "src->dst path". */
 		f->type = ENR_FD_UNIX;
-		enr_fd_set_name(f, upath);
+		if (lnr_evt_param_format(v, (unsigned)i, name, sizeof(name)) > 0)
+			enr_fd_set_name(f, name);
+		else
+			enr_fd_set_name(f, upath);
 	} else {
 		f->type = f->family == 10 ? ENR_FD_IPV6 : ENR_FD_IPV4;
 		if (!f->l4proto)
 			f->l4proto = 6;
 		enr_fd_set_inet_name(f);
 	}
+}
+
+/*
+ * sendto/sendmsg with a destination on an IP socket that is not connected
+ * (UDP): the socket is named after the datagram's tuple, as libsinsp does.
+ */
+static void parse_send_tuple(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
+{
+	const uint8_t *raw;
+	uint32_t len;
+	struct enr_fd tmp = {0};
+
+	if (!c->fd || (c->fd->flags & ENR_FDF_CONNECTED) ||
+	    (c->fd->type != ENR_FD_IPV4 && c->fd->type != ENR_FD_IPV6))
+		return;
+	raw = arg_raw(s, v, K_TUPLE, &len, NULL);
+	if (!raw || st_decode_tuple(raw, len, &tmp, NULL, 0) != 0 || tmp.family == 1)
+		return;
+	c->fd->family = tmp.family;
+	memcpy(c->fd->cip, tmp.cip, 16);
+	memcpy(c->fd->sip, tmp.sip, 16);
+	c->fd->cport = tmp.cport;
+	c->fd->sport = tmp.sport;
+	c->fd->type = tmp.family == 10 ? ENR_FD_IPV6 : ENR_FD_IPV4;
+	c->fd->flags &= ~ENR_FDF_SERVER;
+	c->fd->flags |= ENR_FDF_NAME_CHANGED;
+	/* Named like a connected socket, but not connected. */
+	c->fd->flags |= ENR_FDF_CONNECTED;
+	enr_fd_set_inet_name(c->fd);
+	c->fd->flags &= ~ENR_FDF_CONNECTED;
+}
+
+/*
+ * bind on an IP socket: the local address becomes the server side and the
+ * name is the address as printed ("ip:port"); a non-zero port makes it a
+ * server socket (libsinsp's assumption).
+ */
+static void parse_bind(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
+{
+	int i = s->pidx[v->hdr->type][K_ADDR];
+	struct lnr_sockaddr sa;
+	char name[256];
+
+	if (!c->fd || i < 0 || v->plen[i] == 0 ||
+	    lnr_sockaddr_decode(v->pval[i], v->plen[i], &sa) != 0)
+		return;
+	if (sa.family != PPM_AF_INET && sa.family != PPM_AF_INET6)
+		return;
+	c->fd->family = sa.family == PPM_AF_INET ? 2 : 10;
+	c->fd->type = sa.family == PPM_AF_INET ? ENR_FD_IPV4 : ENR_FD_IPV6;
+	memset(c->fd->sip, 0, 16);
+	memcpy(c->fd->sip, sa.saddr, sa.family == PPM_AF_INET ? 4 : 16);
+	c->fd->sport = sa.sport;
+	if (sa.sport)
+		c->fd->flags |= ENR_FDF_SERVER;
+	if (lnr_evt_param_format(v, (unsigned)i, name, sizeof(name)) > 0) {
+		enr_fd_set_name(c->fd, name);
+		c->fd->flags |= ENR_FDF_NAME_CHANGED;
+	}
+}
+
+/* The event of a container (capture metadata): a thread of its own, named after the container. */
+static int parse_container(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
+{
+	const char *json = arg_str(s, v, K_JSON);
+	const char *id = json ? strstr(json, "\"id\"") : NULL;
+	char cid[72] = "";
+	size_t n = 0;
+
+	if (id) {
+		id = strchr(id + 4, '"');
+		if (id)
+			for (id++; id[n] && id[n] != '"' && n < sizeof(cid) - 1; n++)
+				cid[n] = id[n];
+	}
+	cid[n] = '\0';
+	memcpy(s->ctr_proc.container_id, cid, n + 1);
+	s->ctr_proc.flags = ENR_PF_CONTAINER_EVT; /* proc.name is exe: longer than a comm */
+	{
+		char exe[96];
+
+		snprintf(exe, sizeof(exe), "container:%s", cid);
+		enr_str_set(&s->ctr_proc.exe, exe, 0);
+	}
+	s->ctr_proc.uid = s->ctr_proc.gid = 0;
+	c->thread = &s->ctr_thread;
+	c->proc = &s->ctr_proc;
+	return 0;
 }
 
 static void set_cwd(struct enr_proc *p, const char *path)
@@ -672,10 +801,17 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	if (v->hdr->type == LNR_EVT_SEED_THREAD || v->hdr->type == LNR_EVT_SEED_FD ||
 	    v->hdr->type == LNR_EVT_SEED_USER)
 		return parse_seed(s, v); /* ctx stays empty: nothing to evaluate */
+	if (v->hdr->type == LNR_EVT_CONTAINER)
+		return parse_container(s, v, c);
 	c->thread = thread_for(s, v);
 	if (!c->thread)
 		return -ENOMEM;
 	c->proc = c->thread->proc;
+	if ((c->proc->flags & ENR_PF_INCOMPLETE) && !c->proc->comm[0] && !c->proc->exe) {
+		/* Nothing known: named as libsinsp names a made-up thread. */
+		strcpy(c->proc->comm, "<NA>");
+		enr_str_set(&c->proc->exe, "<NA>", 0);
+	}
 	res = arg_s64(s, v, K_RES, 0);
 
 	switch (v->hdr->type) {
@@ -767,6 +903,10 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 			s->stats.fd_hits++;
 		if (v->hdr->type == LNR_EVT_LISTEN && c->fd)
 			c->fd->flags |= ENR_FDF_SERVER;
+		if (v->hdr->type == LNR_EVT_BIND && res == 0)
+			parse_bind(s, v, c);
+		if ((v->hdr->type == LNR_EVT_SENDTO || v->hdr->type == LNR_EVT_SENDMSG) && res >= 0)
+			parse_send_tuple(s, v, c);
 		if (v->hdr->type == LNR_EVT_FCHDIR && res == 0 && c->fd && c->fd->name)
 			set_cwd(c->proc, c->fd->name);
 		break;
