@@ -218,6 +218,12 @@ static const char *pname_of(const struct enr_proc *p)
 	return (p->flags & ENR_PF_CONTAINER_EVT) && p->exe ? p->exe : p->comm;
 }
 
+/* proc.name of the event's thread: its own name if it has one (Falco: per thread). */
+static const char *thread_name(const struct st_ctx *c)
+{
+	return c->thread && c->thread->comm[0] ? c->thread->comm : pname_of(c->proc);
+}
+
 static int f_name(struct ext_ctx *x, const struct enr_proc *p, struct fld_val *out)
 {
 	return put_str(out, pname_of(p));
@@ -590,7 +596,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return put_u64(out, c->num, LNR_PT_UINT64);
 	/* process identity */
 	case FLD_PROC_NAME:
-		return put_str(out, pname_of(p));
+		return put_str(out, thread_name(c));
 	case FLD_PROC_EXE:
 		return put_str(out, p->exe);
 	case FLD_PROC_EXEPATH:
@@ -598,7 +604,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 	case FLD_PROC_ARGS:
 		return put_str(out, joined(x, &p->args, ' '));
 	case FLD_PROC_CMDLINE:
-		return put_str(out, cmdline(x, p, pname_of(p)));
+		return put_str(out, cmdline(x, p, thread_name(c)));
 	case FLD_PROC_EXELINE:
 		return put_str(out, cmdline(x, p, p->exe));
 	case FLD_PROC_CMDNARGS: {
@@ -746,7 +752,8 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 
 		if (!b)
 			return -ENOMEM;
-		snprintf(b, sizeof(p->comm) + 24, "%s%lld", p->comm, (long long)c->thread->tid);
+		snprintf(b, sizeof(p->comm) + 24, "%s%lld", thread_name(c),
+			 (long long)c->thread->tid);
 		return put_str(out, b);
 	}
 	case FLD_THREAD_CAP_PERMITTED:

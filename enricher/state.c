@@ -93,6 +93,7 @@ struct st_state {
 	/* The thread a container event is seen from (libsinsp: tid -1, comm "container:ID"). */
 	struct enr_thread ctr_thread;
 	struct enr_proc ctr_proc;
+	int seeded_fds; /* seed.fd records arrived since the last orientation pass */
 };
 
 struct st_state *st_new(const struct st_opts *opts)
@@ -344,6 +345,7 @@ static void parse_execve(struct st_state *s, const struct lnr_evt_view *v, struc
 	if (arg_s64(s, v, K_RES, 0) != 0)
 		return; /* failed exec: nothing changed */
 	c->thread = thr_exec_leader(s->threads, c->thread);
+	c->thread->comm[0] = '\0'; /* named after the new program, as its process */
 	p = c->proc = c->thread->proc;
 	if (p->flags & ENR_PF_INCOMPLETE)
 		adopt_parent(s, v, p);
@@ -470,10 +472,14 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 			return;
 		}
 	}
-	if (is_thread)
+	if (is_thread) {
+		const char *comm = arg_str(s, v, K_COMM);
+
 		child = thr_clone_thread(s->threads, parent, child_tid,
 					 arg_s64(s, v, K_VTID, child_tid), v->hdr->ts);
-	else
+		if (child && comm && strcmp(comm, parent->proc->comm) != 0)
+			snprintf(child->comm, sizeof(child->comm), "%s", comm);
+	} else
 		child = thr_fork(s->threads, parent, child_tid, arg_s64(s, v, K_VTID, child_tid),
 				 (flags & PPM_CL_CLONE_FILES) != 0, v->hdr->ts);
 	if (!child)
@@ -707,8 +713,12 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 			return -ENOMEM;
 		th->vtid = arg_s64(s, v, K_VTID, tid);
 		th->clone_ts = arg_u64(s, v, K_CLONE_TS, 0);
-		if (tid != pid)
-			return 0; /* process data comes with the main thread */
+		if (tid != pid) {
+			/* Process data comes with the main thread; a thread's own name here. */
+			if ((str = arg_str(s, v, K_COMM)))
+				snprintf(th->comm, sizeof(th->comm), "%s", str);
+			return 0;
+		}
 		p = th->proc;
 		p->ppid = arg_s64(s, v, K_PTID, p->ppid);
 		p->sid = arg_s64(s, v, K_SID, p->sid);
@@ -765,9 +775,16 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 		f->ino = arg_u64(s, v, K_INO, 0);
 		f->l4proto = (uint8_t)arg_u64(s, v, K_L4PROTO, 0);
 		raw = arg_raw(s, v, K_TUPLE, &len, NULL);
+		s->seeded_fds = 1;
 		if (raw && st_decode_tuple(raw, len, f, upath, sizeof(upath)) == 0) {
 			if (scap_type == 5 || scap_type == 6) {
+				/* A listening socket: its address is the server side. */
+				memcpy(f->sip, f->cip, 16);
+				f->sport = f->cport;
+				memset(f->cip, 0, 16);
+				f->cport = 0;
 				f->flags |= ENR_FDF_SERVER;
+				enr_fd_set_inet_name(f);
 			} else if (t == ENR_FD_IPV4 || t == ENR_FD_IPV6) {
 				f->flags |= ENR_FDF_CONNECTED;
 				enr_fd_set_inet_name(f);
@@ -787,6 +804,53 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 	}
 }
 
+void st_orient_scanned_sockets(struct st_state *s)
+{
+	static uint8_t ports[65536 / 8];
+	size_t pos = 0;
+	struct enr_proc *p;
+
+	/* Ports some listening socket of the machine is bound to. */
+	memset(ports, 0, sizeof(ports));
+	while (thr_next_proc(s->threads, &pos, &p)) {
+		size_t fp = 0;
+		struct enr_fd *f;
+
+		while (fdt_next(p->fds, &fp, &f))
+			if ((f->type == ENR_FD_IPV4 || f->type == ENR_FD_IPV6) &&
+			    (f->flags & ENR_FDF_SERVER) && !(f->flags & ENR_FDF_CONNECTED))
+				ports[f->sport / 8] |= (uint8_t)(1u << (f->sport % 8));
+	}
+	/*
+	 * A connected IPv4 socket from the scan whose local port is one of
+	 * them is the server end of an accepted connection: client first, as
+	 * libsinsp's fix_sockets_coming_from_proc (IPv4 only, as there).
+	 */
+	pos = 0;
+	while (thr_next_proc(s->threads, &pos, &p)) {
+		size_t fp = 0;
+		struct enr_fd *f;
+
+		while (fdt_next(p->fds, &fp, &f)) {
+			uint8_t ip[16];
+			uint16_t port;
+
+			if (f->type != ENR_FD_IPV4 || !(f->flags & ENR_FDF_FROM_PROCFS) ||
+			    !(f->flags & ENR_FDF_CONNECTED) || (f->flags & ENR_FDF_SERVER) ||
+			    !(ports[f->cport / 8] & (1u << (f->cport % 8))))
+				continue;
+			memcpy(ip, f->cip, 16);
+			port = f->cport;
+			memcpy(f->cip, f->sip, 16);
+			f->cport = f->sport;
+			memcpy(f->sip, ip, 16);
+			f->sport = port;
+			f->flags |= ENR_FDF_SERVER;
+			enr_fd_set_inet_name(f);
+		}
+	}
+}
+
 int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 {
 	int64_t res, fd;
@@ -801,6 +865,11 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	if (v->hdr->type == LNR_EVT_SEED_THREAD || v->hdr->type == LNR_EVT_SEED_FD ||
 	    v->hdr->type == LNR_EVT_SEED_USER)
 		return parse_seed(s, v); /* ctx stays empty: nothing to evaluate */
+	if (s->seeded_fds) {
+		/* The capture's lists are complete: orient their sockets once. */
+		st_orient_scanned_sockets(s);
+		s->seeded_fds = 0;
+	}
 	if (v->hdr->type == LNR_EVT_CONTAINER)
 		return parse_container(s, v, c);
 	c->thread = thread_for(s, v);

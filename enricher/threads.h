@@ -59,9 +59,12 @@ struct enr_proc {
 };
 
 struct enr_thread {
-	int64_t tid;	       /* Thread id (init pid namespace). */
-	int64_t vtid;	       /* Thread id in its pid namespace. */
-	uint64_t clone_ts;     /* When the thread was created. */
+	int64_t tid;	   /* Thread id (init pid namespace). */
+	int64_t vtid;	   /* Thread id in its pid namespace. */
+	uint64_t clone_ts; /* When the thread was created. */
+	/* The thread's own name (proc.name) when it is not its process's main
+	 * thread and was named apart (capture lists, clone events); "" otherwise. */
+	char comm[17];
 	struct enr_proc *proc; /* Its process; counted reference. */
 };
 

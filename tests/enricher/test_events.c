@@ -10,6 +10,9 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns.h"
 #include "enr_stats.h"
@@ -17,6 +20,7 @@
 #include "extract.h"
 #include "fields.h"
 #include "ppm.h"
+#include "procfs.h"
 #include "rules_compile.h"
 #include "rules_load.h"
 #include "runtime.h"
@@ -529,6 +533,53 @@ static void test_container_event(void **state)
 	st_free(s);
 }
 
+/*
+ * Sockets from a scan: one whose local port a listening socket holds is the
+ * server end (client->server), as libsinsp orients them. Live (/proc) here;
+ * the capture lists take the same path (test_scap_state).
+ */
+static void test_scanned_sockets(void **state)
+{
+	struct st_opts o = {.live = 1};
+	struct st_state *s = st_new(&o);
+	struct procfs_opts po = {.with_fds = 1};
+	struct sockaddr_in sa = {.sin_family = AF_INET}, ca;
+	socklen_t sl = sizeof(sa), cl = sizeof(ca);
+	int ls = socket(AF_INET, SOCK_STREAM, 0), cs = socket(AF_INET, SOCK_STREAM, 0), as;
+	struct enr_proc *self;
+	struct enr_fd *af, *cf;
+	char want[128];
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(connect(cs, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	as = accept(ls, NULL, NULL);
+	assert_true(as >= 0);
+	assert_int_equal(getsockname(cs, (struct sockaddr *)&ca, &cl), 0);
+	assert_int_equal(procfs_scan(st_threads(s), &po, NULL), 0);
+	st_orient_scanned_sockets(s);
+	self = thr_get_proc(st_threads(s), getpid());
+	assert_non_null(self);
+	af = fdt_get(self->fds, as);
+	cf = fdt_get(self->fds, cs);
+	assert_non_null(af);
+	assert_non_null(cf);
+	snprintf(want, sizeof(want), "127.0.0.1:%u->127.0.0.1:%u", ntohs(ca.sin_port),
+		 ntohs(sa.sin_port));
+	/* both ends named client->server; the accepted one is the server */
+	assert_string_equal(af->name, want);
+	assert_string_equal(cf->name, want);
+	assert_true(af->flags & ENR_FDF_SERVER);
+	assert_false(cf->flags & ENR_FDF_SERVER);
+	close(as);
+	close(cs);
+	close(ls);
+	st_free(s);
+}
+
 static long long jget(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
@@ -726,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_process),
 		cmocka_unit_test(test_fd_names),
 		cmocka_unit_test(test_container_event),
+		cmocka_unit_test(test_scanned_sockets),
 		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_ip_names),
 	};
