@@ -218,6 +218,17 @@ static const char *pname_of(const struct enr_proc *p)
 	return (p->flags & ENR_PF_CONTAINER_EVT) && p->exe ? p->exe : p->comm;
 }
 
+/* The event thread's user and group: its own if it has them, else its process's. */
+static uint32_t ev_uid(const struct st_ctx *c)
+{
+	return c->thread && c->thread->own_creds ? c->thread->uid : c->proc->uid;
+}
+
+static uint32_t ev_gid(const struct st_ctx *c)
+{
+	return c->thread && c->thread->own_creds ? c->thread->gid : c->proc->gid;
+}
+
 /* proc.name of the event's thread: its own name if it has one (Falco: per thread). */
 static const char *thread_name(const struct st_ctx *c)
 {
@@ -784,15 +795,16 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return 0;
 	/* users and groups */
 	case FLD_USER_UID:
-		return put_u64(out, p->uid, LNR_PT_UINT32);
+		return put_u64(out, ev_uid(c), LNR_PT_UINT32);
 	case FLD_USER_LOGINUID:
 		return put_s64(out, p->loginuid == UINT32_MAX ? -1 : (int64_t)p->loginuid,
 			       LNR_PT_INT64);
 	case FLD_USER_NAME:
 	case FLD_USER_HOMEDIR:
 	case FLD_USER_SHELL: {
-		const struct usr_user *u = usr_lookup_user(
-			st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)), p->uid, x->now_ns);
+		const struct usr_user *u =
+			usr_lookup_user(st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)),
+					ev_uid(c), x->now_ns);
 
 		if (!u)
 			return 0;
@@ -810,10 +822,11 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return u ? put_str(out, u->name) : 0;
 	}
 	case FLD_GROUP_GID:
-		return put_u64(out, p->gid, LNR_PT_UINT32);
+		return put_u64(out, ev_gid(c), LNR_PT_UINT32);
 	case FLD_GROUP_NAME: {
-		const struct usr_group *g = usr_lookup_group(
-			st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)), p->gid, x->now_ns);
+		const struct usr_group *g =
+			usr_lookup_group(st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)),
+					 ev_gid(c), x->now_ns);
 
 		return g ? put_str(out, g->name) : 0;
 	}

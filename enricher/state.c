@@ -346,6 +346,7 @@ static void parse_execve(struct st_state *s, const struct lnr_evt_view *v, struc
 		return; /* failed exec: nothing changed */
 	c->thread = thr_exec_leader(s->threads, c->thread);
 	c->thread->comm[0] = '\0'; /* named after the new program, as its process */
+	c->thread->own_creds = 0;  /* and has its credentials */
 	p = c->proc = c->thread->proc;
 	if (p->flags & ENR_PF_INCOMPLETE)
 		adopt_parent(s, v, p);
@@ -456,14 +457,16 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 		/* Returned in the child (it may run before the parent returns). */
 		child_tid = v->hdr->tid;
 		parent_tid = arg_s64(s, v, K_PTID, 0);
-		parent = parent_tid > 0 ? thr_get(s->threads, parent_tid) : NULL;
+		/* A thread's ptid is its process's parent, not the thread that made it:
+		 * a thread joins its process (hdr->pid) below, whoever ptid is. */
+		parent = parent_tid > 0 && !is_thread ? thr_get(s->threads, parent_tid) : NULL;
 		child = thr_get(s->threads, child_tid);
 		if (child && !(child->proc->flags & ENR_PF_INCOMPLETE))
 			return;
 		if (child)
 			thr_exit(s->threads, child_tid, 0); /* replace the made-up entry */
 		if (!parent) {
-			/* Parent unknown: a new process of its own. */
+			/* Parent unknown (or a thread): its process, made if unknown. */
 			child = thr_add(s->threads, child_tid, v->hdr->pid, parent_tid);
 			if (child)
 				clone_fill(s, v, child->proc);
@@ -479,6 +482,16 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 					 arg_s64(s, v, K_VTID, child_tid), v->hdr->ts);
 		if (child && comm && strcmp(comm, parent->proc->comm) != 0)
 			snprintf(child->comm, sizeof(child->comm), "%s", comm);
+		if (child && has_arg(s, v, K_UID)) {
+			uint32_t uid = (uint32_t)arg_u64(s, v, K_UID, 0),
+				 gid = (uint32_t)arg_u64(s, v, K_GID, parent->proc->gid);
+
+			if (uid != parent->proc->uid || gid != parent->proc->gid) {
+				child->uid = uid;
+				child->gid = gid;
+				child->own_creds = 1;
+			}
+		}
 	} else
 		child = thr_fork(s->threads, parent, child_tid, arg_s64(s, v, K_VTID, child_tid),
 				 (flags & PPM_CL_CLONE_FILES) != 0, v->hdr->ts);
@@ -1058,10 +1071,12 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	case LNR_EVT_SETUID:
 		if (res == 0)
 			c->proc->uid = (uint32_t)arg_u64(s, v, K_UID, c->proc->uid);
+		c->thread->own_creds &= res != 0; /* now the process's */
 		break;
 	case LNR_EVT_SETGID:
 		if (res == 0)
 			c->proc->gid = (uint32_t)arg_u64(s, v, K_GID, c->proc->gid);
+		c->thread->own_creds &= res != 0;
 		break;
 	case LNR_EVT_SETRESUID:
 	case LNR_EVT_SETREUID:
@@ -1073,6 +1088,7 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 				c->proc->uid = (uint32_t)e;
 			if (r != UINT64_MAX && (uint32_t)r != UINT32_MAX)
 				c->proc->ruid = (uint32_t)r;
+			c->thread->own_creds = 0;
 		}
 		break;
 	case LNR_EVT_SETRESGID:
@@ -1085,6 +1101,7 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 				c->proc->gid = (uint32_t)e;
 			if (r != UINT64_MAX && (uint32_t)r != UINT32_MAX)
 				c->proc->rgid = (uint32_t)r;
+			c->thread->own_creds = 0;
 		}
 		break;
 	case LNR_EVT_SETSID:

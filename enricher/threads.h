@@ -65,6 +65,11 @@ struct enr_thread {
 	/* The thread's own name (proc.name) when it is not its process's main
 	 * thread and was named apart (capture lists, clone events); "" otherwise. */
 	char comm[17];
+	/* Credentials of its own (libsinsp keeps them per thread): set when its
+	 * clone event gives a user its process does not have; user.* and group.*
+	 * read them while own_creds is set. */
+	uint32_t uid, gid;
+	uint8_t own_creds;
 	struct enr_proc *proc; /* Its process; counted reference. */
 };
 

@@ -396,6 +396,34 @@ static void test_unknown_process(void **state)
 	assert_string_equal(field(s, &c, "proc.name"), "curl");
 	assert_string_equal(field(s, &c, "proc.pname"), "bash");
 	st_finish(s, &c);
+	/* a thread of a process we do not know, its own clone first: it joins its
+	 * process (pid 900), whose parent is the event's ptid (bash) */
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 901, 900, I("res", 0), I("ptid", 3200),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "worker"),
+		 S("exe", "/usr/bin/worker"), I("uid", 1000), I("gid", 1000)));
+	assert_string_equal(field(s, &c, "proc.pid"), "900");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	st_finish(s, &c);
+	assert_int_equal(thr_get(st_threads(s), 901)->proc->pid, 900);
+	/* a thread cloned with a user its process does not have keeps its own (libsinsp) */
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 17497, 17497, I("res", 17499),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "curl"),
+		 I("uid", 1000), I("gid", 1000)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17499, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "1000");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17497, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "4294967295");
+	st_finish(s, &c);
+	/* setuid in the thread: its credentials are its process's again */
+	apply(s, &c, EV(LNR_EVT_SETUID, 17499, 17497, I("res", 0), I("uid", 0)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17499, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "0");
+	st_finish(s, &c);
 	/* a process first seen in its fork (caller side) learns its parent there */
 	apply(s, &c,
 	      EV(LNR_EVT_CLONE, 700, 700, I("res", 701), I("ptid", 3200), I("flags", 0),
