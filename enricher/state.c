@@ -819,7 +819,7 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 
 void st_orient_scanned_sockets(struct st_state *s)
 {
-	static uint8_t ports[65536 / 8];
+	uint8_t ports[65536 / 8]; /* one bit per port */
 	size_t pos = 0;
 	struct enr_proc *p;
 
