@@ -303,15 +303,22 @@ static int tuple_text(struct ext_ctx *x, struct fld_val *out)
 /*
  * fd.name of an fd event whose fd we do not have (it failed, or it is not
  * in the table): as libsinsp, the name the event tried to create (the
- * resolved path of an open, the tuple of a connect or accept), else "".
+ * resolved path of an open, or the path as given for fd.nameraw; the tuple
+ * of a connect or accept), else "".
  */
-static int fdname_without_fd(struct ext_ctx *x, struct fld_val *out)
+static int fdname_without_fd(struct ext_ctx *x, int raw, struct fld_val *out)
 {
-	switch (x->c->ev->hdr->type) {
+	const struct lnr_evt_view *v = x->c->ev;
+	int i;
+
+	switch (v->hdr->type) {
 	case LNR_EVT_OPEN:
 	case LNR_EVT_OPENAT:
 	case LNR_EVT_OPENAT2:
 	case LNR_EVT_CREAT:
+		i = lnr_evt_param_index(v->info, "name");
+		if (raw && i >= 0 && lnr_evt_get_str(v, (unsigned)i))
+			return put_str(out, lnr_evt_get_str(v, (unsigned)i));
 		return put_str(out, x->c->abspath);
 	case LNR_EVT_CONNECT:
 	case LNR_EVT_ACCEPT:
@@ -319,6 +326,57 @@ static int fdname_without_fd(struct ext_ctx *x, struct fld_val *out)
 		return tuple_text(x, out);
 	default:
 		return put_str(out, "");
+	}
+}
+
+/* The other fd fields libsinsp gives without an fd: fd.directory and fd.typechar. */
+static int fd_field_without_fd(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out)
+{
+	switch (f->id) {
+	case FLD_FD_NAME:
+	case FLD_FD_NAMERAW:
+		return fdname_without_fd(x, f->id == FLD_FD_NAMERAW, out);
+	case FLD_FD_DIRECTORY: {
+		/* The creator's name up to its last '/', "/" when there is none */
+		struct fld_val n;
+		const char *slash;
+		char *b;
+		int r = fdname_without_fd(x, 0, &n);
+
+		if (r <= 0)
+			return r;
+		slash = n.str.len ? memrchr(n.str.p, '/', n.str.len) : NULL;
+		if (!slash || slash == n.str.p)
+			return put_str(out, "/");
+		if ((size_t)(slash - n.str.p) == n.str.len - 1) {
+			*out = n; /* a trailing '/': the whole name, as libsinsp */
+			return 1;
+		}
+		b = scratch(x, (size_t)(slash - n.str.p) + 1);
+		if (!b)
+			return -ENOMEM;
+		memcpy(b, n.str.p, (size_t)(slash - n.str.p));
+		b[slash - n.str.p] = '\0';
+		return put_str(out, b);
+	}
+	case FLD_FD_TYPECHAR: {
+		/* By what the event would have made (libsinsp; sockets say IPv4) */
+		static const char *const tc[LNR_EVT_MAX] = {
+			[LNR_EVT_OPEN] = "f",	      [LNR_EVT_OPENAT] = "f",
+			[LNR_EVT_OPENAT2] = "f",      [LNR_EVT_CREAT] = "f",
+			[LNR_EVT_SOCKET] = "4",	      [LNR_EVT_ACCEPT] = "4",
+			[LNR_EVT_ACCEPT4] = "4",      [LNR_EVT_PIPE] = "p",
+			[LNR_EVT_PIPE2] = "p",	      [LNR_EVT_EVENTFD] = "e",
+			[LNR_EVT_EVENTFD2] = "e",     [LNR_EVT_SIGNALFD] = "s",
+			[LNR_EVT_SIGNALFD4] = "s",    [LNR_EVT_TIMERFD_CREATE] = "t",
+			[LNR_EVT_INOTIFY_INIT] = "i", [LNR_EVT_INOTIFY_INIT1] = "i",
+		};
+		const char *c = tc[x->c->ev->hdr->type];
+
+		return put_str(out, c ? c : "o");
+	}
+	default:
+		return 0;
 	}
 }
 
@@ -335,18 +393,16 @@ static int fd_field(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *
 		return 0;
 	if (f->id == FLD_FD_NUM)
 		return x->c->fdnum >= 0 ? put_s64(out, x->c->fdnum, LNR_PT_INT64) : 0;
-	if (v && v->info && f->id == FLD_FD_NAME) {
-		if (!fd)
-			return fdname_without_fd(x, out);
-		if (v->hdr->type == LNR_EVT_CONNECT) {
-			int64_t res = 0;
-			int i = lnr_evt_param_index(v->info, "res");
+	if (v && v->info && !fd)
+		return fd_field_without_fd(x, f, out);
+	if (v && v->info && f->id == FLD_FD_NAME && v->hdr->type == LNR_EVT_CONNECT) {
+		int64_t res = 0;
+		int i = lnr_evt_param_index(v->info, "res");
 
-			/* A failed connect shows where it tried to go; the fd keeps its name. */
-			if (i >= 0 && lnr_evt_get_s64(v, (unsigned)i, &res) == 0 && res < 0 &&
-			    res != -115 /* EINPROGRESS */)
-				return tuple_text(x, out);
-		}
+		/* A connect that returned an error (EINPROGRESS too, as libsinsp)
+		 * shows the tuple it tried; the fd keeps its name. */
+		if (i >= 0 && lnr_evt_get_s64(v, (unsigned)i, &res) == 0 && res < 0)
+			return tuple_text(x, out);
 	}
 	if (!fd)
 		return 0;

@@ -223,7 +223,7 @@ static void test_process_lifecycle(void **state)
 	apply(s, &c, EV(LNR_EVT_CLOSE, 200, 200, I("res", 0), I("fd", 5)));
 	/* an fd event on an fd we do not have: "" as libsinsp, not <NA> */
 	assert_string_equal(field(s, &c, "fd.name"), "");
-	assert_string_equal(field(s, &c, "fd.typechar"), "<NA>");
+	assert_string_equal(field(s, &c, "fd.typechar"), "o");
 	st_finish(s, &c);
 	apply(s, &c, EV(LNR_EVT_FCNTL, 200, 200, I("res", 11), I("fd", 9), I("cmd", 1)));
 	st_finish(s, &c);
@@ -456,7 +456,11 @@ static void test_fd_names(void **state)
 	      EV(LNR_EVT_OPENAT, 500, 500, I("fd", -2), I("dirfd", PPM_AT_FDCWD),
 		 S("name", ".curlrc"), I("flags", PPM_O_RDONLY)));
 	assert_string_equal(field(s, &c, "fd.name"), "/home/u/.curlrc");
-	assert_string_equal(field(s, &c, "fd.typechar"), "<NA>");
+	assert_string_equal(field(s, &c, "fd.nameraw"), ".curlrc");
+	assert_string_equal(field(s, &c, "fd.directory"), "/home/u");
+	assert_string_equal(field(s, &c, "fd.filename"), "<NA>");
+	assert_string_equal(field(s, &c, "fd.typechar"), "f");
+	assert_string_equal(field(s, &c, "fd.type"), "<NA>");
 	st_finish(s, &c);
 	/* a write on an fd we do not have: "" (libsinsp), not <NA> */
 	apply(s, &c, EV(LNR_EVT_WRITE, 500, 500, I("res", 5), I("fd", 1)));
