@@ -468,8 +468,10 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 		if (!parent) {
 			/* Parent unknown (or a thread): its process, made if unknown. */
 			child = thr_add(s->threads, child_tid, v->hdr->pid, parent_tid);
-			if (child)
+			if (child) {
 				clone_fill(s, v, child->proc);
+				adopt_parent(s, v, child->proc); /* a made-up process it joined */
+			}
 			c->thread = child;
 			c->proc = child ? child->proc : NULL;
 			return;

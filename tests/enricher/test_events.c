@@ -406,6 +406,19 @@ static void test_unknown_process(void **state)
 	assert_string_equal(field(s, &c, "proc.pname"), "bash");
 	st_finish(s, &c);
 	assert_int_equal(thr_get(st_threads(s), 901)->proc->pid, 900);
+	/* a made-up process (seen through its main thread) learns its parent from
+	 * the clone event of a new thread of it */
+	apply(s, &c, EV(LNR_EVT_KILL, 950, 950, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.pname"), "<NA>");
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 951, 950, I("res", 0), I("ptid", 3200),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "srv")));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 950, 950, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.name"), "srv");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	st_finish(s, &c);
 	/* a thread cloned with a user its process does not have keeps its own (libsinsp) */
 	apply(s, &c,
 	      EV(LNR_EVT_CLONE, 17497, 17497, I("res", 17499),
