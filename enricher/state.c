@@ -2,6 +2,7 @@
 #include "state.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,18 +657,15 @@ static void parse_bind(struct st_state *s, const struct lnr_evt_view *v, struct 
 static int parse_container(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 {
 	const char *json = arg_str(s, v, K_JSON);
-	const char *id = json ? strstr(json, "\"id\"") : NULL;
-	char cid[72] = "";
-	size_t n = 0;
+	json_t *root = json ? json_loads(json, 0, NULL) : NULL;
+	const char *id =
+		json_string_value(json_object_get(json_object_get(root, "container"), "id"));
+	char cid[72];
 
-	if (id) {
-		id = strchr(id + 4, '"');
-		if (id)
-			for (id++; id[n] && id[n] != '"' && n < sizeof(cid) - 1; n++)
-				cid[n] = id[n];
-	}
-	cid[n] = '\0';
-	memcpy(s->ctr_proc.container_id, cid, n + 1);
+	/* {"container":{"id":"...", ...}}; a malformed one: no id */
+	snprintf(cid, sizeof(cid), "%s", id ? id : "");
+	json_decref(root);
+	memcpy(s->ctr_proc.container_id, cid, sizeof(cid));
 	s->ctr_proc.flags = ENR_PF_CONTAINER_EVT; /* proc.name is exe: longer than a comm */
 	{
 		char exe[96];

@@ -572,6 +572,11 @@ static void test_container_event(void **state)
 	assert_string_equal(field(s, &c, "container.id"), "9dbcbd0c435f");
 	assert_string_equal(field(s, &c, "user.uid"), "0");
 	st_finish(s, &c);
+	/* a malformed one: no id, nothing else changes */
+	apply(s, &c, EV(LNR_EVT_CONTAINER, -1, -1, S("json", "{\"container\":{\"id\":")));
+	assert_string_equal(field(s, &c, "proc.name"), "container:");
+	assert_string_equal(field(s, &c, "container.id"), "host");
+	st_finish(s, &c);
 	/* no thread -1 is left in the table */
 	assert_int_equal(thr_count(st_threads(s)), before);
 	assert_null(thr_get(st_threads(s), -1));
