@@ -212,9 +212,32 @@ static int ancestors(struct ext_ctx *x, const struct fld_ref *f, proc_field_fn f
 	return (int)n;
 }
 
+/* proc.name: the comm; a container event's thread is named "container:ID" (libsinsp). */
+static const char *pname_of(const struct enr_proc *p)
+{
+	return (p->flags & ENR_PF_CONTAINER_EVT) && p->exe ? p->exe : p->comm;
+}
+
+/* The event thread's user and group: its own if it has them, else its process's. */
+static uint32_t ev_uid(const struct st_ctx *c)
+{
+	return c->thread && c->thread->own_creds ? c->thread->uid : c->proc->uid;
+}
+
+static uint32_t ev_gid(const struct st_ctx *c)
+{
+	return c->thread && c->thread->own_creds ? c->thread->gid : c->proc->gid;
+}
+
+/* proc.name of the event's thread: its own name if it has one (Falco: per thread). */
+static const char *thread_name(const struct st_ctx *c)
+{
+	return c->thread && c->thread->comm[0] ? c->thread->comm : pname_of(c->proc);
+}
+
 static int f_name(struct ext_ctx *x, const struct enr_proc *p, struct fld_val *out)
 {
-	return put_str(out, p->comm);
+	return put_str(out, pname_of(p));
 }
 
 static int f_exe(struct ext_ctx *x, const struct enr_proc *p, struct fld_val *out)
@@ -263,14 +286,124 @@ static const char *root_dir(const struct enr_proc *p, char *buf, size_t n)
 	return "/";
 }
 
+/* The event's "tuple" parameter as printed ("NULL" when absent), in scratch space. */
+static int tuple_text(struct ext_ctx *x, struct fld_val *out)
+{
+	const struct lnr_evt_view *v = x->c->ev;
+	int i = lnr_evt_param_index(v->info, "tuple");
+	char *b = scratch(x, 4200);
+
+	if (!b)
+		return -ENOMEM;
+	if (i < 0 || lnr_evt_param_format(v, (unsigned)i, b, 4200) < 0)
+		b[0] = '\0';
+	return put_str(out, b);
+}
+
+/*
+ * fd.name of an fd event whose fd we do not have (it failed, or it is not
+ * in the table): as libsinsp, the name the event tried to create (the
+ * resolved path of an open, or the path as given for fd.nameraw; the tuple
+ * of a connect or accept), else "".
+ */
+static int fdname_without_fd(struct ext_ctx *x, int raw, struct fld_val *out)
+{
+	const struct lnr_evt_view *v = x->c->ev;
+	int i;
+
+	switch (v->hdr->type) {
+	case LNR_EVT_OPEN:
+	case LNR_EVT_OPENAT:
+	case LNR_EVT_OPENAT2:
+	case LNR_EVT_CREAT:
+		i = lnr_evt_param_index(v->info, "name");
+		if (raw && i >= 0 && lnr_evt_get_str(v, (unsigned)i))
+			return put_str(out, lnr_evt_get_str(v, (unsigned)i));
+		return put_str(out, x->c->abspath);
+	case LNR_EVT_CONNECT:
+	case LNR_EVT_ACCEPT:
+	case LNR_EVT_ACCEPT4:
+		return tuple_text(x, out);
+	default:
+		return put_str(out, "");
+	}
+}
+
+/* The other fd fields libsinsp gives without an fd: fd.directory and fd.typechar. */
+static int fd_field_without_fd(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out)
+{
+	switch (f->id) {
+	case FLD_FD_NAME:
+	case FLD_FD_NAMERAW:
+		return fdname_without_fd(x, f->id == FLD_FD_NAMERAW, out);
+	case FLD_FD_DIRECTORY: {
+		/* The creator's name up to its last '/', "/" when there is none */
+		struct fld_val n;
+		const char *slash;
+		char *b;
+		int r = fdname_without_fd(x, 0, &n);
+
+		if (r <= 0)
+			return r;
+		slash = n.str.len ? memrchr(n.str.p, '/', n.str.len) : NULL;
+		if (!slash || slash == n.str.p)
+			return put_str(out, "/");
+		if ((size_t)(slash - n.str.p) == n.str.len - 1) {
+			*out = n; /* a trailing '/': the whole name, as libsinsp */
+			return 1;
+		}
+		b = scratch(x, (size_t)(slash - n.str.p) + 1);
+		if (!b)
+			return -ENOMEM;
+		memcpy(b, n.str.p, (size_t)(slash - n.str.p));
+		b[slash - n.str.p] = '\0';
+		return put_str(out, b);
+	}
+	case FLD_FD_TYPECHAR: {
+		/* By what the event would have made (libsinsp; sockets say IPv4) */
+		static const char *const tc[LNR_EVT_MAX] = {
+			[LNR_EVT_OPEN] = "f",	      [LNR_EVT_OPENAT] = "f",
+			[LNR_EVT_OPENAT2] = "f",      [LNR_EVT_CREAT] = "f",
+			[LNR_EVT_SOCKET] = "4",	      [LNR_EVT_ACCEPT] = "4",
+			[LNR_EVT_ACCEPT4] = "4",      [LNR_EVT_PIPE] = "p",
+			[LNR_EVT_PIPE2] = "p",	      [LNR_EVT_EVENTFD] = "e",
+			[LNR_EVT_EVENTFD2] = "e",     [LNR_EVT_SIGNALFD] = "s",
+			[LNR_EVT_SIGNALFD4] = "s",    [LNR_EVT_TIMERFD_CREATE] = "t",
+			[LNR_EVT_INOTIFY_INIT] = "i", [LNR_EVT_INOTIFY_INIT1] = "i",
+		};
+		const char *c = tc[x->c->ev->hdr->type];
+
+		return put_str(out, c ? c : "o");
+	}
+	default:
+		return 0;
+	}
+}
+
 static int fd_field(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uint32_t max)
 {
 	const struct enr_fd *fd = x->c->fd;
+	const struct lnr_evt_view *v = x->c->ev;
 	int is_ip;
 	int server_local;
 
+	/* Only events that create, use or close an fd have fd fields (libsinsp). */
+	if (v && v->info &&
+	    !(v->info->flags & (LNR_EF_CREATES_FD | LNR_EF_USES_FD | LNR_EF_DESTROYS_FD)))
+		return 0;
 	if (f->id == FLD_FD_NUM)
 		return x->c->fdnum >= 0 ? put_s64(out, x->c->fdnum, LNR_PT_INT64) : 0;
+	if (v && v->info && !fd)
+		return fd_field_without_fd(x, f, out);
+	if (v && v->info && f->id == FLD_FD_NAME && v->hdr->type == LNR_EVT_CONNECT) {
+		int64_t res = 0;
+		int i = lnr_evt_param_index(v->info, "res");
+
+		/* A connect that returned an error (EINPROGRESS too, as libsinsp)
+		 * shows the tuple it tried; the fd keeps its name. */
+		if (i >= 0 && lnr_evt_get_s64(v, (unsigned)i, &res) == 0 && res < 0)
+			return tuple_text(x, out);
+	}
 	if (!fd)
 		return 0;
 	is_ip = fd->type == ENR_FD_IPV4 || fd->type == ENR_FD_IPV6;
@@ -581,7 +714,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return put_u64(out, c->num, LNR_PT_UINT64);
 	/* process identity */
 	case FLD_PROC_NAME:
-		return put_str(out, p->comm);
+		return put_str(out, thread_name(c));
 	case FLD_PROC_EXE:
 		return put_str(out, p->exe);
 	case FLD_PROC_EXEPATH:
@@ -589,7 +722,7 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 	case FLD_PROC_ARGS:
 		return put_str(out, joined(x, &p->args, ' '));
 	case FLD_PROC_CMDLINE:
-		return put_str(out, cmdline(x, p, p->comm));
+		return put_str(out, cmdline(x, p, thread_name(c)));
 	case FLD_PROC_EXELINE:
 		return put_str(out, cmdline(x, p, p->exe));
 	case FLD_PROC_CMDNARGS: {
@@ -737,7 +870,8 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 
 		if (!b)
 			return -ENOMEM;
-		snprintf(b, sizeof(p->comm) + 24, "%s%lld", p->comm, (long long)c->thread->tid);
+		snprintf(b, sizeof(p->comm) + 24, "%s%lld", thread_name(c),
+			 (long long)c->thread->tid);
 		return put_str(out, b);
 	}
 	case FLD_THREAD_CAP_PERMITTED:
@@ -768,15 +902,16 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return 0;
 	/* users and groups */
 	case FLD_USER_UID:
-		return put_u64(out, p->uid, LNR_PT_UINT32);
+		return put_u64(out, ev_uid(c), LNR_PT_UINT32);
 	case FLD_USER_LOGINUID:
 		return put_s64(out, p->loginuid == UINT32_MAX ? -1 : (int64_t)p->loginuid,
 			       LNR_PT_INT64);
 	case FLD_USER_NAME:
 	case FLD_USER_HOMEDIR:
 	case FLD_USER_SHELL: {
-		const struct usr_user *u = usr_lookup_user(
-			st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)), p->uid, x->now_ns);
+		const struct usr_user *u =
+			usr_lookup_user(st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)),
+					ev_uid(c), x->now_ns);
 
 		if (!u)
 			return 0;
@@ -794,10 +929,11 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		return u ? put_str(out, u->name) : 0;
 	}
 	case FLD_GROUP_GID:
-		return put_u64(out, p->gid, LNR_PT_UINT32);
+		return put_u64(out, ev_gid(c), LNR_PT_UINT32);
 	case FLD_GROUP_NAME: {
-		const struct usr_group *g = usr_lookup_group(
-			st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)), p->gid, x->now_ns);
+		const struct usr_group *g =
+			usr_lookup_group(st_users(x->st), root_dir(p, rootbuf, sizeof(rootbuf)),
+					 ev_gid(c), x->now_ns);
 
 		return g ? put_str(out, g->name) : 0;
 	}

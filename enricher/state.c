@@ -2,6 +2,7 @@
 #include "state.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,8 @@
 	X(L4PROTO, "l4proto")                                                                      \
 	X(IS_GROUP, "is_group")                                                                    \
 	X(HOMEDIR, "homedir")                                                                      \
-	X(SHELL, "shell")
+	X(SHELL, "shell")                                                                          \
+	X(JSON, "json")
 
 enum st_key {
 #define ST_KEY_ENUM(id, s) K_##id,
@@ -89,6 +91,10 @@ struct st_state {
 	struct st_opts opts;
 	struct st_stats stats;
 	int8_t pidx[LNR_EVT_MAX][K_MAX]; /* Parameter index per type and key, -1: none. */
+	/* The thread a container event is seen from (libsinsp: tid -1, comm "container:ID"). */
+	struct enr_thread ctr_thread;
+	struct enr_proc ctr_proc;
+	int seeded_fds; /* seed.fd records arrived since the last orientation pass */
 };
 
 struct st_state *st_new(const struct st_opts *opts)
@@ -101,7 +107,12 @@ struct st_state *st_new(const struct st_opts *opts)
 		s->opts = *opts;
 	s->threads = thr_table_new(s->opts.max_threads);
 	s->users = usr_db_new();
-	if (!s->threads || !s->users) {
+	s->ctr_proc.fds = fdt_new();
+	s->ctr_proc.pid = s->ctr_proc.vpid = -1;
+	s->ctr_proc.loginuid = UINT32_MAX;
+	s->ctr_thread.tid = s->ctr_thread.vtid = -1;
+	s->ctr_thread.proc = &s->ctr_proc;
+	if (!s->threads || !s->users || !s->ctr_proc.fds) {
 		st_free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -122,6 +133,8 @@ void st_free(struct st_state *s)
 		return;
 	thr_table_free(s->threads);
 	usr_db_free(s->users);
+	fdt_free(s->ctr_proc.fds);
+	free(s->ctr_proc.exe);
 	free(s);
 }
 
@@ -304,6 +317,23 @@ static void parse_open(struct st_state *s, const struct lnr_evt_view *v, struct 
 	c->fd = f;
 }
 
+/*
+ * A process first seen through one of its own events has no parent; the
+ * execve and clone exits name it (ptid), as libsinsp patches a made-up
+ * thread from them.
+ */
+static void adopt_parent(struct st_state *s, const struct lnr_evt_view *v, struct enr_proc *p)
+{
+	int64_t ptid = arg_s64(s, v, K_PTID, 0);
+	struct enr_thread *pt;
+
+	if (ptid <= 0 || p->ppid > 0)
+		return;
+	/* ptid is a thread id; our parent link is a process id. */
+	pt = thr_get(s->threads, ptid);
+	thr_set_ppid(s->threads, p, pt ? pt->proc->pid : ptid);
+}
+
 static void parse_execve(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 {
 	struct enr_proc *p = c->proc;
@@ -316,7 +346,11 @@ static void parse_execve(struct st_state *s, const struct lnr_evt_view *v, struc
 	if (arg_s64(s, v, K_RES, 0) != 0)
 		return; /* failed exec: nothing changed */
 	c->thread = thr_exec_leader(s->threads, c->thread);
+	c->thread->comm[0] = '\0'; /* named after the new program, as its process */
+	c->thread->own_creds = 0;  /* and has its credentials */
 	p = c->proc = c->thread->proc;
+	if (p->flags & ENR_PF_INCOMPLETE)
+		adopt_parent(s, v, p);
 	p->flags &= ~(uint32_t)(ENR_PF_INCOMPLETE | ENR_PF_EXE_WRITABLE | ENR_PF_EXE_UPPER_LAYER |
 				ENR_PF_EXE_FROM_MEMFD);
 	if ((str = arg_str(s, v, K_EXE)))
@@ -387,9 +421,11 @@ static void clone_fill(struct st_state *s, const struct lnr_evt_view *v, struct 
 		strncpy(p->comm, str, sizeof(p->comm) - 1);
 		p->comm[sizeof(p->comm) - 1] = '\0';
 	}
-	if ((str = arg_str(s, v, K_EXE)) && !p->exe)
+	/* A copy of a made-up parent knows nothing better than the event. */
+	if ((str = arg_str(s, v, K_EXE)) && (!p->exe || (p->flags & ENR_PF_INCOMPLETE)))
 		enr_str_set(&p->exe, str, 0);
-	if ((raw = arg_raw(s, v, K_ARGS, &len, &trunc)) && !p->args.len)
+	if ((raw = arg_raw(s, v, K_ARGS, &len, &trunc)) &&
+	    (!p->args.len || (p->flags & ENR_PF_INCOMPLETE)))
 		enr_strv_set(&p->args, (const char *)raw, len, trunc);
 	if ((raw = arg_raw(s, v, K_CGROUPS, &len, &trunc))) {
 		enr_strv_set(&p->cgroups, (const char *)raw, len, trunc);
@@ -414,32 +450,52 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 		/* Returned in the parent: res is the child's tid. */
 		child_tid = res;
 		parent = c->thread;
+		if (parent->proc->flags & ENR_PF_INCOMPLETE)
+			adopt_parent(s, v, parent->proc);
 		if (thr_get(s->threads, child_tid))
 			return; /* the child's own event came first */
 	} else {
 		/* Returned in the child (it may run before the parent returns). */
 		child_tid = v->hdr->tid;
 		parent_tid = arg_s64(s, v, K_PTID, 0);
-		parent = parent_tid > 0 ? thr_get(s->threads, parent_tid) : NULL;
+		/* A thread's ptid is its process's parent, not the thread that made it:
+		 * a thread joins its process (hdr->pid) below, whoever ptid is. */
+		parent = parent_tid > 0 && !is_thread ? thr_get(s->threads, parent_tid) : NULL;
 		child = thr_get(s->threads, child_tid);
 		if (child && !(child->proc->flags & ENR_PF_INCOMPLETE))
 			return;
 		if (child)
 			thr_exit(s->threads, child_tid, 0); /* replace the made-up entry */
 		if (!parent) {
-			/* Parent unknown: a new process of its own. */
+			/* Parent unknown (or a thread): its process, made if unknown. */
 			child = thr_add(s->threads, child_tid, v->hdr->pid, parent_tid);
-			if (child)
+			if (child) {
 				clone_fill(s, v, child->proc);
+				adopt_parent(s, v, child->proc); /* a made-up process it joined */
+			}
 			c->thread = child;
 			c->proc = child ? child->proc : NULL;
 			return;
 		}
 	}
-	if (is_thread)
+	if (is_thread) {
+		const char *comm = arg_str(s, v, K_COMM);
+
 		child = thr_clone_thread(s->threads, parent, child_tid,
 					 arg_s64(s, v, K_VTID, child_tid), v->hdr->ts);
-	else
+		if (child && comm && strcmp(comm, parent->proc->comm) != 0)
+			snprintf(child->comm, sizeof(child->comm), "%s", comm);
+		if (child && has_arg(s, v, K_UID)) {
+			uint32_t uid = (uint32_t)arg_u64(s, v, K_UID, 0),
+				 gid = (uint32_t)arg_u64(s, v, K_GID, parent->proc->gid);
+
+			if (uid != parent->proc->uid || gid != parent->proc->gid) {
+				child->uid = uid;
+				child->gid = gid;
+				child->own_creds = 1;
+			}
+		}
+	} else
 		child = thr_fork(s->threads, parent, child_tid, arg_s64(s, v, K_VTID, child_tid),
 				 (flags & PPM_CL_CLONE_FILES) != 0, v->hdr->ts);
 	if (!child)
@@ -521,14 +577,106 @@ static void parse_connect_accept(struct st_state *s, const struct lnr_evt_view *
 		return;
 	f->flags |= ENR_FDF_CONNECTED | ENR_FDF_NAME_CHANGED;
 	if (f->family == 1) {
+		char name[4096 + 64];
+		int i = s->pidx[v->hdr->type][K_TUPLE];
+
+		/* libsinsp names a unix socket after the tuple: "src->dst path". */
 		f->type = ENR_FD_UNIX;
-		enr_fd_set_name(f, upath);
+		if (lnr_evt_param_format(v, (unsigned)i, name, sizeof(name)) > 0)
+			enr_fd_set_name(f, name);
+		else
+			enr_fd_set_name(f, upath);
 	} else {
 		f->type = f->family == 10 ? ENR_FD_IPV6 : ENR_FD_IPV4;
 		if (!f->l4proto)
 			f->l4proto = 6;
 		enr_fd_set_inet_name(f);
 	}
+}
+
+/*
+ * sendto/sendmsg with a destination on an IP socket that is not connected
+ * (UDP): the socket is named after the datagram's tuple, as libsinsp does.
+ */
+static void parse_send_tuple(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
+{
+	const uint8_t *raw;
+	uint32_t len;
+	struct enr_fd tmp = {0};
+
+	if (!c->fd || (c->fd->flags & ENR_FDF_CONNECTED) ||
+	    (c->fd->type != ENR_FD_IPV4 && c->fd->type != ENR_FD_IPV6))
+		return;
+	raw = arg_raw(s, v, K_TUPLE, &len, NULL);
+	if (!raw || st_decode_tuple(raw, len, &tmp, NULL, 0) != 0 || tmp.family == 1)
+		return;
+	c->fd->family = tmp.family;
+	memcpy(c->fd->cip, tmp.cip, 16);
+	memcpy(c->fd->sip, tmp.sip, 16);
+	c->fd->cport = tmp.cport;
+	c->fd->sport = tmp.sport;
+	c->fd->type = tmp.family == 10 ? ENR_FD_IPV6 : ENR_FD_IPV4;
+	c->fd->flags &= ~ENR_FDF_SERVER;
+	c->fd->flags |= ENR_FDF_NAME_CHANGED;
+	/* Named like a connected socket, but not connected. */
+	c->fd->flags |= ENR_FDF_CONNECTED;
+	enr_fd_set_inet_name(c->fd);
+	c->fd->flags &= ~ENR_FDF_CONNECTED;
+}
+
+/*
+ * bind on an IP socket: the local address becomes the server side and the
+ * name is the address as printed ("ip:port"); a non-zero port makes it a
+ * server socket (libsinsp's assumption).
+ */
+static void parse_bind(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
+{
+	int i = s->pidx[v->hdr->type][K_ADDR];
+	struct lnr_sockaddr sa;
+	char name[256];
+
+	if (!c->fd || i < 0 || v->plen[i] == 0 ||
+	    lnr_sockaddr_decode(v->pval[i], v->plen[i], &sa) != 0)
+		return;
+	if (sa.family != PPM_AF_INET && sa.family != PPM_AF_INET6)
+		return;
+	c->fd->family = sa.family == PPM_AF_INET ? 2 : 10;
+	c->fd->type = sa.family == PPM_AF_INET ? ENR_FD_IPV4 : ENR_FD_IPV6;
+	memset(c->fd->sip, 0, 16);
+	memcpy(c->fd->sip, sa.saddr, sa.family == PPM_AF_INET ? 4 : 16);
+	c->fd->sport = sa.sport;
+	if (sa.sport)
+		c->fd->flags |= ENR_FDF_SERVER;
+	if (lnr_evt_param_format(v, (unsigned)i, name, sizeof(name)) > 0) {
+		enr_fd_set_name(c->fd, name);
+		c->fd->flags |= ENR_FDF_NAME_CHANGED;
+	}
+}
+
+/* The event of a container (capture metadata): a thread of its own, named after the container. */
+static int parse_container(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
+{
+	const char *json = arg_str(s, v, K_JSON);
+	json_t *root = json ? json_loads(json, 0, NULL) : NULL;
+	const char *id =
+		json_string_value(json_object_get(json_object_get(root, "container"), "id"));
+	char cid[72];
+
+	/* {"container":{"id":"...", ...}}; a malformed one: no id */
+	snprintf(cid, sizeof(cid), "%s", id ? id : "");
+	json_decref(root);
+	memcpy(s->ctr_proc.container_id, cid, sizeof(cid));
+	s->ctr_proc.flags = ENR_PF_CONTAINER_EVT; /* proc.name is exe: longer than a comm */
+	{
+		char exe[96];
+
+		snprintf(exe, sizeof(exe), "container:%s", cid);
+		enr_str_set(&s->ctr_proc.exe, exe, 0);
+	}
+	s->ctr_proc.uid = s->ctr_proc.gid = 0;
+	c->thread = &s->ctr_thread;
+	c->proc = &s->ctr_proc;
+	return 0;
 }
 
 static void set_cwd(struct enr_proc *p, const char *path)
@@ -578,8 +726,12 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 			return -ENOMEM;
 		th->vtid = arg_s64(s, v, K_VTID, tid);
 		th->clone_ts = arg_u64(s, v, K_CLONE_TS, 0);
-		if (tid != pid)
-			return 0; /* process data comes with the main thread */
+		if (tid != pid) {
+			/* Process data comes with the main thread; a thread's own name here. */
+			if ((str = arg_str(s, v, K_COMM)))
+				snprintf(th->comm, sizeof(th->comm), "%s", str);
+			return 0;
+		}
 		p = th->proc;
 		p->ppid = arg_s64(s, v, K_PTID, p->ppid);
 		p->sid = arg_s64(s, v, K_SID, p->sid);
@@ -636,9 +788,16 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 		f->ino = arg_u64(s, v, K_INO, 0);
 		f->l4proto = (uint8_t)arg_u64(s, v, K_L4PROTO, 0);
 		raw = arg_raw(s, v, K_TUPLE, &len, NULL);
+		s->seeded_fds = 1;
 		if (raw && st_decode_tuple(raw, len, f, upath, sizeof(upath)) == 0) {
 			if (scap_type == 5 || scap_type == 6) {
+				/* A listening socket: its address is the server side. */
+				memcpy(f->sip, f->cip, 16);
+				f->sport = f->cport;
+				memset(f->cip, 0, 16);
+				f->cport = 0;
 				f->flags |= ENR_FDF_SERVER;
+				enr_fd_set_inet_name(f);
 			} else if (t == ENR_FD_IPV4 || t == ENR_FD_IPV6) {
 				f->flags |= ENR_FDF_CONNECTED;
 				enr_fd_set_inet_name(f);
@@ -658,6 +817,53 @@ static int parse_seed(struct st_state *s, const struct lnr_evt_view *v)
 	}
 }
 
+void st_orient_scanned_sockets(struct st_state *s)
+{
+	uint8_t ports[65536 / 8]; /* one bit per port */
+	size_t pos = 0;
+	struct enr_proc *p;
+
+	/* Ports some listening socket of the machine is bound to. */
+	memset(ports, 0, sizeof(ports));
+	while (thr_next_proc(s->threads, &pos, &p)) {
+		size_t fp = 0;
+		struct enr_fd *f;
+
+		while (fdt_next(p->fds, &fp, &f))
+			if ((f->type == ENR_FD_IPV4 || f->type == ENR_FD_IPV6) &&
+			    (f->flags & ENR_FDF_SERVER) && !(f->flags & ENR_FDF_CONNECTED))
+				ports[f->sport / 8] |= (uint8_t)(1u << (f->sport % 8));
+	}
+	/*
+	 * A connected IPv4 socket from the scan whose local port is one of
+	 * them is the server end of an accepted connection: client first, as
+	 * libsinsp's fix_sockets_coming_from_proc (IPv4 only, as there).
+	 */
+	pos = 0;
+	while (thr_next_proc(s->threads, &pos, &p)) {
+		size_t fp = 0;
+		struct enr_fd *f;
+
+		while (fdt_next(p->fds, &fp, &f)) {
+			uint8_t ip[16];
+			uint16_t port;
+
+			if (f->type != ENR_FD_IPV4 || !(f->flags & ENR_FDF_FROM_PROCFS) ||
+			    !(f->flags & ENR_FDF_CONNECTED) || (f->flags & ENR_FDF_SERVER) ||
+			    !(ports[f->cport / 8] & (1u << (f->cport % 8))))
+				continue;
+			memcpy(ip, f->cip, 16);
+			port = f->cport;
+			memcpy(f->cip, f->sip, 16);
+			f->cport = f->sport;
+			memcpy(f->sip, ip, 16);
+			f->sport = port;
+			f->flags |= ENR_FDF_SERVER;
+			enr_fd_set_inet_name(f);
+		}
+	}
+}
+
 int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 {
 	int64_t res, fd;
@@ -672,10 +878,22 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	if (v->hdr->type == LNR_EVT_SEED_THREAD || v->hdr->type == LNR_EVT_SEED_FD ||
 	    v->hdr->type == LNR_EVT_SEED_USER)
 		return parse_seed(s, v); /* ctx stays empty: nothing to evaluate */
+	if (s->seeded_fds) {
+		/* The capture's lists are complete: orient their sockets once. */
+		st_orient_scanned_sockets(s);
+		s->seeded_fds = 0;
+	}
+	if (v->hdr->type == LNR_EVT_CONTAINER)
+		return parse_container(s, v, c);
 	c->thread = thread_for(s, v);
 	if (!c->thread)
 		return -ENOMEM;
 	c->proc = c->thread->proc;
+	if ((c->proc->flags & ENR_PF_INCOMPLETE) && !c->proc->comm[0] && !c->proc->exe) {
+		/* Nothing known: named as libsinsp names a made-up thread. */
+		strcpy(c->proc->comm, "<NA>");
+		enr_str_set(&c->proc->exe, "<NA>", 0);
+	}
 	res = arg_s64(s, v, K_RES, 0);
 
 	switch (v->hdr->type) {
@@ -767,6 +985,10 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 			s->stats.fd_hits++;
 		if (v->hdr->type == LNR_EVT_LISTEN && c->fd)
 			c->fd->flags |= ENR_FDF_SERVER;
+		if (v->hdr->type == LNR_EVT_BIND && res == 0)
+			parse_bind(s, v, c);
+		if ((v->hdr->type == LNR_EVT_SENDTO || v->hdr->type == LNR_EVT_SENDMSG) && res >= 0)
+			parse_send_tuple(s, v, c);
 		if (v->hdr->type == LNR_EVT_FCHDIR && res == 0 && c->fd && c->fd->name)
 			set_cwd(c->proc, c->fd->name);
 		break;
@@ -849,10 +1071,12 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 	case LNR_EVT_SETUID:
 		if (res == 0)
 			c->proc->uid = (uint32_t)arg_u64(s, v, K_UID, c->proc->uid);
+		c->thread->own_creds &= res != 0; /* now the process's */
 		break;
 	case LNR_EVT_SETGID:
 		if (res == 0)
 			c->proc->gid = (uint32_t)arg_u64(s, v, K_GID, c->proc->gid);
+		c->thread->own_creds &= res != 0;
 		break;
 	case LNR_EVT_SETRESUID:
 	case LNR_EVT_SETREUID:
@@ -864,6 +1088,7 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 				c->proc->uid = (uint32_t)e;
 			if (r != UINT64_MAX && (uint32_t)r != UINT32_MAX)
 				c->proc->ruid = (uint32_t)r;
+			c->thread->own_creds = 0;
 		}
 		break;
 	case LNR_EVT_SETRESGID:
@@ -876,6 +1101,7 @@ int st_apply(struct st_state *s, const struct lnr_evt_view *v, struct st_ctx *c)
 				c->proc->gid = (uint32_t)e;
 			if (r != UINT64_MAX && (uint32_t)r != UINT32_MAX)
 				c->proc->rgid = (uint32_t)r;
+			c->thread->own_creds = 0;
 		}
 		break;
 	case LNR_EVT_SETSID:

@@ -66,6 +66,14 @@ void st_finish(struct st_state *s, struct st_ctx *ctx);
 void st_get_stats(const struct st_state *s, struct st_stats *out);
 
 /*
+ * After a /proc scan or a capture's fd list: a connected IPv4 socket whose
+ * local port a listening socket is bound to becomes the server end
+ * (client->server order, fd.is_server), as libsinsp does with its scan.
+ * st_apply() runs it by itself after seed records; call it after procfs_scan().
+ */
+void st_orient_scanned_sockets(struct st_state *s);
+
+/*
  * libscap's socket tuple / sockaddr encodings (family byte first). Decodes
  * into fd fields: family, l4proto unchanged, cip/cport (source),
  * sip/sport (destination) for IP; for unix, name gets the path.

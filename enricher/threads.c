@@ -123,6 +123,8 @@ static struct enr_proc *proc_new(int64_t pid, int64_t ppid)
 	p->ppid = ppid;
 	p->vpid = pid;
 	p->loginuid = UINT32_MAX;
+	/* Unknown until a seed, /proc or an event says (Falco: user.name <NA>). */
+	p->uid = p->gid = p->ruid = p->rgid = UINT32_MAX;
 	p->fds = fdt_new();
 	if (!p->fds) {
 		free(p);
@@ -330,6 +332,21 @@ struct enr_thread *thr_add(struct thread_table *t, int64_t tid, int64_t pid, int
 		proc_free(p);
 	}
 	return th;
+}
+
+void thr_set_ppid(struct thread_table *t, struct enr_proc *p, int64_t ppid)
+{
+	struct enr_proc *old, *np;
+
+	if (ppid == p->ppid || ppid == p->pid)
+		return;
+	old = thr_parent(t, p);
+	if (old && old->nchildren)
+		old->nchildren--;
+	p->ppid = ppid;
+	np = thr_parent(t, p);
+	if (np)
+		np->nchildren++;
 }
 
 struct enr_thread *thr_fork(struct thread_table *t, const struct enr_thread *parent,

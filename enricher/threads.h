@@ -13,6 +13,7 @@ struct fdtable;
 #define ENR_PF_EXE_FROM_MEMFD 0x04u  /* exe is a memfd (fileless execution) */
 #define ENR_PF_FROM_PROCFS 0x08u     /* seeded by the /proc scan (or capture proclist) */
 #define ENR_PF_INCOMPLETE 0x10u	     /* invented for an unknown tid: most fields unknown */
+#define ENR_PF_CONTAINER_EVT 0x20u   /* the made-up thread of a container event (name = exe) */
 
 /* A growable byte string holding NUL-separated items (args, env, cgroups). */
 struct enr_strv {
@@ -58,9 +59,17 @@ struct enr_proc {
 };
 
 struct enr_thread {
-	int64_t tid;	       /* Thread id (init pid namespace). */
-	int64_t vtid;	       /* Thread id in its pid namespace. */
-	uint64_t clone_ts;     /* When the thread was created. */
+	int64_t tid;	   /* Thread id (init pid namespace). */
+	int64_t vtid;	   /* Thread id in its pid namespace. */
+	uint64_t clone_ts; /* When the thread was created. */
+	/* The thread's own name (proc.name) when it is not its process's main
+	 * thread and was named apart (capture lists, clone events); "" otherwise. */
+	char comm[17];
+	/* Credentials of its own (libsinsp keeps them per thread): set when its
+	 * clone event gives a user its process does not have; user.* and group.*
+	 * read them while own_creds is set. */
+	uint32_t uid, gid;
+	uint8_t own_creds;
 	struct enr_proc *proc; /* Its process; counted reference. */
 };
 
@@ -95,6 +104,8 @@ struct enr_thread *thr_add(struct thread_table *t, int64_t tid, int64_t pid, int
  */
 struct enr_thread *thr_fork(struct thread_table *t, const struct enr_thread *parent,
 			    int64_t child_tid, int64_t child_vtid, int share_files, uint64_t ts);
+/* Sets p's parent pid, keeping the old and new parents' child counts. */
+void thr_set_ppid(struct thread_table *t, struct enr_proc *p, int64_t ppid);
 /* A new thread of parent's process (clone with CLONE_THREAD). */
 struct enr_thread *thr_clone_thread(struct thread_table *t, const struct enr_thread *parent,
 				    int64_t child_tid, int64_t child_vtid, uint64_t ts);

@@ -321,6 +321,7 @@ int main(int argc, char **argv)
 
 		if (procfs_scan(st_threads(e.st), &po, &ps) != 0)
 			log_warningf("could not scan /proc: %s", strerror(errno));
+		st_orient_scanned_sockets(e.st); /* accepted connections: client->server */
 		log_infof("seeded from /proc: %llu processes, %llu threads, %llu fds",
 			  (unsigned long long)ps.procs, (unsigned long long)ps.threads,
 			  (unsigned long long)ps.fds);

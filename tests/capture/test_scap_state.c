@@ -1,4 +1,5 @@
 /* test_scap_state.c: the state fields of every capture's events (proc.*, fd.name, user.name, container.id) against sysdig 0.29. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -54,6 +55,7 @@ struct cmp {
 	struct fld_ref ref[NFIELDS];
 	uint64_t records, matched, unmatched_rows;
 	uint64_t same[NFIELDS], diff[NFIELDS];
+	uint64_t thread_pname, mmap_fdname, send_fdname; /* sysdig 0.29's own classes */
 	unsigned shown[NFIELDS];
 	const char *name;
 };
@@ -160,16 +162,124 @@ static int on_user(void *ctx, const struct scap_user_seed *u)
 	return apply_seed(ctx, scap_seed_user_rec(u, seedbuf, sizeof(seedbuf)));
 }
 
-/* The field's value as sysdig prints it in -j (NULL for <NA>). */
+/*
+ * The field's value as sysdig prints it in -j (NULL for <NA>): libsinsp
+ * drops non-printable bytes from the strings it prints (sanitize_string),
+ * e.g. the newline a 2019 fd list keeps after a unix socket's path.
+ */
 static const char *value(struct cmp *c, size_t k, char *out, size_t n)
 {
 	struct fld_val vals[FLD_MAX_VALUES];
 	int got = ext_get(c->x, &c->ref[k], vals, FLD_MAX_VALUES);
+	size_t o = 0;
 
 	if (got <= 0)
 		return NULL;
-	snprintf(out, n, "%.*s", (int)vals[0].str.len, vals[0].str.p);
+	for (uint32_t i = 0; i < vals[0].str.len && o + 1 < n; i++)
+		if (isprint((unsigned char)vals[0].str.p[i]))
+			out[o++] = vals[0].str.p[i];
+	out[o] = '\0';
 	return out;
+}
+
+/* The event's tuple as printed ("" when absent). */
+static const char *tuple_of(const struct lnr_evt_view *v, char *out, size_t n)
+{
+	int i = lnr_evt_param_index(v->info, "tuple");
+
+	out[0] = '\0';
+	if (i >= 0 && v->plen[i])
+		lnr_evt_param_format(v, (unsigned)i, out, n);
+	return out;
+}
+
+/*
+ * Differences where sysdig 0.29 is not the oracle (docs/capture.md, "State
+ * against sysdig 0.29"), each recognised by its exact shape:
+ * - proc.pname of a thread that is not its process's main thread: sysdig
+ *   0.29 gives the name of the thread's creator (the process itself: the
+ *   same value as its proc.name) where the kernel, current libsinsp and we
+ *   give the process's parent;
+ * - fd.name of mmap: sysdig 0.29's event table has no EF_USES_FD for
+ *   them (<NA>); current libs have it, and we name the mapped file ("" for
+ *   an anonymous mapping, fd -1, as libsinsp names an fd it does not have).
+ */
+static int known_class(struct cmp *c, const struct lnr_evt_view *v, size_t k, const char *ours,
+		       const char *theirs, const char *our_name)
+{
+	const struct st_ctx *sc = c->x->c;
+
+	if (k == 1 && theirs && our_name && strcmp(theirs, our_name) == 0 && sc->thread &&
+	    sc->thread->tid != sc->proc->pid) {
+		c->thread_pname++;
+		return 1;
+	}
+	if (k == 3 && !theirs && ours && v->hdr->type == LNR_EVT_MMAP) {
+		c->mmap_fdname++;
+		return 1;
+	}
+	if (k == 3 && theirs && ours &&
+	    (v->hdr->type == LNR_EVT_SENDMSG || v->hdr->type == LNR_EVT_SENDTO)) {
+		char t[512];
+		const char *ta = strstr(tuple_of(v, t, sizeof(t)), "->"),
+			   *ua = strstr(theirs, "->");
+
+		/* We name the socket after the tuple the event carries (the one sysdig
+		 * prints in evt.args); sysdig's name has another destination. */
+		if (strcmp(t, ours) == 0 && ta && ua && strcmp(ta, ua) != 0) {
+			c->send_fdname++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Hand-checked values where sysdig 0.29 is not the oracle (docs/capture.md):
+ * each from the capture's own events, as said beside it.
+ */
+static struct probe {
+	const char *cap;
+	uint64_t ts;
+	int64_t tid;
+	size_t field;
+	const char *want; /* NULL: <NA> */
+	int seen;
+} probes[] = {
+	/* haproxy's sendmsg carries tuple=0.0.0.0:55441->127.0.0.1:514 (sysdig's evt.args
+	 * too); sysdig 0.29 names the fd ...->145.216.3.255:514 */
+	{"sysdig-inspect_502Error", 1506127469905885331ULL, 13969, 3,
+	 "0.0.0.0:55441->127.0.0.1:514", 0},
+	/* a UDP socket connected again: connect res=0
+	 * tuple=::1:38255->2001:4860:4860::8888:53; sysdig 0.29 keeps ::1:2345 */
+	{"libs-e2e_test_ipv6_client", 1534551451397771971ULL, 19747, 3,
+	 "::1:38255->2001:4860:4860::8888:53", 0},
+	/* curl's resolver thread: its process's parent is bash (curl's execve:
+	 * ptid=3200(bash)); sysdig 0.29 says curl, the thread's creator */
+	{"libs-e2e_curl_google", 1534527348518907131ULL, 17498, 1, "bash", 0},
+	/* mmap of fd 3 (sysdig's evt.args: fd=3(<f>/etc/ld.so.cache)); sysdig 0.29: <NA> */
+	{"falco-0.34.1_cat_write", 1470327477881788681ULL, 20072, 3, "/etc/ld.so.cache", 0},
+	/* the container event: its own thread (sysdig agrees) */
+	{"falco-psp_privileged", 1562621733350505660ULL, -1, 0, "container:9dbcbd0c435f", 0},
+};
+
+static void check_probes(struct cmp *c, const struct lnr_evt_view *v)
+{
+	char buf[8192];
+
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct probe *p = &probes[i];
+		const char *ours;
+
+		if (p->ts != v->hdr->ts || p->tid != v->hdr->tid || strcmp(p->cap, c->name) != 0)
+			continue;
+		ours = value(c, p->field, buf, sizeof(buf));
+		if ((!ours) != (!p->want) || (ours && strcmp(ours, p->want) != 0))
+			fail_msg("%s ts %" PRIu64 " tid %" PRId64 " %s: '%s', hand-checked '%s'",
+				 p->cap, p->ts, p->tid, field_names[p->field], ours ? ours : "<NA>",
+				 p->want ? p->want : "<NA>");
+		p->seen++;
+	}
 }
 
 static int on_event(void *ctx, const void *rec, uint32_t len)
@@ -178,7 +288,7 @@ static int on_event(void *ctx, const void *rec, uint32_t len)
 	struct lnr_evt_view v;
 	struct st_ctx sc;
 	struct row *r;
-	char buf[8192];
+	char buf[8192], name[8192];
 
 	assert_int_equal(lnr_evt_decode(rec, len, &v, NULL), 0);
 	c->records++;
@@ -191,14 +301,18 @@ static int on_event(void *ctx, const void *rec, uint32_t len)
 		c->matched++;
 		r->used = 1;
 		ext_begin(c->x, c->st, &sc);
+		check_probes(c, &v);
 		for (size_t k = 0; k < NFIELDS; k++) {
 			const char *ours = value(c, k, buf, sizeof(buf));
 			const char *theirs = r->val[k];
+			const char *our_name = value(c, 0, name, sizeof(name));
 
 			if ((!ours && !theirs) || (ours && theirs && strcmp(ours, theirs) == 0)) {
 				c->same[k]++;
 				continue;
 			}
+			if (known_class(c, &v, k, ours, theirs, our_name))
+				continue;
 			c->diff[k]++;
 			if (getenv("SHOW_ALL") || c->shown[k]++ < 5)
 				fprintf(stderr,
@@ -212,6 +326,8 @@ static int on_event(void *ctx, const void *rec, uint32_t len)
 	st_finish(c->st, &sc);
 	return 0;
 }
+
+static uint64_t known_thread_pname, known_mmap_fdname, known_send_fdname;
 
 static void compare(const char *name, const char *capname, uint64_t totals[2][NFIELDS])
 {
@@ -246,7 +362,11 @@ static void compare(const char *name, const char *capname, uint64_t totals[2][NF
 		totals[0][k] += c.same[k];
 		totals[1][k] += c.diff[k];
 	}
-	fprintf(stderr, "\n");
+	fprintf(stderr, "; sysdig 0.29's own: thread pname %" PRIu64 ", mmap fd.name %" PRIu64 "\n",
+		c.thread_pname, c.mmap_fdname);
+	known_thread_pname += c.thread_pname;
+	known_mmap_fdname += c.mmap_fdname;
+	known_send_fdname += c.send_fdname;
 	for (size_t i = 0; i < c.nrows; i++)
 		for (size_t k = 0; k < NFIELDS; k++)
 			free(c.rows[i].val[k]);
@@ -286,21 +406,34 @@ static void test_state_fields(void **state)
 		fprintf(stderr, "total %s: %" PRIu64 " same, %" PRIu64 " different\n",
 			field_names[k], totals[0][k], totals[1][k]);
 	}
+	fprintf(stderr,
+		"sysdig 0.29's own (not counted above): thread proc.pname %" PRIu64
+		", mmap fd.name %" PRIu64 ", send fd.name %" PRIu64 "\n",
+		known_thread_pname, known_mmap_fdname, known_send_fdname);
 	/*
-	 * Known differences, all in the enricher's state (docs/capture.md lists
-	 * the classes; as of this test's first run): a process first seen
-	 * through an exit event has no parent name and user "root" where sysdig
-	 * takes ptid from the event and shows <NA> for the unknown user; proc.name
-	 * is the process's comm, sysdig's the thread's; fd.name of mmap (sysdig:
-	 * none), of unix-socket and re-connected sockets. A count above its
-	 * budget is a regression; a fix lowers the budget.
+	 * Known differences (docs/capture.md, "State against sysdig 0.29", lists
+	 * them): fd.name of a UDP socket connected a second time
+	 * (sysdig 0.29 keeps the first peer, current libsinsp and we the new
+	 * one; 3), of an unbound IPv6 source sysdig completes from the
+	 * capture's interface list (1), of a read whose enter is before the
+	 * capture (sysdig 0.29 takes fd 0; 1). A count above its budget is a
+	 * regression; a fix lowers it.
 	 */
-	static const uint64_t budget[NFIELDS] = {48, 3009, 48, 521, 1044, 1};
+	static const uint64_t budget[NFIELDS] = {0, 0, 0, 5, 0, 0};
 
 	for (size_t k = 0; k < NFIELDS; k++)
 		if (totals[1][k] > budget[k])
 			fail_msg("%s: %" PRIu64 " differences from sysdig, %" PRIu64 " known",
 				 field_names[k], totals[1][k], budget[k]);
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (!probes[i].seen)
+			fail_msg("hand-checked event %s ts %" PRIu64 " tid %" PRId64
+				 " not replayed",
+				 probes[i].cap, probes[i].ts, probes[i].tid);
+	/* sysdig 0.29's own classes are exactly these (see known_class). */
+	assert_true(known_thread_pname <= 2118);
+	assert_true(known_mmap_fdname <= 475);
+	assert_true(known_send_fdname <= 37);
 	/* The comparison itself must work: thousands of values agree in every field. */
 	for (size_t k = 0; k < NFIELDS; k++)
 		assert_true(totals[0][k] >= 2000);

@@ -10,6 +10,9 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns.h"
 #include "enr_stats.h"
@@ -17,6 +20,7 @@
 #include "extract.h"
 #include "fields.h"
 #include "ppm.h"
+#include "procfs.h"
 #include "rules_compile.h"
 #include "rules_load.h"
 #include "runtime.h"
@@ -217,7 +221,9 @@ static void test_process_lifecycle(void **state)
 	assert_string_equal(field(s, &c, "fd.name"), "/etc/passwd");
 	st_finish(s, &c);
 	apply(s, &c, EV(LNR_EVT_CLOSE, 200, 200, I("res", 0), I("fd", 5)));
-	assert_string_equal(field(s, &c, "fd.name"), "<NA>");
+	/* an fd event on an fd we do not have: "" as libsinsp, not <NA> */
+	assert_string_equal(field(s, &c, "fd.name"), "");
+	assert_string_equal(field(s, &c, "fd.typechar"), "o");
 	st_finish(s, &c);
 	apply(s, &c, EV(LNR_EVT_FCNTL, 200, 200, I("res", 11), I("fd", 9), I("cmd", 1)));
 	st_finish(s, &c);
@@ -343,6 +349,284 @@ static void test_seeds(void **state)
 	assert_string_equal(field(s, &c, "user.name"),
 			    "<NA>"); /* uid 0 not in the capture's list */
 	st_finish(s, &c);
+	st_free(s);
+}
+
+/*
+ * A process known only through its own events (a capture whose lists miss
+ * it, or /proc gone live): libsinsp's made-up thread, patched by what the
+ * execve and clone exits say.
+ */
+static void test_unknown_process(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+	struct enr_thread *bash = thr_add(st_threads(s), 3200, 3200, 1);
+
+	(void)state;
+	strcpy(bash->proc->comm, "bash");
+	bash->proc->uid = 1000;
+	/* an event of a thread nobody knows: named <NA>, no parent, no user */
+	apply(s, &c, EV(LNR_EVT_KILL, 17497, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.name"), "<NA>");
+	assert_string_equal(field(s, &c, "proc.cmdline"), "<NA>");
+	assert_string_equal(field(s, &c, "proc.pname"), "<NA>");
+	assert_string_equal(field(s, &c, "user.uid"), "4294967295");
+	assert_string_equal(field(s, &c, "user.name"), "<NA>");
+	/* an event without an fd has no fd fields */
+	assert_string_equal(field(s, &c, "fd.name"), "<NA>");
+	assert_string_equal(field(s, &c, "fd.num"), "<NA>");
+	st_finish(s, &c);
+	/* its execve names the parent (ptid), not the user (no uid param) */
+	apply(s, &c,
+	      EV(LNR_EVT_EXECVE, 17497, 17497, I("res", 0), S("exe", "curl"), B("args", "-6\0", 3),
+		 I("ptid", 3200), S("comm", "curl")));
+	assert_string_equal(field(s, &c, "proc.name"), "curl");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	assert_string_equal(field(s, &c, "proc.ppid"), "3200");
+	assert_string_equal(field(s, &c, "user.name"), "<NA>");
+	st_finish(s, &c);
+	assert_int_equal(bash->proc->nchildren, 1);
+	/* a thread of it: its parent is the process's parent (not the creator) */
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 17497, 17497, I("res", 17498),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "curl")));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17498, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.name"), "curl");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	st_finish(s, &c);
+	/* a thread of a process we do not know, its own clone first: it joins its
+	 * process (pid 900), whose parent is the event's ptid (bash) */
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 901, 900, I("res", 0), I("ptid", 3200),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "worker"),
+		 S("exe", "/usr/bin/worker"), I("uid", 1000), I("gid", 1000)));
+	assert_string_equal(field(s, &c, "proc.pid"), "900");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	st_finish(s, &c);
+	assert_int_equal(thr_get(st_threads(s), 901)->proc->pid, 900);
+	/* a made-up process (seen through its main thread) learns its parent from
+	 * the clone event of a new thread of it */
+	apply(s, &c, EV(LNR_EVT_KILL, 950, 950, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.pname"), "<NA>");
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 951, 950, I("res", 0), I("ptid", 3200),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "srv")));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 950, 950, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.name"), "srv");
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	st_finish(s, &c);
+	/* a thread cloned with a user its process does not have keeps its own (libsinsp) */
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 17497, 17497, I("res", 17499),
+		 I("flags", PPM_CL_CLONE_THREAD | PPM_CL_CLONE_FILES), S("comm", "curl"),
+		 I("uid", 1000), I("gid", 1000)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17499, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "1000");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17497, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "4294967295");
+	st_finish(s, &c);
+	/* setuid in the thread: its credentials are its process's again */
+	apply(s, &c, EV(LNR_EVT_SETUID, 17499, 17497, I("res", 0), I("uid", 0)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 17499, 17497, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "user.uid"), "0");
+	st_finish(s, &c);
+	/* a process first seen in its fork (caller side) learns its parent there */
+	apply(s, &c,
+	      EV(LNR_EVT_CLONE, 700, 700, I("res", 701), I("ptid", 3200), I("flags", 0),
+		 S("comm", "make"), S("exe", "make")));
+	assert_string_equal(field(s, &c, "proc.pname"), "bash");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_KILL, 701, 701, I("res", 0), I("pid", 1)));
+	assert_string_equal(field(s, &c, "proc.name"), "make");
+	assert_string_equal(field(s, &c, "proc.exe"), "make");
+	assert_string_equal(field(s, &c, "proc.pname"), "<NA>");
+	st_finish(s, &c);
+	st_free(s);
+}
+
+/* fd.name when the event has no fd to look at (failed, or unknown), and naming events. */
+static void test_fd_names(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+	struct enr_thread *th = thr_add(st_threads(s), 500, 500, 0);
+	uint8_t ut[17 + 32], t6[1 + 16 + 2 + 16 + 2], sa6[1 + 16 + 2];
+	uint64_t src = 0, dst = 0xffff88003c420800ULL;
+	uint16_t port;
+
+	(void)state;
+	strcpy(th->proc->comm, "curl");
+	enr_str_set(&th->proc->cwd, "/home/u/", 0);
+	/* a failed open: the path it tried */
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 500, 500, I("fd", -2), I("dirfd", PPM_AT_FDCWD),
+		 S("name", ".curlrc"), I("flags", PPM_O_RDONLY)));
+	assert_string_equal(field(s, &c, "fd.name"), "/home/u/.curlrc");
+	assert_string_equal(field(s, &c, "fd.nameraw"), ".curlrc");
+	assert_string_equal(field(s, &c, "fd.directory"), "/home/u");
+	assert_string_equal(field(s, &c, "fd.filename"), "<NA>");
+	assert_string_equal(field(s, &c, "fd.typechar"), "f");
+	assert_string_equal(field(s, &c, "fd.type"), "<NA>");
+	st_finish(s, &c);
+	/* a write on an fd we do not have: "" (libsinsp), not <NA> */
+	apply(s, &c, EV(LNR_EVT_WRITE, 500, 500, I("res", 5), I("fd", 1)));
+	assert_string_equal(field(s, &c, "fd.name"), "");
+	assert_string_equal(field(s, &c, "fd.num"), "1");
+	st_finish(s, &c);
+	/* a failed accept: its (absent) tuple */
+	apply(s, &c, EV(LNR_EVT_ACCEPT, 500, 500, I("fd", -11)));
+	assert_string_equal(field(s, &c, "fd.name"), "NULL");
+	st_finish(s, &c);
+	/* unix connect: named after the tuple, failed or not */
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 4), I("domain", PPM_AF_UNIX), I("type", 1)));
+	st_finish(s, &c);
+	ut[0] = PPM_AF_UNIX;
+	memcpy(ut + 1, &src, 8);
+	memcpy(ut + 9, &dst, 8);
+	memcpy(ut + 17, "/var/run/nscd/socket", 21);
+	apply(s, &c,
+	      EV(LNR_EVT_CONNECT, 500, 500, I("res", -2), I("fd", 4),
+		 B("tuple", (const char *)ut, 17 + 21)));
+	assert_string_equal(field(s, &c, "fd.name"), "0->ffff88003c420800 /var/run/nscd/socket");
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_CLOSE, 500, 500, I("res", 0), I("fd", 4)));
+	assert_string_equal(field(s, &c, "fd.name"), ""); /* the fd kept its name */
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 4), I("domain", PPM_AF_UNIX), I("type", 1)));
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_CONNECT, 500, 500, I("res", 0), I("fd", 4),
+		 B("tuple", (const char *)ut, 17 + 21)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_WRITE, 500, 500, I("res", 5), I("fd", 4)));
+	assert_string_equal(field(s, &c, "fd.name"), "0->ffff88003c420800 /var/run/nscd/socket");
+	assert_string_equal(field(s, &c, "fd.typechar"), "u");
+	st_finish(s, &c);
+	/* bind names an IPv6 socket after its address; sendto names an unconnected one */
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 5), I("domain", PPM_AF_INET6), I("type", 2)));
+	st_finish(s, &c);
+	memset(sa6, 0, sizeof(sa6));
+	sa6[0] = PPM_AF_INET6;
+	sa6[1] = 0x20;
+	sa6[2] = 0x01;
+	sa6[3] = 0x0d;
+	sa6[4] = 0xb8;
+	sa6[16] = 3;
+	port = 1234;
+	memcpy(sa6 + 17, &port, 2);
+	apply(s, &c,
+	      EV(LNR_EVT_BIND, 500, 500, I("res", 0), I("fd", 5),
+		 B("addr", (const char *)sa6, sizeof(sa6))));
+	assert_string_equal(field(s, &c, "fd.name"), "2001:db8::3:1234");
+	assert_string_equal(field(s, &c, "fd.is_server"), "1");
+	st_finish(s, &c);
+	apply(s, &c,
+	      EV(LNR_EVT_SOCKET, 500, 500, I("fd", 6), I("domain", PPM_AF_INET6), I("type", 2)));
+	st_finish(s, &c);
+	memset(t6, 0, sizeof(t6));
+	t6[0] = PPM_AF_INET6;
+	t6[16] = 1; /* ::1 port 0 -> ::1 port 2345 */
+	t6[19 + 15] = 1;
+	port = 2345;
+	memcpy(t6 + 35, &port, 2);
+	apply(s, &c,
+	      EV(LNR_EVT_SENDTO, 500, 500, I("res", 6), I("fd", 6),
+		 B("tuple", (const char *)t6, sizeof(t6))));
+	assert_string_equal(field(s, &c, "fd.name"), "::1:0->::1:2345");
+	assert_string_equal(field(s, &c, "fd.connected"), "0");
+	st_finish(s, &c);
+	/* an mmap uses its fd (current libs; sysdig 0.29 did not: docs/capture.md) */
+	apply(s, &c,
+	      EV(LNR_EVT_OPENAT, 500, 500, I("fd", 7), I("dirfd", PPM_AT_FDCWD),
+		 S("name", "/lib/libc.so.6"), I("flags", PPM_O_RDONLY)));
+	st_finish(s, &c);
+	apply(s, &c, EV(LNR_EVT_MMAP, 500, 500, I("res", 0x7f0000000000LL), I("fd", 7)));
+	assert_string_equal(field(s, &c, "fd.name"), "/lib/libc.so.6");
+	st_finish(s, &c);
+	st_free(s);
+}
+
+/* A capture's container event: its own thread, named after the container (libsinsp). */
+static void test_container_event(void **state)
+{
+	struct st_state *s = st_new(NULL);
+	struct st_ctx c;
+	size_t before = thr_count(st_threads(s));
+
+	(void)state;
+	apply(s, &c,
+	      EV(LNR_EVT_CONTAINER, -1, -1,
+		 S("json", "{\"container\":{\"id\":\"9dbcbd0c435f\",\"name\":\"x\"}}")));
+	assert_string_equal(field(s, &c, "proc.name"), "container:9dbcbd0c435f");
+	assert_string_equal(field(s, &c, "proc.cmdline"), "container:9dbcbd0c435f");
+	assert_string_equal(field(s, &c, "container.id"), "9dbcbd0c435f");
+	assert_string_equal(field(s, &c, "user.uid"), "0");
+	st_finish(s, &c);
+	/* a malformed one: no id, nothing else changes */
+	apply(s, &c, EV(LNR_EVT_CONTAINER, -1, -1, S("json", "{\"container\":{\"id\":")));
+	assert_string_equal(field(s, &c, "proc.name"), "container:");
+	assert_string_equal(field(s, &c, "container.id"), "host");
+	st_finish(s, &c);
+	/* no thread -1 is left in the table */
+	assert_int_equal(thr_count(st_threads(s)), before);
+	assert_null(thr_get(st_threads(s), -1));
+	st_free(s);
+}
+
+/*
+ * Sockets from a scan: one whose local port a listening socket holds is the
+ * server end (client->server), as libsinsp orients them. Live (/proc) here;
+ * the capture lists take the same path (test_scap_state).
+ */
+static void test_scanned_sockets(void **state)
+{
+	struct st_opts o = {.live = 1};
+	struct st_state *s = st_new(&o);
+	struct procfs_opts po = {.with_fds = 1};
+	struct sockaddr_in sa = {.sin_family = AF_INET}, ca;
+	socklen_t sl = sizeof(sa), cl = sizeof(ca);
+	int ls = socket(AF_INET, SOCK_STREAM, 0), cs = socket(AF_INET, SOCK_STREAM, 0), as;
+	struct enr_proc *self;
+	struct enr_fd *af, *cf;
+	char want[128];
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(connect(cs, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	as = accept(ls, NULL, NULL);
+	assert_true(as >= 0);
+	assert_int_equal(getsockname(cs, (struct sockaddr *)&ca, &cl), 0);
+	assert_int_equal(procfs_scan(st_threads(s), &po, NULL), 0);
+	st_orient_scanned_sockets(s);
+	self = thr_get_proc(st_threads(s), getpid());
+	assert_non_null(self);
+	af = fdt_get(self->fds, as);
+	cf = fdt_get(self->fds, cs);
+	assert_non_null(af);
+	assert_non_null(cf);
+	snprintf(want, sizeof(want), "127.0.0.1:%u->127.0.0.1:%u", ntohs(ca.sin_port),
+		 ntohs(sa.sin_port));
+	/* both ends named client->server; the accepted one is the server */
+	assert_string_equal(af->name, want);
+	assert_string_equal(cf->name, want);
+	assert_true(af->flags & ENR_FDF_SERVER);
+	assert_false(cf->flags & ENR_FDF_SERVER);
+	close(as);
+	close(cs);
+	close(ls);
 	st_free(s);
 }
 
@@ -540,6 +824,10 @@ int main(void)
 		cmocka_unit_test(test_process_lifecycle),
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_seeds),
+		cmocka_unit_test(test_unknown_process),
+		cmocka_unit_test(test_fd_names),
+		cmocka_unit_test(test_container_event),
+		cmocka_unit_test(test_scanned_sockets),
 		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_ip_names),
 	};
