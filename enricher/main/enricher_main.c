@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!replay) {
-		struct procfs_opts po = {.with_fds = 1};
+		struct procfs_opts po = {.with_fds = 1, .cache = st_procfs_cache(e.st)};
 		struct procfs_stats ps = {0};
 		struct rt_opts ro = {0};
 
