@@ -62,14 +62,21 @@ size_t ext_caps_str(uint64_t caps, char *out, size_t n)
 
 	if (n)
 		out[0] = '\0';
+	/* memcpy, not snprintf: a root process has ~40 capabilities and the rules
+	 * read up to three of these fields per event (this was the enricher's
+	 * largest cost in the live benchmark after the /proc reads) */
 	for (unsigned i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++) {
+		size_t l, sep = o ? 1 : 0;
+
 		if (!(caps & (1ULL << i)))
 			continue;
-		int w = snprintf(out + o, n - o, "%s%s", o ? " " : "", cap_names[i]);
-
-		if (w < 0 || (size_t)w >= n - o)
+		l = strlen(cap_names[i]);
+		if (sep + l >= n - o)
 			break;
-		o += (size_t)w;
+		if (sep)
+			out[o] = ' ';
+		memcpy(out + o + sep, cap_names[i], l + 1);
+		o += sep + l;
 	}
 	return o;
 }
