@@ -17,6 +17,9 @@
 #     (the supervisor's /metrics). RUNS searches.
 # Prints medians, and the figures Falco 0.44.1 gave on this kind of machine (quoted from
 # the collector issue, not measured here). Not a ctest.
+# Environment: LIVE_WORKLOADS=0 skips the slowdown workloads (rate search only, for
+# profiling); LIVE_RATES="r1 r2 ..." replaces the list of target rates; LIVE_PERF_DATA=FILE
+# keeps the enricher's perf profile (perf report -i FILE -g).
 set -eu
 B=$(cd "$1" && pwd)
 runs=${2:-3}
@@ -79,8 +82,11 @@ workload() { # $1 = label: appends "dd seconds" and "redis-benchmark seconds"
 	t0=$(now)
 	dd if=/dev/zero of=/dev/null bs=1 count=2000000 2>/dev/null
 	t1=$(now)
-	redis-benchmark -q -n 200000 -p "$rport" >"$work/rb.out" 2>&1
+	redis-benchmark -q -n 200000 -p "$rport" 2>&1 | tr '\r' '\n' >"$work/rb.out"
 	t2=$(now)
+	# per test: "NAME: N requests per second, ..." (the last figure of each test)
+	awk -F': ' '/requests per second/ { split($2, a, " "); rps[$1] = a[1] }
+		END { for (k in rps) print k "\t" rps[k] }' "$work/rb.out" >>"$work/rbt.$1"
 	sub "$t1" "$t0" >>"$work/dd.$1"
 	echo >>"$work/dd.$1"
 	sub "$t2" "$t1" >>"$work/rb.$1"
@@ -89,8 +95,11 @@ workload() { # $1 = label: appends "dd seconds" and "redis-benchmark seconds"
 
 echo "bench live: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start" \
 	"(the machine is shared: figures are for a loaded machine)"
-echo "workloads without Lanner ($runs runs) ..."
-for r in $(seq "$runs"); do workload off; done
+wl=${LIVE_WORKLOADS:-1}
+if [ "$wl" != 0 ]; then
+	echo "workloads without Lanner ($runs runs) ..."
+	for r in $(seq "$runs"); do workload off; done
+fi
 
 # --- Lanner with the three official rules files
 wport=$(free_port 18765)
@@ -151,8 +160,10 @@ done
 	{ echo "bench live: stage processes not found under pid $lp" >&2; exit 1; }
 colstat() { "$LB" colstats "$col"; } # events N drops N buf_full N bpf_run_ns N bpf_run_cnt N
 
-echo "workloads with Lanner ($runs runs) ..."
-for r in $(seq "$runs"); do workload on; done
+if [ "$wl" != 0 ]; then
+	echo "workloads with Lanner ($runs runs) ..."
+	for r in $(seq "$runs"); do workload on; done
+fi
 
 # --- rate search
 metric() { # $1 = metric name, $2 = ring: value
@@ -181,7 +192,7 @@ drain() {
 # bpf_stats (run time of BPF programs) costs every program run two clock reads: on only
 # for the search, after the slowdown figures
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-rates="50000 100000 150000 200000 250000 300000 400000 500000 700000"
+rates=${LIVE_RATES:-"50000 100000 150000 200000 250000 300000 400000 500000 700000"}
 printf "%-4s %8s %9s %6s %9s %6s %6s %6s %6s %6s %7s %7s %9s\n" run target traced drops \
 	generated col% enr% eval% emit% bpf% rawfill evfill "waits r/e"
 for r in $(seq "$runs"); do
@@ -241,6 +252,7 @@ if command -v perf >/dev/null; then
 	perf record -q -e cpu-clock -F 999 -g -p "$enr" -o "$work/perf.data" -- sleep "$step" \
 		>/dev/null 2>&1 || true
 	wait $lg
+	[ -n "${LIVE_PERF_DATA:-}" ] && cp "$work/perf.data" "$LIVE_PERF_DATA"
 	echo "enricher profile at 100k/s (perf, self time, top entries):"
 	perf report -i "$work/perf.data" --stdio --no-children --sort symbol 2>/dev/null |
 		grep -E '^ +[0-9.]+%' | head -15
@@ -252,14 +264,37 @@ wait $lp || true
 lp=""
 
 col_med() { awk -v k="$1" '{ print $k }' "$work/best" | median; }
-ddoff=$(median <"$work/dd.off") ddon=$(median <"$work/dd.on")
-rboff=$(median <"$work/rb.off") rbon=$(median <"$work/rb.on")
+listof() { tr '\n' ' ' <"$1" | sed 's/ *$//'; }
 echo
 echo "== medians of $runs runs (load average now $(cut -d' ' -f1-3 /proc/loadavg)) =="
-printf "dd bs=1 count=2000000:         %6.2f s without, %6.2f s with Lanner: %.2fx   (Falco 0.44.1: 1.55x, quoted)\n" \
-	"$ddoff" "$ddon" "$(awk -v a="$ddon" -v b="$ddoff" 'BEGIN { print a / b }')"
-printf "redis-benchmark -q -n 200000:  %6.2f s without, %6.2f s with Lanner: %.2fx   (goal < 1.10x; Falco: no figure given)\n" \
-	"$rboff" "$rbon" "$(awk -v a="$rbon" -v b="$rboff" 'BEGIN { print a / b }')"
+if [ "$wl" != 0 ]; then
+	ddoff=$(median <"$work/dd.off") ddon=$(median <"$work/dd.on")
+	rboff=$(median <"$work/rb.off") rbon=$(median <"$work/rb.on")
+	printf "dd bs=1 count=2000000:         %6.2f s without, %6.2f s with Lanner: %.2fx   (Falco 0.44.1: 1.55x, quoted)\n" \
+		"$ddoff" "$ddon" "$(awk -v a="$ddon" -v b="$ddoff" 'BEGIN { print a / b }')"
+	printf "  runs (s): without %s; with %s\n" "$(listof "$work/dd.off")" "$(listof "$work/dd.on")"
+	printf "redis-benchmark -q -n 200000:  %6.2f s without, %6.2f s with Lanner: %.2fx   (goal < 1.10x; Falco: no figure given)\n" \
+		"$rboff" "$rbon" "$(awk -v a="$rbon" -v b="$rboff" 'BEGIN { print a / b }')"
+	# the noise: every run's wall time, the slowdown range the runs allow, and the
+	# per-test throughput ratio (median requests/s without / with, over redis-benchmark's tests)
+	printf "  runs (s): without %s; with %s; slowdown range over run pairs %s\n" \
+		"$(listof "$work/rb.off")" "$(listof "$work/rb.on")" \
+		"$(sort -g "$work/rb.off" >"$work/rb.off.s"; sort -g "$work/rb.on" >"$work/rb.on.s"
+		  awk 'NR == FNR { off[FNR] = $1; n = FNR; next } { on[FNR] = $1; m = FNR }
+		       END { printf "%.2fx..%.2fx", on[1] / off[n], on[m] / off[1] }' \
+			"$work/rb.off.s" "$work/rb.on.s")"
+	awk -F'\t' 'NR == FNR { off[$1] = off[$1] " " $2; next } { on[$1] = on[$1] " " $2 }
+		function med(s,   a, n, i, j, t) { n = split(s, a, " ")
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((n + 1) / 2)] }
+		END { for (k in off) if (k in on && med(on[k]) > 0) print med(off[k]) / med(on[k]) }' \
+		"$work/rbt.off" "$work/rbt.on" | sort -g >"$work/rbt.ratio"
+	if [ -s "$work/rbt.ratio" ]; then
+		printf "  per test (requests/s without / with, median of runs): median %.2fx, %s tests from %.2fx to %.2fx\n" \
+			"$(median <"$work/rbt.ratio")" "$(wc -l <"$work/rbt.ratio")" \
+			"$(head -1 "$work/rbt.ratio")" "$(tail -1 "$work/rbt.ratio")"
+	fi
+fi
 printf "highest zero-drop traced rate: %s events/s (runs with one: %s of %s; per run: %s)   (goal >= 300000)\n" \
 	"$(col_med 1)" "$(wc -l <"$work/best")" "$runs" "$(awk '{ printf "%s ", $1 }' "$work/best")"
 printf "CPU at that rate (%% of one core): collector %s, enricher %s, evaluators (2) %s, emitter %s, BPF programs %s\n" \
