@@ -85,7 +85,7 @@ workload() { # $1 = label: appends "dd seconds" and "redis-benchmark seconds"
 	redis-benchmark -q -n 200000 -p "$rport" 2>&1 | tr '\r' '\n' >"$work/rb.out"
 	t2=$(now)
 	# per test: "NAME: N requests per second, ..." (the last figure of each test)
-	awk -F': ' '/requests per second/ { split($2, a, " "); rps[$1] = a[1] }
+	awk -F': ' '/requests per second/ { split($2, a, " "); k = $1; sub(/^ +/, "", k); rps[k] = a[1] }
 		END { for (k in rps) print k "\t" rps[k] }' "$work/rb.out" >>"$work/rbt.$1"
 	sub "$t1" "$t0" >>"$work/dd.$1"
 	echo >>"$work/dd.$1"
