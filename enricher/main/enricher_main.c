@@ -119,7 +119,7 @@ static void poll_evaluators(struct enricher *e)
 
 static int run(struct enricher *e)
 {
-	unsigned batch = 0;
+	unsigned batch = 0, since_flush = 0;
 
 	for (;;) {
 		const void *data;
@@ -132,6 +132,9 @@ static int run(struct enricher *e)
 		if (rc == -EAGAIN) {
 			ring_release(e->raw);
 			batch = 0;
+			/* nothing more to read now: wake the evaluators that have records */
+			dsp_flush(e->dsp);
+			since_flush = 0;
 			if (stage_ctl_publish_due(e->ctl))
 				enr_publish(e);
 			if (e->rt)
@@ -189,6 +192,12 @@ static int run(struct enricher *e)
 			batch = 0;
 			if (stage_ctl_publish_due(e->ctl))
 				enr_publish(e);
+		}
+		/* evaluators are woken once per ENR_BATCH input records, not per
+		 * forwarded record (a FUTEX_WAKE each was ~14% of the enricher's time) */
+		if (++since_flush >= ENR_BATCH) {
+			dsp_flush(e->dsp);
+			since_flush = 0;
 		}
 		if ((e->n_in & 1023) == 0)
 			poll_evaluators(e);
@@ -319,6 +328,7 @@ int main(int argc, char **argv)
 		dop.stop = &stage_stopping;
 		dop.on_wait = on_ring_wait;
 		dop.on_wait_ud = &e;
+		dop.defer_wake = 1; /* dsp_flush() in run() */
 		e.dsp = dsp_new(&dop, err, sizeof(err));
 		if (!e.dsp) {
 			log_errorf("evaluator rings %s*: %s", prefix, err);
