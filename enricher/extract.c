@@ -86,6 +86,7 @@ void ext_begin(struct ext_ctx *x, struct st_state *st, const struct st_ctx *c)
 	x->st = st;
 	x->c = c;
 	x->used = 0;
+	x->nanc = 0;
 	x->now_ns = c ? c->ts : 0;
 }
 
@@ -187,7 +188,20 @@ static const char *env_value(const struct enr_proc *p, const char *name, size_t 
 /* The process the field looks at: the event's, a parent, or an ancestor level. */
 static const struct enr_proc *level(struct ext_ctx *x, unsigned n)
 {
-	return thr_ancestor(st_threads(x->st), x->c->proc, n);
+	if (n >= EXT_ANC_MAX)
+		return thr_ancestor(st_threads(x->st), x->c->proc, n);
+	if (!x->nanc) {
+		x->anc[0] = x->c->proc;
+		x->nanc = 1;
+	}
+	while (x->nanc <= n) {
+		const struct enr_proc *a = x->anc[x->nanc - 1];
+
+		if (!a)
+			return NULL;
+		x->anc[x->nanc++] = thr_parent(st_threads(x->st), a);
+	}
+	return x->anc[n];
 }
 
 /*
@@ -702,12 +716,24 @@ int ext_get(struct ext_ctx *x, const struct fld_ref *f, struct fld_val *out, uin
 		uint64_t caps = f->id == FLD_THREAD_CAP_PERMITTED     ? p->cap_permitted
 				: f->id == FLD_THREAD_CAP_INHERITABLE ? p->cap_inheritable
 								      : p->cap_effective;
-		char *b = scratch(x, 1024);
+		unsigned k = f->id == FLD_THREAD_CAP_PERMITTED	   ? 0
+			     : f->id == FLD_THREAD_CAP_INHERITABLE ? 1
+								   : 2;
+		/* the text kept while the value stays the same (most events come
+		 * from processes with the same capabilities); one per field so
+		 * the three values of one event never share a buffer */
+		static _Thread_local struct {
+			uint64_t caps;
+			int valid;
+			char txt[1024];
+		} memo[3];
 
-		if (!b)
-			return -ENOMEM;
-		ext_caps_str(caps, b, 1024);
-		return put_str(out, b);
+		if (!memo[k].valid || memo[k].caps != caps) {
+			ext_caps_str(caps, memo[k].txt, sizeof(memo[k].txt));
+			memo[k].caps = caps;
+			memo[k].valid = 1;
+		}
+		return put_str(out, memo[k].txt);
 	}
 	case FLD_THREAD_CGROUPS:
 		return put_str(out, joined(x, &p->cgroups, ' '));
