@@ -19,7 +19,8 @@
 # the collector issue, not measured here). Not a ctest.
 # Environment: LIVE_WORKLOADS=0 skips the slowdown workloads (rate search only, for
 # profiling); LIVE_RATES="r1 r2 ..." replaces the list of target rates; LIVE_PERF_DATA=FILE
-# keeps the enricher's perf profile (perf report -i FILE -g).
+# keeps the enricher's perf profile (perf report -i FILE -g); LIVE_PERF_CG=dwarf for call graphs
+# without frame pointers.
 set -eu
 B=$(cd "$1" && pwd)
 runs=${2:-3}
@@ -249,7 +250,7 @@ if command -v perf >/dev/null; then
 	drain
 	"$LB" load 100000 "$step" 2 >/dev/null &
 	lg=$!
-	perf record -q -e cpu-clock -F 999 -g -p "$enr" -o "$work/perf.data" -- sleep "$step" \
+	perf record -q -e cpu-clock -F 999 --call-graph "${LIVE_PERF_CG:-fp}" -p "$enr" -o "$work/perf.data" -- sleep "$step" \
 		>/dev/null 2>&1 || true
 	wait $lg
 	[ -n "${LIVE_PERF_DATA:-}" ] && cp "$work/perf.data" "$LIVE_PERF_DATA"
