@@ -882,6 +882,26 @@ void ring_discard(struct ring *r, void *data)
 	ring_finish(r, data, REC_DISCARD);
 }
 
+void ring_commit_quiet(struct ring *r, void *data)
+{
+	struct ring_rec *rec = (struct ring_rec *)data - 1;
+	uint32_t len = atomic_load_explicit(&rec->len, memory_order_relaxed) & REC_LEN_MASK;
+
+	(void)r;
+	/* release, partner: the acquire load of the record header in next_record() */
+	atomic_store_explicit(&rec->len, len, memory_order_release);
+}
+
+void ring_notify(struct ring *r)
+{
+	struct ring_hdr *h = r->hdr;
+
+	/* as in ring_finish(): either the consumer's re-check after setting
+	 * cons_waiting sees the records committed so far, or we see its flag */
+	ring_sync(h);
+	wake_if_waiting(&h->cons_waiting, &h->prod_wakeups);
+}
+
 static bool has_room(struct ring *r, uint64_t need)
 {
 	/* acquire, partner: the release store of cons_pos in ring_release() */

@@ -154,6 +154,16 @@ void ring_commit(struct ring *r, void *data);
 /* Give a reserved record up: the consumer skips it. */
 void ring_discard(struct ring *r, void *data);
 /*
+ * Producer batching: ring_commit() without waking a sleeping consumer. The
+ * record is visible to a consumer that polls; one that sleeps sees it after
+ * ring_notify() (or its next liveness check, <= 100 ms). Call ring_notify()
+ * at the end of every batch and before waiting for room: one FUTEX_WAKE per
+ * batch instead of one per record.
+ */
+void ring_commit_quiet(struct ring *r, void *data);
+/* Wakes the consumer if it sleeps (pairs with ring_commit_quiet()). */
+void ring_notify(struct ring *r);
+/*
  * Wait until len bytes can be reserved. timeout_ms < 0 waits forever (but
  * still notices a dead consumer). Returns 0, -ETIMEDOUT, -EINTR (a signal),
  * -EPIPE (the consumer died or closed: nothing will free space).

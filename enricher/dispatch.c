@@ -23,6 +23,7 @@ struct dsp_ring {
 	int alive;	    /* consumer alive at the last check */
 	int64_t gone_since; /* ms (monotonic) since the consumer is not alive; 0 while alive */
 	int warned;	    /* a failed attach was logged once */
+	int dirty;	    /* defer_wake: records committed since the last notify */
 };
 
 struct dsp_shard {
@@ -39,6 +40,7 @@ struct dsp {
 	unsigned nmembers;
 	int64_t last_scan;
 	uint64_t last_put_end; /* producer position after the record put() wrote */
+	int any_dirty;	       /* defer_wake: some ring has records not notified yet */
 	struct dsp_stats st;
 };
 
@@ -138,13 +140,23 @@ static int put(struct dsp *d, unsigned k, const void *rec, size_t len)
 
 		if (rc == 0) {
 			memcpy(slot, rec, len);
-			ring_commit(r, slot);
+			if (d->o.defer_wake) {
+				ring_commit_quiet(r, slot);
+				d->ring[k].dirty = 1;
+				d->any_dirty = 1;
+			} else {
+				ring_commit(r, slot);
+			}
 			d->last_put_end = ring_prod_pos(r);
 			d->st.sent++;
 			return 0;
 		}
 		if (rc != -EAGAIN)
 			return rc;
+		if (d->ring[k].dirty) { /* a full ring's consumer must not sleep on our records */
+			ring_notify(r);
+			d->ring[k].dirty = 0;
+		}
 		d->st.full_waits++;
 		if (d->o.on_wait)
 			d->o.on_wait(d->o.on_wait_ud);
@@ -205,6 +217,18 @@ static int send_shard(struct dsp *d, unsigned s, const void *rec, size_t len)
 int dsp_send(struct dsp *d, uint64_t key, const void *rec, size_t len)
 {
 	return send_shard(d, shard_of(key), rec, len);
+}
+
+void dsp_flush(struct dsp *d)
+{
+	if (!d || !d->any_dirty)
+		return;
+	for (unsigned k = 0; k < DSP_MAX_RINGS; k++) {
+		if (d->ring[k].dirty && d->ring[k].r)
+			ring_notify(d->ring[k].r);
+		d->ring[k].dirty = 0;
+	}
+	d->any_dirty = 0;
 }
 
 /*

@@ -45,6 +45,9 @@ struct dsp_opts {
 	volatile sig_atomic_t *stop; /* a blocked send gives up when *stop > 1 (NULL: never) */
 	void (*on_wait)(void *ud);   /* called about every 100 ms while a send waits (NULL: none) */
 	void *on_wait_ud;
+	/* Batch wake-ups: dsp_send() does not wake a sleeping evaluator; the caller
+	 * calls dsp_flush() after each batch (and before it sleeps). 0: wake per record. */
+	int defer_wake;
 };
 
 struct dsp_stats {
@@ -72,6 +75,8 @@ struct dsp *dsp_new(const struct dsp_opts *o, char *err, size_t errlen);
  * another -errno of the ring.
  */
 int dsp_send(struct dsp *d, uint64_t key, const void *rec, size_t len);
+/* With defer_wake: wakes the evaluators that have records since the last flush. */
+void dsp_flush(struct dsp *d);
 
 /*
  * Housekeeping, every few hundred ms: consumer liveness of every member

@@ -58,6 +58,16 @@ int enr_stats_json(struct st_state *st, struct rt_cache *rt, struct dsp *dsp, js
 	rc |= put(obj, "n_user_lookups", uc.lookups);
 	rc |= put(obj, "n_failed_user_lookups", uc.misses);
 	rc |= put(obj, "n_user_root_evictions", uc.root_evictions);
+	if (st_procfs_cache(st)) {
+		/* /proc/net socket tables read for processes found through /proc */
+		struct procfs_cache_stats pc;
+
+		procfs_cache_get_stats(st_procfs_cache(st), &pc);
+		rc |= put(obj, "n_socket_table_loads", pc.table_loads);
+		rc |= put(obj, "n_socket_table_miss_reloads", pc.miss_reloads);
+		rc |= put(obj, "n_socket_lookups", pc.sock_lookups);
+		rc |= put(obj, "n_failed_socket_lookups", pc.sock_misses);
+	}
 	{
 		struct rt_counts rc_ = {0};
 

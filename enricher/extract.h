@@ -11,6 +11,8 @@
 
 /* Per-event scratch space for values built on the fly (cmdline, joined lists). */
 #define EXT_SCRATCH_SIZE (256u << 10)
+/* Ancestor levels cached per event (0 = the process; threads.c looks 64 up). */
+#define EXT_ANC_MAX 65u
 
 struct ext_ctx {
 	struct st_state *st;
@@ -19,6 +21,11 @@ struct ext_ctx {
 	struct rt_cache *rt;	/* Container runtime metadata, or NULL (then only ids). */
 	struct dns_cache *dns;	/* Names for fd.*ip.name (dns.h), or NULL (no values). */
 	size_t used;		/* Bytes of scratch in use; reset per event. */
+	/* The event's process and its ancestors, found once per event (the rules
+	 * read proc.pname, proc.aname[2..7], proc.aexe[N]...: each was a walk from
+	 * the process up). anc[0..nanc-1] are known; a NULL ends the chain. */
+	const struct enr_proc *anc[EXT_ANC_MAX];
+	unsigned nanc;
 	char scratch[EXT_SCRATCH_SIZE];
 };
 

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "container.h"
 #include "fds.h"
+#include "i64map.h"
 
 #define PROCFS_PATH_MAX 4096
 
@@ -223,10 +225,79 @@ struct sockinfo {
 	char *path; /* unix sockets */
 };
 
+/* The sockets of one network namespace, indexed by inode. */
 struct socktab {
+	uint64_t netns;	    /* inode of the namespace (0: the reader's own, unknown) */
+	uint64_t loaded_ns; /* CLOCK_MONOTONIC of the read; 0: never read */
 	struct sockinfo *v;
 	size_t n, cap;
+	struct i64map *idx; /* inode -> index + 1 */
 };
+
+/* Network namespaces with a table kept at most; the least recently read goes. */
+#define PROCFS_MAX_NETNS 64
+
+struct procfs_cache {
+	uint64_t max_age_ns, miss_reload_ns;
+	uint64_t fresh_after; /* tables read before this are stale (set by a scan) */
+	struct socktab *ns[PROCFS_MAX_NETNS];
+	size_t nns;
+	uint64_t boot_ns;
+	int have_boot;
+	struct procfs_cache_stats st;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void socktab_clear(struct socktab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].path);
+	t->n = 0;
+	i64map_free(t->idx);
+	t->idx = NULL;
+}
+
+static void socktab_free(struct socktab *t)
+{
+	if (!t)
+		return;
+	socktab_clear(t);
+	free(t->v);
+	free(t);
+}
+
+struct procfs_cache *procfs_cache_new(unsigned max_age_ms, unsigned miss_reload_ms)
+{
+	struct procfs_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->max_age_ns = (uint64_t)(max_age_ms ? max_age_ms : 2000) * 1000000ULL;
+	c->miss_reload_ns = (uint64_t)(miss_reload_ms ? miss_reload_ms : 250) * 1000000ULL;
+	return c;
+}
+
+void procfs_cache_free(struct procfs_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nns; i++)
+		socktab_free(c->ns[i]);
+	free(c);
+}
+
+void procfs_cache_get_stats(const struct procfs_cache *c, struct procfs_cache_stats *out)
+{
+	*out = c->st;
+	out->netns = c->nns;
+}
 
 static void socktab_push(struct socktab *t, const struct sockinfo *s)
 {
@@ -234,8 +305,10 @@ static void socktab_push(struct socktab *t, const struct sockinfo *s)
 		size_t nc = t->cap ? t->cap * 2 : 256;
 		struct sockinfo *nv = realloc(t->v, nc * sizeof(*nv));
 
-		if (!nv)
+		if (!nv) {
+			free(s->path);
 			return;
+		}
 		t->v = nv;
 		t->cap = nc;
 	}
@@ -258,14 +331,27 @@ static void hex_addr(const char *h, uint8_t *out, int v6)
 	}
 }
 
-static void load_inet(struct socktab *t, const char *proc, const char *file, uint16_t fam,
-		      uint8_t proto)
+/* A /proc/net file opened with a large buffer: every read() of these files
+ * makes the kernel find its place in the socket hash again, so fewer, larger
+ * reads cost less. */
+static FILE *open_net(const char *netdir, const char *file, char *vbuf, size_t vlen)
 {
-	char path[PROCFS_PATH_MAX], line[512];
+	char path[PROCFS_PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/net/%s", proc, file);
+	snprintf(path, sizeof(path), "%s/%s", netdir, file);
 	f = fopen(path, "re");
+	if (f)
+		setvbuf(f, vbuf, _IOFBF, vlen);
+	return f;
+}
+
+static void load_inet(struct socktab *t, const char *netdir, const char *file, uint16_t fam,
+		      uint8_t proto, char *vbuf, size_t vlen)
+{
+	char line[512];
+	FILE *f = open_net(netdir, file, vbuf, vlen);
+
 	if (!f)
 		return;
 	if (!fgets(line, sizeof(line), f)) {
@@ -282,6 +368,8 @@ static void load_inet(struct socktab *t, const char *proc, const char *file, uin
 			   " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*d %*d %llu",
 			   la, &lp, ra, &rp, &st, &ino) != 6)
 			continue;
+		if (ino == 0)
+			continue; /* TIME_WAIT, request sockets: no fd can point at them */
 		s.ino = ino;
 		s.family = fam;
 		s.l4proto = proto;
@@ -295,13 +383,11 @@ static void load_inet(struct socktab *t, const char *proc, const char *file, uin
 	fclose(f);
 }
 
-static void load_unix(struct socktab *t, const char *proc)
+static void load_unix(struct socktab *t, const char *netdir, char *vbuf, size_t vlen)
 {
-	char path[PROCFS_PATH_MAX], line[4096 + 128];
-	FILE *f;
+	char line[4096 + 128];
+	FILE *f = open_net(netdir, "unix", vbuf, vlen);
 
-	snprintf(path, sizeof(path), "%s/net/unix", proc);
-	f = fopen(path, "re");
 	if (!f)
 		return;
 	if (!fgets(line, sizeof(line), f)) {
@@ -329,19 +415,112 @@ static void load_unix(struct socktab *t, const char *proc)
 	fclose(f);
 }
 
-static const struct sockinfo *socktab_find(const struct socktab *t, uint64_t ino)
+/* (Re-)reads the five tables of t's namespace from netdir ("/proc/PID/net"). */
+static void socktab_load(struct procfs_cache *c, struct socktab *t, const char *netdir)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].ino == ino)
-			return &t->v[i];
-	return NULL;
+	size_t vlen = 256 << 10;
+	char *vbuf = malloc(vlen);
+
+	socktab_clear(t);
+	if (!vbuf)
+		vlen = 0;
+	load_inet(t, netdir, "tcp", 2, 6, vbuf, vlen);
+	load_inet(t, netdir, "tcp6", 10, 6, vbuf, vlen);
+	load_inet(t, netdir, "udp", 2, 17, vbuf, vlen);
+	load_inet(t, netdir, "udp6", 10, 17, vbuf, vlen);
+	load_unix(t, netdir, vbuf, vlen);
+	free(vbuf);
+	t->idx = i64map_new();
+	for (size_t i = 0; t->idx && i < t->n; i++)
+		if (i64map_put(t->idx, (int64_t)t->v[i].ino, (void *)(uintptr_t)(i + 1), NULL) != 0)
+			break;
+	t->loaded_ns = mono_ns();
+	c->st.table_loads++;
 }
 
-static void socktab_free(struct socktab *t)
+static const struct sockinfo *socktab_find(const struct socktab *t, uint64_t ino)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i].path);
-	free(t->v);
+	uintptr_t i = t->idx ? (uintptr_t)i64map_get(t->idx, (int64_t)ino) : 0;
+
+	return i ? &t->v[i - 1] : NULL;
+}
+
+/* The table of one namespace, created empty (never read) when new. */
+static struct socktab *cache_ns(struct procfs_cache *c, uint64_t netns)
+{
+	size_t oldest = 0;
+	struct socktab *t;
+
+	for (size_t i = 0; i < c->nns; i++) {
+		if (c->ns[i]->netns == netns)
+			return c->ns[i];
+		if (c->ns[i]->loaded_ns < c->ns[oldest]->loaded_ns)
+			oldest = i;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->netns = netns;
+	if (c->nns == PROCFS_MAX_NETNS) {
+		socktab_free(c->ns[oldest]);
+		c->ns[oldest] = t;
+	} else {
+		c->ns[c->nns++] = t;
+	}
+	return t;
+}
+
+/* One process's view of the cache while its fds are read. */
+struct sock_res {
+	struct procfs_cache *c;
+	const char *dir;   /* /proc/PID */
+	const char *proc;  /* /proc */
+	struct socktab *t; /* its namespace's table, found at the first socket */
+	int tried;
+};
+
+/* The socket with inode ino in the process's network namespace, reading or
+ * re-reading the namespace's tables as the cache's intervals allow. */
+static const struct sockinfo *sock_resolve(struct sock_res *r, uint64_t ino)
+{
+	struct procfs_cache *c = r->c;
+	char netdir[PROCFS_PATH_MAX];
+	const struct sockinfo *s;
+	uint64_t now, age;
+
+	if (!r->tried) {
+		struct stat sb;
+		uint64_t netns = 0;
+
+		r->tried = 1;
+		path_cat(netdir, sizeof(netdir), r->dir, "/ns/net");
+		if (stat(netdir, &sb) == 0)
+			netns = (uint64_t)sb.st_ino;
+		r->t = cache_ns(c, netns);
+	}
+	if (!r->t)
+		return NULL;
+	c->st.sock_lookups++;
+	if (r->t->netns)
+		path_cat(netdir, sizeof(netdir), r->dir, "/net");
+	else
+		path_cat(netdir, sizeof(netdir), r->proc, "/net");
+	now = mono_ns();
+	age = now - r->t->loaded_ns;
+	if (!r->t->loaded_ns || r->t->loaded_ns < c->fresh_after || age >= c->max_age_ns) {
+		socktab_load(c, r->t, netdir);
+		return (s = socktab_find(r->t, ino)) ? s : (c->st.sock_misses++, NULL);
+	}
+	if ((s = socktab_find(r->t, ino)))
+		return s;
+	if (age >= c->miss_reload_ns) {
+		c->st.miss_reloads++;
+		socktab_load(c, r->t, netdir);
+		if ((s = socktab_find(r->t, ino)))
+			return s;
+	}
+	c->st.sock_misses++;
+	return NULL;
 }
 
 static void fd_from_socket(struct enr_fd *f, const struct sockinfo *s)
@@ -373,7 +552,7 @@ static void fd_from_socket(struct enr_fd *f, const struct sockinfo *s)
 
 #include <arpa/inet.h>
 
-static void read_fds(const char *dir, struct enr_proc *p, const struct socktab *socks,
+static void read_fds(const char *dir, struct enr_proc *p, struct sock_res *socks,
 		     struct procfs_stats *st)
 {
 	char path[PROCFS_PATH_MAX], link[PROCFS_PATH_MAX];
@@ -397,7 +576,7 @@ static void read_fds(const char *dir, struct enr_proc *p, const struct socktab *
 		if (read_link(path, link, sizeof(link)) < 0)
 			continue;
 		if (sscanf(link, "socket:[%llu]", &ino) == 1) {
-			const struct sockinfo *s = socktab_find(socks, ino);
+			const struct sockinfo *s = sock_resolve(socks, ino);
 
 			f = fdt_add(p->fds, fd, ENR_FD_UNKNOWN, NULL, NULL);
 			if (f && s)
@@ -544,7 +723,7 @@ static int read_proc_common(const char *dir, struct enr_proc *p, const struct pr
 }
 
 static int read_proc(struct thread_table *t, const struct procfs_opts *o, int64_t pid,
-		     const struct socktab *socks, uint64_t boot_ns, struct procfs_stats *st)
+		     struct procfs_cache *cache, uint64_t boot_ns, struct procfs_stats *st)
 {
 	char dir[PROCFS_PATH_MAX], path[PROCFS_PATH_MAX];
 	struct enr_thread *main_th;
@@ -574,8 +753,11 @@ static int read_proc(struct thread_table *t, const struct procfs_opts *o, int64_
 		st->procs++;
 		st->threads++;
 	}
-	if (o && o->with_fds)
-		read_fds(dir, p, socks, st);
+	if (o && o->with_fds) {
+		struct sock_res sr = {.c = cache, .dir = dir, .proc = procdir(o)};
+
+		read_fds(dir, p, &sr, st);
+	}
 	/* The other threads of the group. */
 	path_cat(path, sizeof(path), dir, "/task");
 	d = opendir(path);
@@ -610,20 +792,24 @@ static int read_proc(struct thread_table *t, const struct procfs_opts *o, int64_
 	return 0;
 }
 
+static uint64_t cache_boot_ns(struct procfs_cache *c, const char *proc_dir)
+{
+	if (!c->have_boot) {
+		c->boot_ns = procfs_boot_time_ns(proc_dir);
+		c->have_boot = 1;
+	}
+	return c->boot_ns;
+}
+
 int procfs_read_proc(struct thread_table *t, const struct procfs_opts *opts, int64_t pid)
 {
-	struct socktab socks = {0};
+	struct procfs_cache *c = opts ? opts->cache : NULL, *own = NULL;
 	int rc;
 
-	if (opts && opts->with_fds) {
-		load_inet(&socks, procdir(opts), "tcp", 2, 6);
-		load_inet(&socks, procdir(opts), "tcp6", 10, 6);
-		load_inet(&socks, procdir(opts), "udp", 2, 17);
-		load_inet(&socks, procdir(opts), "udp6", 10, 17);
-		load_unix(&socks, procdir(opts));
-	}
-	rc = read_proc(t, opts, pid, &socks, procfs_boot_time_ns(procdir(opts)), NULL);
-	socktab_free(&socks);
+	if (!c && !(c = own = procfs_cache_new(0, 0)))
+		return -ENOMEM;
+	rc = read_proc(t, opts, pid, c, cache_boot_ns(c, procdir(opts)), NULL);
+	procfs_cache_free(own);
 	return rc;
 }
 
@@ -631,19 +817,18 @@ int procfs_scan(struct thread_table *t, const struct procfs_opts *opts, struct p
 {
 	DIR *d = opendir(procdir(opts));
 	struct dirent *de;
-	struct socktab socks = {0};
+	struct procfs_cache *c = opts ? opts->cache : NULL, *own = NULL;
 	uint64_t boot_ns;
 
 	if (!d)
 		return -errno;
-	boot_ns = procfs_boot_time_ns(procdir(opts));
-	if (opts && opts->with_fds) {
-		load_inet(&socks, procdir(opts), "tcp", 2, 6);
-		load_inet(&socks, procdir(opts), "tcp6", 10, 6);
-		load_inet(&socks, procdir(opts), "udp", 2, 17);
-		load_inet(&socks, procdir(opts), "udp6", 10, 17);
-		load_unix(&socks, procdir(opts));
+	if (!c && !(c = own = procfs_cache_new(0, 0))) {
+		closedir(d);
+		return -ENOMEM;
 	}
+	/* every namespace's tables are read afresh during the scan */
+	c->fresh_after = mono_ns();
+	boot_ns = cache_boot_ns(c, procdir(opts));
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		long long pid = strtoll(de->d_name, &end, 10);
@@ -652,11 +837,11 @@ int procfs_scan(struct thread_table *t, const struct procfs_opts *opts, struct p
 			continue;
 		if (opts && opts->skip_pid == pid)
 			continue;
-		if (read_proc(t, opts, pid, &socks, boot_ns, st) != 0 && st)
+		if (read_proc(t, opts, pid, c, boot_ns, st) != 0 && st)
 			st->errors++;
 	}
 	closedir(d);
-	socktab_free(&socks);
+	procfs_cache_free(own);
 	/* Children counts, now that every parent is known. */
 	thr_recount_children(t);
 	return 0;

@@ -90,6 +90,7 @@ struct st_state {
 	struct usr_db *users;
 	struct st_opts opts;
 	struct st_stats stats;
+	struct procfs_cache *pcache;	 /* live: /proc/net socket tables kept between reads */
 	int8_t pidx[LNR_EVT_MAX][K_MAX]; /* Parameter index per type and key, -1: none. */
 	/* The thread a container event is seen from (libsinsp: tid -1, comm "container:ID"). */
 	struct enr_thread ctr_thread;
@@ -112,7 +113,9 @@ struct st_state *st_new(const struct st_opts *opts)
 	s->ctr_proc.loginuid = UINT32_MAX;
 	s->ctr_thread.tid = s->ctr_thread.vtid = -1;
 	s->ctr_thread.proc = &s->ctr_proc;
-	if (!s->threads || !s->users || !s->ctr_proc.fds) {
+	if (s->opts.live)
+		s->pcache = procfs_cache_new(0, 0);
+	if (!s->threads || !s->users || !s->ctr_proc.fds || (s->opts.live && !s->pcache)) {
 		st_free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -135,6 +138,7 @@ void st_free(struct st_state *s)
 	usr_db_free(s->users);
 	fdt_free(s->ctr_proc.fds);
 	free(s->ctr_proc.exe);
+	procfs_cache_free(s->pcache);
 	free(s);
 }
 
@@ -146,6 +150,11 @@ struct thread_table *st_threads(struct st_state *s)
 struct usr_db *st_users(struct st_state *s)
 {
 	return s->users;
+}
+
+struct procfs_cache *st_procfs_cache(struct st_state *s)
+{
+	return s->pcache;
 }
 
 void st_get_stats(const struct st_state *s, struct st_stats *out)
@@ -204,6 +213,26 @@ static int has_arg(const struct st_state *s, const struct lnr_evt_view *v, enum 
 	return i >= 0 && v->plen[i] > 0;
 }
 
+/* A clone/fork/vfork returning in the child whose parent we know: parse_clone()
+ * builds the child from the parent, exactly, so reading /proc is not needed
+ * (the child's first event; with vfork it always comes before the parent's). */
+static int is_known_child_clone(struct st_state *s, const struct lnr_evt_view *v)
+{
+	int64_t ptid;
+
+	switch (v->hdr->type) {
+	case LNR_EVT_CLONE:
+	case LNR_EVT_CLONE3:
+	case LNR_EVT_FORK:
+	case LNR_EVT_VFORK:
+		break;
+	default:
+		return 0;
+	}
+	ptid = arg_s64(s, v, K_PTID, 0);
+	return arg_s64(s, v, K_RES, -1) == 0 && ptid > 0 && thr_get(s->threads, ptid) != NULL;
+}
+
 /* The event's thread, made up (incomplete) or read from /proc when unknown. */
 static struct enr_thread *thread_for(struct st_state *s, const struct lnr_evt_view *v)
 {
@@ -215,8 +244,9 @@ static struct enr_thread *thread_for(struct st_state *s, const struct lnr_evt_vi
 	}
 	s->stats.thread_misses++;
 	thr_note_miss(s->threads);
-	if (s->opts.live) {
-		struct procfs_opts po = {.proc_dir = s->opts.proc_dir, .with_fds = 1};
+	if (s->opts.live && !is_known_child_clone(s, v)) {
+		struct procfs_opts po = {
+			.proc_dir = s->opts.proc_dir, .with_fds = 1, .cache = s->pcache};
 
 		if (procfs_read_proc(s->threads, &po, v->hdr->pid) == 0) {
 			th = thr_get(s->threads, v->hdr->tid);
@@ -498,8 +528,11 @@ static void parse_clone(struct st_state *s, const struct lnr_evt_view *v, struct
 	} else
 		child = thr_fork(s->threads, parent, child_tid, arg_s64(s, v, K_VTID, child_tid),
 				 (flags & PPM_CL_CLONE_FILES) != 0, v->hdr->ts);
-	if (!child)
+	if (!child) {
+		if (res == 0) /* c->thread was the made-up entry removed above */
+			c->thread = NULL, c->proc = NULL;
 		return;
+	}
 	if (!is_thread) {
 		clone_fill(s, v, child->proc);
 		child->proc->vpid = arg_s64(s, v, K_VPID, child_tid);

@@ -6,6 +6,7 @@
 
 #include "event.h"
 #include "fds.h"
+#include "procfs.h"
 #include "threads.h"
 #include "users.h"
 
@@ -32,6 +33,9 @@ struct st_state *st_new(const struct st_opts *opts);
 void st_free(struct st_state *s);
 struct thread_table *st_threads(struct st_state *s);
 struct usr_db *st_users(struct st_state *s);
+/* Live: the /proc socket-table cache used for unknown processes (NULL in replay);
+ * share it with procfs_scan() at start so the scan's tables are reused. */
+struct procfs_cache *st_procfs_cache(struct st_state *s);
 
 /*
  * What the event looked at, resolved after st_apply(): the thread and its

@@ -15,8 +15,15 @@
 #     the CPU of each stage (/proc/PID/stat utime+stime), the kernel time of the BPF
 #     programs (bpf_stats, enabled for the run), the ring fill levels and producer waits
 #     (the supervisor's /metrics). RUNS searches.
+#  3. the enricher's capacity, independent of how fast the generator can go here: the
+#     enricher is stopped while 2 s of load fill the raw ring, then drains it; events
+#     per second of its CPU time. RUNS times.
 # Prints medians, and the figures Falco 0.44.1 gave on this kind of machine (quoted from
 # the collector issue, not measured here). Not a ctest.
+# Environment: LIVE_WORKLOADS=0 skips the slowdown workloads (rate search only, for
+# profiling); LIVE_RATES="r1 r2 ..." replaces the list of target rates; LIVE_PERF_DATA=FILE
+# keeps the enricher's perf profile (perf report -i FILE -g); LIVE_PERF_CG=dwarf for call graphs
+# without frame pointers.
 set -eu
 B=$(cd "$1" && pwd)
 runs=${2:-3}
@@ -79,8 +86,11 @@ workload() { # $1 = label: appends "dd seconds" and "redis-benchmark seconds"
 	t0=$(now)
 	dd if=/dev/zero of=/dev/null bs=1 count=2000000 2>/dev/null
 	t1=$(now)
-	redis-benchmark -q -n 200000 -p "$rport" >"$work/rb.out" 2>&1
+	redis-benchmark -q -n 200000 -p "$rport" 2>&1 | tr '\r' '\n' >"$work/rb.out"
 	t2=$(now)
+	# per test: "NAME: N requests per second, ..." (the last figure of each test)
+	awk -F': ' '/requests per second/ { split($2, a, " "); k = $1; sub(/^ +/, "", k); rps[k] = a[1] }
+		END { for (k in rps) print k "\t" rps[k] }' "$work/rb.out" >>"$work/rbt.$1"
 	sub "$t1" "$t0" >>"$work/dd.$1"
 	echo >>"$work/dd.$1"
 	sub "$t2" "$t1" >>"$work/rb.$1"
@@ -89,8 +99,11 @@ workload() { # $1 = label: appends "dd seconds" and "redis-benchmark seconds"
 
 echo "bench live: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start" \
 	"(the machine is shared: figures are for a loaded machine)"
-echo "workloads without Lanner ($runs runs) ..."
-for r in $(seq "$runs"); do workload off; done
+wl=${LIVE_WORKLOADS:-1}
+if [ "$wl" != 0 ]; then
+	echo "workloads without Lanner ($runs runs) ..."
+	for r in $(seq "$runs"); do workload off; done
+fi
 
 # --- Lanner with the three official rules files
 wport=$(free_port 18765)
@@ -151,8 +164,10 @@ done
 	{ echo "bench live: stage processes not found under pid $lp" >&2; exit 1; }
 colstat() { "$LB" colstats "$col"; } # events N drops N buf_full N bpf_run_ns N bpf_run_cnt N
 
-echo "workloads with Lanner ($runs runs) ..."
-for r in $(seq "$runs"); do workload on; done
+if [ "$wl" != 0 ]; then
+	echo "workloads with Lanner ($runs runs) ..."
+	for r in $(seq "$runs"); do workload on; done
+fi
 
 # --- rate search
 metric() { # $1 = metric name, $2 = ring: value
@@ -181,7 +196,7 @@ drain() {
 # bpf_stats (run time of BPF programs) costs every program run two clock reads: on only
 # for the search, after the slowdown figures
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-rates="50000 100000 150000 200000 250000 300000 400000 500000 700000"
+rates=${LIVE_RATES:-"50000 100000 150000 200000 250000 300000 400000 500000 700000"}
 printf "%-4s %8s %9s %6s %9s %6s %6s %6s %6s %6s %7s %7s %9s\n" run target traced drops \
 	generated col% enr% eval% emit% bpf% rawfill evfill "waits r/e"
 for r in $(seq "$runs"); do
@@ -221,7 +236,11 @@ for r in $(seq "$runs"); do
 		if [ "$drops" -gt 0 ]; then
 			break
 		fi
-		echo "$traced $3 $4 $5 $6 $7" >"$work/best.$r"
+		# the highest zero-drop step of the run (a later step may trace less when the
+		# generator falls behind)
+		if [ ! -f "$work/best.$r" ] || [ "$traced" -gt "$(cut -d' ' -f1 "$work/best.$r")" ]; then
+			echo "$traced $3 $4 $5 $6 $7" >"$work/best.$r"
+		fi
 		# the generator could not keep its schedule: the machine, not Lanner, is the limit
 		if awk -v f="$lg_frac" 'BEGIN { exit !(f < 0.9) }'; then
 			echo "     (run $r: generator reached $(awk -v f="$lg_frac" 'BEGIN { printf "%.0f", f * 100 }')% of its target: stop)"
@@ -232,15 +251,34 @@ for r in $(seq "$runs"); do
 	[ -f "$work/best.$r" ] && cat "$work/best.$r" >>"$work/best"
 done
 touch "$work/best"
+# The enricher's capacity, whatever the generator can reach on this machine: stop it
+# (SIGSTOP) while the load runs 2 s at 100k/s (the raw ring holds the backlog), let it
+# drain, and divide the events it went through by the CPU time it used for them.
+drain
+enrcap=""
+for r in $(seq "$runs"); do
+	s0=$(colstat) n0=$(cpu_ticks $enr)
+	kill -STOP "$enr"
+	"$LB" load 100000 2 2 >/dev/null
+	kill -CONT "$enr"
+	drain
+	s1=$(colstat) n1=$(cpu_ticks $enr)
+	c=$(echo "$s0 $s1" | awk -v n="$((n1 - n0))" -v hz="$hz" \
+		'{ if ($14 - $4 > 0) print "drops"; else if (n > 0) printf "%.0f\n", ($12 - $2) / (n / hz) }')
+	echo "     enricher drain run $r: $(echo "$s0 $s1" | awk '{ print $12 - $2 }') events in" \
+		"$(awk -v n="$((n1 - n0))" -v hz="$hz" 'BEGIN { printf "%.2f", n / hz }') s of its CPU: ${c:-?} events per CPU-second"
+	[ -n "$c" ] && [ "$c" != drops ] && echo "$c" >>"$work/enrcap"
+done
 # Where the enricher's time goes: a CPU profile of it under the load of the first step
 # (perf, when installed), while Lanner still runs.
 if command -v perf >/dev/null; then
 	drain
 	"$LB" load 100000 "$step" 2 >/dev/null &
 	lg=$!
-	perf record -q -e cpu-clock -F 999 -g -p "$enr" -o "$work/perf.data" -- sleep "$step" \
+	perf record -q -e cpu-clock -F 999 --call-graph "${LIVE_PERF_CG:-fp}" -p "$enr" -o "$work/perf.data" -- sleep "$step" \
 		>/dev/null 2>&1 || true
 	wait $lg
+	[ -n "${LIVE_PERF_DATA:-}" ] && cp "$work/perf.data" "$LIVE_PERF_DATA"
 	echo "enricher profile at 100k/s (perf, self time, top entries):"
 	perf report -i "$work/perf.data" --stdio --no-children --sort symbol 2>/dev/null |
 		grep -E '^ +[0-9.]+%' | head -15
@@ -252,14 +290,37 @@ wait $lp || true
 lp=""
 
 col_med() { awk -v k="$1" '{ print $k }' "$work/best" | median; }
-ddoff=$(median <"$work/dd.off") ddon=$(median <"$work/dd.on")
-rboff=$(median <"$work/rb.off") rbon=$(median <"$work/rb.on")
+listof() { tr '\n' ' ' <"$1" | sed 's/ *$//'; }
 echo
 echo "== medians of $runs runs (load average now $(cut -d' ' -f1-3 /proc/loadavg)) =="
-printf "dd bs=1 count=2000000:         %6.2f s without, %6.2f s with Lanner: %.2fx   (Falco 0.44.1: 1.55x, quoted)\n" \
-	"$ddoff" "$ddon" "$(awk -v a="$ddon" -v b="$ddoff" 'BEGIN { print a / b }')"
-printf "redis-benchmark -q -n 200000:  %6.2f s without, %6.2f s with Lanner: %.2fx   (goal < 1.10x; Falco: no figure given)\n" \
-	"$rboff" "$rbon" "$(awk -v a="$rbon" -v b="$rboff" 'BEGIN { print a / b }')"
+if [ "$wl" != 0 ]; then
+	ddoff=$(median <"$work/dd.off") ddon=$(median <"$work/dd.on")
+	rboff=$(median <"$work/rb.off") rbon=$(median <"$work/rb.on")
+	printf "dd bs=1 count=2000000:         %6.2f s without, %6.2f s with Lanner: %.2fx   (Falco 0.44.1: 1.55x, quoted)\n" \
+		"$ddoff" "$ddon" "$(awk -v a="$ddon" -v b="$ddoff" 'BEGIN { print a / b }')"
+	printf "  runs (s): without %s; with %s\n" "$(listof "$work/dd.off")" "$(listof "$work/dd.on")"
+	printf "redis-benchmark -q -n 200000:  %6.2f s without, %6.2f s with Lanner: %.2fx   (goal < 1.10x; Falco: no figure given)\n" \
+		"$rboff" "$rbon" "$(awk -v a="$rbon" -v b="$rboff" 'BEGIN { print a / b }')"
+	# the noise: every run's wall time, the slowdown range the runs allow, and the
+	# per-test throughput ratio (median requests/s without / with, over redis-benchmark's tests)
+	printf "  runs (s): without %s; with %s; slowdown range over run pairs %s\n" \
+		"$(listof "$work/rb.off")" "$(listof "$work/rb.on")" \
+		"$(sort -g "$work/rb.off" >"$work/rb.off.s"; sort -g "$work/rb.on" >"$work/rb.on.s"
+		  awk 'NR == FNR { off[FNR] = $1; n = FNR; next } { on[FNR] = $1; m = FNR }
+		       END { printf "%.2fx..%.2fx", on[1] / off[n], on[m] / off[1] }' \
+			"$work/rb.off.s" "$work/rb.on.s")"
+	awk -F'\t' 'NR == FNR { off[$1] = off[$1] " " $2; next } { on[$1] = on[$1] " " $2 }
+		function med(s,   a, n, i, j, t) { n = split(s, a, " ")
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((n + 1) / 2)] }
+		END { for (k in off) if (k in on && med(on[k]) > 0) print med(off[k]) / med(on[k]) }' \
+		"$work/rbt.off" "$work/rbt.on" | sort -g >"$work/rbt.ratio"
+	if [ -s "$work/rbt.ratio" ]; then
+		printf "  per test (requests/s without / with, median of runs): median %.2fx, %s tests from %.2fx to %.2fx\n" \
+			"$(median <"$work/rbt.ratio")" "$(wc -l <"$work/rbt.ratio")" \
+			"$(head -1 "$work/rbt.ratio")" "$(tail -1 "$work/rbt.ratio")"
+	fi
+fi
 printf "highest zero-drop traced rate: %s events/s (runs with one: %s of %s; per run: %s)   (goal >= 300000)\n" \
 	"$(col_med 1)" "$(wc -l <"$work/best")" "$runs" "$(awk '{ printf "%s ", $1 }' "$work/best")"
 printf "CPU at that rate (%% of one core): collector %s, enricher %s, evaluators (2) %s, emitter %s, BPF programs %s\n" \
@@ -271,6 +332,9 @@ awk '{ if ($1 > 0) printf "%.0f %.0f %.0f %.0f %.0f\n", $2 * 1e7 / $1, $3 * 1e7 
 nsmed() { awk -v k="$1" '{ print $k }' "$work/nsper" | median; }
 printf "CPU ns per traced event: collector %s, enricher %s, evaluators %s, emitter %s, BPF programs %s\n" \
 	"$(nsmed 1)" "$(nsmed 2)" "$(nsmed 3)" "$(nsmed 4)" "$(nsmed 5)"
+[ -s "$work/enrcap" ] &&
+	printf "enricher capacity (backlog drained after SIGSTOP, events per second of its CPU): %s (runs: %s)\n" \
+		"$(median <"$work/enrcap")" "$(listof "$work/enrcap")"
 echo "alerts written during the run: $alerts"
 echo "Falco 0.44.1 on this kind of machine (quoted from the collector issue, not measured here):"
 echo "  open/close loop 1.8x, dd bs=1 1.55x, 2,000 execs 1.35x; 29% of events dropped in a"

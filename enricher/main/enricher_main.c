@@ -136,7 +136,7 @@ static void poll_evaluators(struct enricher *e)
 
 static int run(struct enricher *e)
 {
-	unsigned batch = 0;
+	unsigned batch = 0, since_flush = 0;
 
 	for (;;) {
 		const void *data;
@@ -150,6 +150,9 @@ static int run(struct enricher *e)
 			ring_release(e->raw);
 			batch = 0;
 			health_http_beat(e->health, e->beat);
+			/* nothing more to read now: wake the evaluators that have records */
+			dsp_flush(e->dsp);
+			since_flush = 0;
 			if (stage_ctl_publish_due(e->ctl))
 				enr_publish(e);
 			if (e->rt)
@@ -208,6 +211,12 @@ static int run(struct enricher *e)
 			health_http_beat(e->health, e->beat);
 			if (stage_ctl_publish_due(e->ctl))
 				enr_publish(e);
+		}
+		/* evaluators are woken once per ENR_BATCH input records, not per
+		 * forwarded record (a FUTEX_WAKE each was ~14% of the enricher's time) */
+		if (++since_flush >= ENR_BATCH) {
+			dsp_flush(e->dsp);
+			since_flush = 0;
 		}
 		if ((e->n_in & 1023) == 0)
 			poll_evaluators(e);
@@ -315,7 +324,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!replay) {
-		struct procfs_opts po = {.with_fds = 1};
+		struct procfs_opts po = {.with_fds = 1, .cache = st_procfs_cache(e.st)};
 		struct procfs_stats ps = {0};
 		struct rt_opts ro = {0};
 
@@ -372,6 +381,7 @@ int main(int argc, char **argv)
 		dop.stop = &stage_stopping;
 		dop.on_wait = on_ring_wait;
 		dop.on_wait_ud = &e;
+		dop.defer_wake = 1; /* dsp_flush() in run() */
 		e.dsp = dsp_new(&dop, err, sizeof(err));
 		if (!e.dsp) {
 			log_errorf("evaluator rings %s*: %s", prefix, err);

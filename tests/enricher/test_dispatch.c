@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -456,6 +457,66 @@ static void test_settle_leftovers(void **state)
 	ring_close(c[1]);
 }
 
+struct waiter {
+	struct ring *r;
+	int rc;
+};
+
+static void *wait_readable(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->rc = ring_wait_readable(w->r, 10000);
+	return NULL;
+}
+
+/*
+ * defer_wake (the enricher's batching): sends do not wake a sleeping evaluator,
+ * dsp_flush() does, once.
+ */
+static void test_deferred_wake(void **state)
+{
+	struct dsp_opts o = {0};
+	char err[256];
+	struct ring *c = consumer(0);
+	struct ring_stats rs;
+	struct waiter w = {c, 1};
+	pthread_t t;
+	struct dsp *d;
+
+	o.prefix = prefix;
+	o.ring_size = RSIZE;
+	o.initial = 1;
+	o.grace_ms = 1000;
+	o.defer_wake = 1;
+	d = dsp_new(&o, err, sizeof(err));
+	if (!d)
+		fail_msg("dsp_new: %s", err);
+	dsp_flush(d); /* nothing to flush: harmless */
+	assert_int_equal(pthread_create(&t, NULL, wait_readable, &w), 0);
+	do {
+		sleep_ms(1);
+		ring_stats(c, &rs);
+	} while (rs.cons_sleeps == 0);
+	send_round(d);
+	ring_stats(c, &rs);
+	assert_int_equal(rs.prod_wakeups, 0); /* asleep, and not woken by the sends */
+	dsp_flush(d);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	consume(c);
+	all_consumed();
+	ring_stats(c, &rs);
+	/* one wake, unless the consumer's 100 ms liveness wake-up found the records first */
+	assert_true(rs.prod_wakeups <= 1);
+	assert_true(rs.prod_wakeups == 1 || rs.cons_sleeps > 1);
+	dsp_flush(d); /* flushed already: no second wake */
+	ring_stats(c, &rs);
+	assert_true(rs.prod_wakeups <= 1);
+	dsp_free(d);
+	ring_close(c);
+}
+
 static void on_alarm(int sig)
 {
 	static const char msg[] = "test_dispatch: stuck for 60 s (a send never completed?)\n";
@@ -475,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_back_within_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_of_dead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_leftovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_wake, setup, teardown),
 	};
 
 	/* a hang is a failure with a message, not a ctest timeout */

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -112,6 +113,164 @@ static void test_scan_self_and_child(void **state)
 	thr_table_free(t);
 }
 
+/* A child that keeps only fds 0-2 and the given ones, says it is ready, and waits. */
+static pid_t child_with_fds(const int *keep, int nkeep)
+{
+	int ready[2];
+	char b;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int fd = 3; fd < 1024; fd++) {
+			int k = fd == ready[1];
+
+			for (int i = 0; i < nkeep; i++)
+				k |= fd == keep[i];
+			if (!k)
+				close(fd);
+		}
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* A listening TCP socket on loopback; its port (host order) in *port. */
+static int listener(uint16_t *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(s >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s, 1), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return s;
+}
+
+/* The fd's resolved listening port, 0 when the socket was not resolved. */
+static uint16_t listen_port(struct thread_table *t, pid_t pid, int fd)
+{
+	struct enr_proc *p = thr_get_proc(t, pid);
+	struct enr_fd *f;
+
+	assert_non_null(p);
+	f = fdt_get(p->fds, fd);
+	assert_non_null(f);
+	if (f->type != ENR_FD_IPV4 || !(f->flags & ENR_FDF_SERVER))
+		return 0;
+	return f->sport;
+}
+
+/*
+ * Reading single processes with a cache: the socket tables are read only for a
+ * process with a socket fd, then reused; an inode missing from a young table
+ * is not re-read within the miss interval; a scan reads them afresh.
+ */
+static void test_socket_cache(void **state)
+{
+	struct thread_table *t = thr_table_new(0);
+	/* nothing expires by age during the test: every re-read below is a decision */
+	struct procfs_cache *c = procfs_cache_new(3600 * 1000, 3600 * 1000);
+	struct procfs_opts o = {.with_fds = 1, .cache = c};
+	struct procfs_cache_stats cs;
+	uint16_t port1, port2;
+	int l1, l2;
+	pid_t a, b, d;
+
+	assert_non_null(c);
+	/* no socket fd: the tables are not read at all */
+	a = child_with_fds(NULL, 0);
+	assert_int_equal(procfs_read_proc(t, &o, a), 0);
+	procfs_cache_get_stats(c, &cs);
+	assert_int_equal(cs.table_loads, 0);
+	assert_int_equal(cs.sock_lookups, 0);
+
+	/* a socket fd: one read of its namespace's tables, resolved */
+	l1 = listener(&port1);
+	b = child_with_fds(&l1, 1);
+	assert_int_equal(procfs_read_proc(t, &o, b), 0);
+	procfs_cache_get_stats(c, &cs);
+	assert_int_equal(cs.table_loads, 1);
+	assert_int_equal(cs.netns, 1);
+	assert_int_equal(listen_port(t, b, l1), port1);
+
+	/* the same socket again, and a socket made after the read: the young table
+	 * is reused, the new inode is a miss within the rate limit (not resolved) */
+	l2 = listener(&port2);
+	{
+		int keep[2] = {l1, l2};
+
+		d = child_with_fds(keep, 2);
+	}
+	assert_int_equal(procfs_read_proc(t, &o, d), 0);
+	procfs_cache_get_stats(c, &cs);
+	assert_int_equal(cs.table_loads, 1);
+	assert_int_equal(cs.sock_misses, 1);
+	assert_int_equal(cs.miss_reloads, 0);
+	assert_int_equal(listen_port(t, d, l1), port1);
+	assert_int_equal(listen_port(t, d, l2), 0);
+
+	/* a scan reads the tables afresh: every socket that exists now is resolved */
+	thr_table_free(t);
+	t = thr_table_new(0);
+	assert_int_equal(procfs_scan(t, &o, NULL), 0);
+	procfs_cache_get_stats(c, &cs);
+	assert_true(cs.table_loads >= 2);
+	assert_int_equal(listen_port(t, d, l1), port1);
+	assert_int_equal(listen_port(t, d, l2), port2);
+	procfs_cache_free(c);
+
+	/* a miss re-reads a table older than the miss interval (1 ms here) */
+	c = procfs_cache_new(3600 * 1000, 1);
+	o.cache = c;
+	thr_table_free(t);
+	t = thr_table_new(0);
+	assert_int_equal(procfs_read_proc(t, &o, b), 0); /* reads the tables: l1, l2 */
+	close(l2);
+	reap(d);
+	l2 = listener(&port2); /* a new inode, not in the table */
+	{
+		int keep[2] = {l1, l2};
+		struct timespec ms2 = {0, 2000000};
+
+		nanosleep(&ms2, NULL); /* the table is now older than 1 ms */
+		d = child_with_fds(keep, 2);
+	}
+	assert_int_equal(procfs_read_proc(t, &o, d), 0);
+	procfs_cache_get_stats(c, &cs);
+	assert_int_equal(cs.miss_reloads, 1);
+	assert_int_equal(cs.table_loads, 2);
+	assert_int_equal(cs.sock_misses, 0);
+	assert_int_equal(listen_port(t, d, l2), port2);
+
+	procfs_cache_free(c);
+	procfs_cache_free(NULL);
+	reap(a);
+	reap(b);
+	reap(d);
+	close(l1);
+	close(l2);
+	thr_table_free(t);
+}
+
 static void test_missing_proc_dir(void **state)
 {
 	struct thread_table *t = thr_table_new(0);
@@ -127,6 +286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_self_and_child),
 		cmocka_unit_test(test_missing_proc_dir),
+		cmocka_unit_test(test_socket_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
