@@ -123,7 +123,8 @@ struct ring *stage_ring_open(const char *name, size_t size, enum ring_role role,
 
 static void on_stop(int sig)
 {
-	stage_stopping = 1;
+	/* a second signal: stop waiting (drains give up, counting what is left) */
+	stage_stopping = stage_stopping ? 2 : 1;
 }
 
 void stage_signals(void)
