@@ -16,6 +16,25 @@ static void on_diag(void *ctx, enum cfg_diag_level level, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+/*
+ * No configuration file: an empty document, then what cfg_load does after the
+ * file (config_files overrides, config_files, the other overrides, schema).
+ */
+static int load_defaults(struct cfg *cfg, const char *const *ov, size_t n)
+{
+	int rc = cfg_load_buffer(cfg, "(defaults)", "{}", 2);
+
+	for (size_t i = 0; i < n && !rc; i++)
+		if (!strncmp(ov[i], "config_files", 12))
+			rc = cfg_apply_override(cfg, ov[i]);
+	if (!rc)
+		rc = cfg_include_config_files(cfg);
+	for (size_t i = 0; i < n && !rc; i++)
+		if (strncmp(ov[i], "config_files", 12))
+			rc = cfg_apply_override(cfg, ov[i]);
+	return rc ? rc : cfg_validate(cfg);
+}
+
 struct cfg *stage_config(const char *stage, const char *path, const char *const *overrides,
 			 size_t noverrides)
 {
@@ -26,7 +45,9 @@ struct cfg *stage_config(const char *stage, const char *path, const char *const 
 		return NULL;
 	}
 	cfg_set_diag(cfg, on_diag, NULL);
-	if (cfg_load(cfg, path, overrides, noverrides) != 0 || cfg_error_count(cfg)) {
+	if ((path ? cfg_load(cfg, path, overrides, noverrides)
+		  : load_defaults(cfg, overrides, noverrides)) != 0 ||
+	    cfg_error_count(cfg)) {
 		fprintf(stderr, "lanner-%s: configuration errors, not starting\n", stage);
 		cfg_free(cfg);
 		return NULL;
@@ -102,7 +123,8 @@ struct ring *stage_ring_open(const char *name, size_t size, enum ring_role role,
 
 static void on_stop(int sig)
 {
-	stage_stopping = 1;
+	/* a second signal: stop waiting (drains give up, counting what is left) */
+	stage_stopping = stage_stopping ? 2 : 1;
 }
 
 void stage_signals(void)

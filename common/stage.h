@@ -11,7 +11,11 @@
 /* Most -o overrides and -r rules files one command line may carry. */
 #define STAGE_MAX_ARGS 64
 
-/* Set by SIGTERM/SIGINT (stage_signals): finish what is in flight, then exit. */
+/*
+ * Set by SIGTERM/SIGINT (stage_signals): 1 after the first (finish what is in
+ * flight, then exit), 2 after another (stop waiting for others: exit now,
+ * counting what is left behind).
+ */
 extern volatile sig_atomic_t stage_stopping;
 
 /*

@@ -42,6 +42,12 @@ struct dsp {
 	uint64_t last_put_end; /* producer position after the record put() wrote */
 	int any_dirty;	       /* defer_wake: some ring has records not notified yet */
 	struct dsp_stats st;
+	/* dsp_finish(): end of input. A gone consumer's records move at once (no
+	 * grace time: nothing newer will come), and every wait gives up after
+	 * stall_ms without progress (a record moved or released). */
+	int finishing;
+	unsigned stall_ms;
+	int64_t progress_at; /* ms (monotonic) of the last progress while finishing */
 };
 
 static int64_t now_ms(void)
@@ -126,7 +132,8 @@ static int evictable(struct dsp *d, unsigned k, int64_t now)
 
 	if (!rg->member || check_alive(d, k, now))
 		return 0;
-	return now - rg->gone_since >= (int64_t)d->o.grace_ms && other_alive(d, k, now);
+	return (d->finishing || now - rg->gone_since >= (int64_t)d->o.grace_ms) &&
+	       other_alive(d, k, now);
 }
 
 /* Writes rec into ring k, waiting while it is full. 0, DSP_ESTALE, or -errno. */
@@ -149,6 +156,8 @@ static int put(struct dsp *d, unsigned k, const void *rec, size_t len)
 			}
 			d->last_put_end = ring_prod_pos(r);
 			d->st.sent++;
+			if (d->finishing)
+				d->progress_at = now_ms();
 			return 0;
 		}
 		if (rc != -EAGAIN)
@@ -169,6 +178,8 @@ static int put(struct dsp *d, unsigned k, const void *rec, size_t len)
 		}
 		if (d->o.stop && *d->o.stop > 1)
 			return -EINTR;
+		if (d->finishing && now_ms() - d->progress_at > (int64_t)d->stall_ms)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -262,9 +273,14 @@ static int evict(struct dsp *d, unsigned k)
 		remap(d);
 	}
 	rg->alive = 0;
-	log_warningf("evaluator ring %s: no consumer for %u ms; moving its records and shards to "
-		     "the %u other evaluator ring(s)",
-		     name, d->o.grace_ms, d->nmembers);
+	if (d->finishing)
+		log_warningf("evaluator ring %s: end of input and no consumer; moving its records "
+			     "and shards to the %u other evaluator ring(s)",
+			     name, d->nmembers);
+	else
+		log_warningf("evaluator ring %s: no consumer for %u ms; moving its records and "
+			     "shards to the %u other evaluator ring(s)",
+			     name, d->o.grace_ms, d->nmembers);
 	while ((rc = ring_peek(c, &data, &len)) == 0) {
 		struct lnr_evt_hdr h = {0};
 
@@ -440,6 +456,128 @@ int dsp_poll(struct dsp *d)
 		scan(d, now);
 	}
 	return 0;
+}
+
+/* Bytes ring k holds that its consumer has not released (0: none, or no ring). */
+static uint64_t unreleased(const struct dsp *d, unsigned k, uint64_t *cons_pos)
+{
+	struct ring_stats rs;
+
+	if (!d->ring[k].r)
+		return 0;
+	ring_stats(d->ring[k].r, &rs);
+	*cons_pos += rs.cons_pos;
+	return rs.prod_pos - rs.cons_pos;
+}
+
+/*
+ * Records ring k holds unreleased, counted by reading them as its consumer
+ * without releasing any (they stay for an evaluator that attaches later).
+ * -EBUSY when a consumer is attached (its evaluator is back).
+ */
+static int64_t count_left(struct dsp *d, unsigned k)
+{
+	char name[RING_NAME_MAX + 16], err[256];
+	const void *data;
+	size_t len;
+	int64_t n = 0;
+	struct ring *c;
+
+	ring_name(d, k, name, sizeof(name));
+	c = ring_attach(name, 0, RING_CONSUMER, err, sizeof(err));
+	if (!c)
+		return -errno;
+	while (ring_peek(c, &data, &len) == 0)
+		n++;
+	ring_close(c); /* nothing released: a later consumer resumes at the same record */
+	return n;
+}
+
+/* The bound was reached with records unreleased: say where, count those nobody will take. */
+static void report_left(struct dsp *d)
+{
+	for (unsigned k = 0; k < DSP_MAX_RINGS; k++) {
+		char name[RING_NAME_MAX + 16];
+		uint64_t cons = 0, bytes = unreleased(d, k, &cons);
+		int alive;
+		int64_t n = 0;
+
+		if (!bytes)
+			continue;
+		ring_name(d, k, name, sizeof(name));
+		alive = ring_peer_alive(d->ring[k].r);
+		if (alive == 1 || (n = count_left(d, k)) == -EBUSY) {
+			/* a live (stopped? overloaded?) evaluator: it reads them after we close */
+			log_warningf("evaluator ring %s: %llu bytes not yet released after %u ms "
+				     "without progress; left to its evaluator, which is alive",
+				     name, (unsigned long long)bytes, d->stall_ms);
+			continue;
+		}
+		if (alive == 0) {
+			/* an evaluator that never attached: it reads them when it does */
+			log_warningf(
+				"evaluator ring %s: %llu records left for its evaluator, which "
+				"has not attached yet",
+				name, n > 0 ? (unsigned long long)n : 0ull);
+			continue;
+		}
+		if (n < 0)
+			n = 1; /* cannot read them: at least one record is there */
+		d->st.undelivered += (uint64_t)n;
+		log_errorf("evaluator ring %s: %lld records (%llu bytes) cannot be delivered: its "
+			   "evaluator is gone and no live evaluator took them within %u ms; lost "
+			   "unless an evaluator attaches to this ring",
+			   name, (long long)n, (unsigned long long)bytes, d->stall_ms);
+	}
+}
+
+int dsp_finish(struct dsp *d, unsigned stall_ms)
+{
+	uint64_t last_cons = 0;
+	int64_t last_wait = 0;
+
+	d->finishing = 1;
+	d->stall_ms = stall_ms;
+	d->progress_at = now_ms();
+	for (;;) {
+		int64_t now;
+		uint64_t left = 0, cons = 0;
+		int any_alive = 0;
+
+		/* joins, and members whose consumer is gone evicted at once (finishing) */
+		dsp_poll(d);
+		now = now_ms();
+		for (unsigned k = 0; k < DSP_MAX_RINGS; k++)
+			if (d->ring[k].member && check_alive(d, k, now))
+				any_alive = 1;
+		for (unsigned k = 0; k < DSP_MAX_RINGS; k++) {
+			/* not members: rings an earlier enricher left, or a move that
+			 * stopped half-way; their records also need a live evaluator */
+			if (!d->ring[k].r || d->ring[k].member || !any_alive)
+				continue;
+			if (ring_peer_alive(d->ring[k].r) != 1 && unreleased(d, k, &cons))
+				evict(d, k);
+		}
+		cons = 0;
+		for (unsigned k = 0; k < DSP_MAX_RINGS; k++)
+			left += unreleased(d, k, &cons);
+		if (!left)
+			return 0;
+		now = now_ms();
+		if (cons != last_cons) {
+			last_cons = cons;
+			d->progress_at = now;
+		}
+		if (now - d->progress_at > (int64_t)stall_ms || (d->o.stop && *d->o.stop > 1)) {
+			report_left(d);
+			return -ETIMEDOUT;
+		}
+		if (d->o.on_wait && now - last_wait >= 100) {
+			last_wait = now;
+			d->o.on_wait(d->o.on_wait_ud);
+		}
+		usleep(10000);
+	}
 }
 
 struct dsp *dsp_new(const struct dsp_opts *o, char *err, size_t errlen)

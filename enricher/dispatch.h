@@ -60,7 +60,8 @@ struct dsp_stats {
 	uint64_t shard_moves; /* shards that switched ring */
 	uint64_t
 		pending_moves; /* shards whose target changed and that still wait for their old ring */
-	uint64_t full_waits; /* waits on a full ring (backpressure) */
+	uint64_t full_waits;  /* waits on a full ring (backpressure) */
+	uint64_t undelivered; /* records dsp_finish() left in rings whose evaluator is gone */
 };
 
 struct dsp;
@@ -84,6 +85,22 @@ void dsp_flush(struct dsp *d);
  * consumers (joins). Returns 0 or a -errno of a failed eviction.
  */
 int dsp_poll(struct dsp *d);
+
+/*
+ * End of input (the source is done, or the stage stops): returns once every
+ * record sent is released by an evaluator (evaluated, alerts acknowledged),
+ * so the caller may exit without leaving records behind. Meanwhile the
+ * records of a ring whose consumer is gone (killed, scaled down, never came)
+ * move at once, in order, to the live members (no grace time: nothing newer
+ * comes), and evaluators still join. Gives up after stall_ms without
+ * progress (nothing released or moved), or when *stop > 1: then each ring
+ * still holding records is logged; those whose evaluator is gone (no live
+ * evaluator to move them to) are errors, counted in stats.undelivered
+ * (records), and stay in their ring for an evaluator that attaches later.
+ * Returns 0, or -ETIMEDOUT when it gave up. Sends after this keep the
+ * finishing rules.
+ */
+int dsp_finish(struct dsp *d, unsigned stall_ms);
 
 /* Ring index key's records go to now. */
 unsigned dsp_route(const struct dsp *d, uint64_t key);

@@ -95,6 +95,7 @@ int enr_stats_json(struct st_state *st, struct rt_cache *rt, struct dsp *dsp, js
 		rc |= put(obj, "n_pending_shard_moves", ds.pending_moves);
 		rc |= put(obj, "n_forwarded_evts", ds.sent);
 		rc |= put(obj, "n_full_ring_waits", ds.full_waits);
+		rc |= put(obj, "n_undelivered_evaluator_records", ds.undelivered);
 	}
 	return rc ? -ENOMEM : 0;
 }

@@ -31,6 +31,9 @@
 #define ENR_OUT_MAX (LNR_EVT_MAX_LEN + (4u << 20))
 
 #define MAX_EVALUATORS DSP_MAX_RINGS
+/* At the end, give up on the evaluators after this long without progress beyond the
+ * grace time (ms): an evaluator the supervisor restarts is back well within it. */
+#define ENR_FINISH_STALL_MS 2000
 /* Evaluator membership housekeeping (dsp_poll) at most this often, in ms. */
 #define ENR_POLL_MS 100
 
@@ -144,7 +147,15 @@ static int run(struct enricher *e)
 		struct lnr_evt_view v;
 		struct st_ctx c;
 		int forwarded = 0;
-		int rc = ring_peek(e->raw, &data, &len);
+		int rc;
+
+		/* a second SIGTERM: stop now; what was read is done (released),
+		 * the rest of the raw ring stays for the next enricher */
+		if (stage_stopping > 1) {
+			ring_release(e->raw);
+			return 0;
+		}
+		rc = ring_peek(e->raw, &data, &len);
 
 		if (rc == -EAGAIN) {
 			ring_release(e->raw);
@@ -221,6 +232,37 @@ static int run(struct enricher *e)
 		if ((e->n_in & 1023) == 0)
 			poll_evaluators(e);
 	}
+}
+
+/*
+ * End of input (the source closed the raw ring) or a stop (SIGTERM, the raw
+ * ring drained): exit only once the evaluators released every record sent
+ * (docs/enricher.md, "End of input and stop"). A record in the ring of an
+ * evaluator that is gone moves to a live one at once; one that cannot be
+ * delivered is an error, counted (n_undelivered_evaluator_records) in a last
+ * snapshot that stays up for a poll of the supervisor.
+ */
+static void finish(struct enricher *e)
+{
+	unsigned grace = (unsigned)cfg_get_uint(e->cfg, "lanner.evaluator_grace_ms", 5000);
+	struct dsp_stats ds;
+	int64_t t0 = mono_ms();
+
+	if (stage_stopping)
+		log_noticef(
+			"stopping: waiting for the evaluators to release what was sent to them");
+	if (dsp_finish(e->dsp, grace + ENR_FINISH_STALL_MS) != 0)
+		log_errorf("evaluator rings: not every record was released at the end (see above)");
+	dsp_get_stats(e->dsp, &ds);
+	enr_publish(e);
+	if (ds.undelivered) {
+		log_errorf("%llu records for the evaluators were not delivered",
+			   (unsigned long long)ds.undelivered);
+		/* the supervisor polls STATS every second: let it read the count */
+		for (int i = 0; i < 15 && stage_stopping < 2; i++)
+			usleep(100000);
+	}
+	log_infof("evaluator rings drained in %lld ms", (long long)(mono_ms() - t0));
 }
 
 int main(int argc, char **argv)
@@ -394,6 +436,7 @@ int main(int argc, char **argv)
 	health_http_set_ready(e.health, 1);
 	rc = run(&e) == 0 ? 0 : 1;
 	health_http_set_ready(e.health, 0);
+	finish(&e);
 	st_get_stats(e.st, &sst);
 	{
 		struct dsp_stats ds;

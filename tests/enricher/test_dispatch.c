@@ -517,6 +517,163 @@ static void test_deferred_wake(void **state)
 	ring_close(c);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The evaluator(s) dsp_finish() waits for: evaluated from its on_wait callback. */
+static struct ring *finish_consumers[4];
+
+static void consume_on_wait(void *ud)
+{
+	(void)ud;
+	for (unsigned i = 0; i < 4; i++)
+		if (finish_consumers[i])
+			consume(finish_consumers[i]);
+}
+
+static struct dsp *mk_waiting(unsigned initial, unsigned grace_ms)
+{
+	struct dsp_opts o = {0};
+	char err[256];
+	struct dsp *d;
+
+	o.prefix = prefix;
+	o.ring_size = RSIZE;
+	o.initial = initial;
+	o.grace_ms = grace_ms;
+	o.scan_ms = 1;
+	o.on_wait = consume_on_wait;
+	d = dsp_new(&o, err, sizeof(err));
+	if (!d)
+		fail_msg("dsp_new: %s", err);
+	return d;
+}
+
+/*
+ * End of input with the evaluator of ring 1 killed well within its grace
+ * time (60 s): dsp_finish() moves its unreleased records (also those it had
+ * peeked) to ring 0 at once, and returns only once ring 0 evaluated them,
+ * in order. Without it the enricher would exit and leave them.
+ */
+static void test_finish_moves_dead(void **state)
+{
+	struct ring *c0;
+	struct dsp *d;
+	struct dsp_stats st;
+	int pfd[2];
+	pid_t child;
+	unsigned on1 = 0;
+	int64_t t0;
+
+	assert_int_equal(pipe(pfd), 0);
+	c0 = consumer(0);
+	child = dying_consumer(1, RSIZE, 2, pfd[1]);
+	wait_ready(pfd[0]);
+	d = mk_waiting(2, 60000);
+	for (unsigned key = 0; key < NKEYS; key++)
+		on1 += dsp_route(d, 1000 + key) == 1;
+	assert_true(on1 >= 2);
+	send_round(d);
+	send_round(d);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	send_round(d); /* in its grace time: still to ring 1 */
+	assert_int_equal(dsp_poll(d), 0);
+	assert_true(dsp_is_member(d, 1));
+	finish_consumers[0] = c0;
+	t0 = mono_ms();
+	assert_int_equal(dsp_finish(d, 5000), 0);
+	assert_true(mono_ms() - t0 < 5000); /* not the grace time */
+	finish_consumers[0] = NULL;
+	all_consumed(); /* everything evaluated before dsp_finish() returned */
+	assert_int_equal(consumed, 3 * NKEYS);
+	dsp_get_stats(d, &st);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(st.resent, 3 * on1);
+	assert_int_equal(st.undelivered, 0);
+	dsp_free(d);
+	ring_close(c0);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/*
+ * End of input with no live evaluator at all: dsp_finish() gives up after
+ * its bound, counts the records left (undelivered) and leaves them in the
+ * ring, where an evaluator that attaches later finds every one, in order.
+ */
+static void test_finish_no_live(void **state)
+{
+	struct ring *c0;
+	struct dsp *d;
+	struct dsp_stats st;
+	int pfd[2];
+	pid_t child;
+	int64_t t0, took;
+
+	assert_int_equal(pipe(pfd), 0);
+	child = dying_consumer(0, RSIZE, 5, pfd[1]);
+	wait_ready(pfd[0]);
+	d = mk_waiting(1, 60000);
+	send_round(d);
+	send_round(d);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	t0 = mono_ms();
+	assert_int_equal(dsp_finish(d, 300), -ETIMEDOUT);
+	took = mono_ms() - t0;
+	assert_true(took >= 300 && took < 3000);
+	dsp_get_stats(d, &st);
+	assert_int_equal(st.undelivered, 2 * NKEYS);
+	assert_int_equal(st.evictions, 0);
+	dsp_free(d);
+	c0 = consumer(0); /* an evaluator restarted later */
+	consume(c0);
+	all_consumed();
+	ring_close(c0);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/*
+ * A live evaluator that releases nothing (stopped): dsp_finish() gives up
+ * after its bound without counting its records as undelivered (it is alive,
+ * it evaluates them after we close). One that releases in time: 0.
+ */
+static void test_finish_live(void **state)
+{
+	struct ring *c[2];
+	struct dsp *d;
+	struct dsp_stats st;
+	int64_t t0;
+
+	c[0] = consumer(0);
+	c[1] = consumer(1);
+	d = mk_waiting(2, 60000);
+	assert_int_equal(dsp_finish(d, 300), 0); /* nothing sent: at once */
+	send_round(d);
+	t0 = mono_ms();
+	assert_int_equal(dsp_finish(d, 300), -ETIMEDOUT);
+	assert_true(mono_ms() - t0 < 3000);
+	dsp_get_stats(d, &st);
+	assert_int_equal(st.undelivered, 0);
+	assert_int_equal(st.evictions, 0);
+	send_round(d);
+	finish_consumers[0] = c[0];
+	finish_consumers[1] = c[1];
+	assert_int_equal(dsp_finish(d, 2000), 0);
+	finish_consumers[0] = finish_consumers[1] = NULL;
+	all_consumed();
+	dsp_free(d);
+	ring_close(c[0]);
+	ring_close(c[1]);
+}
+
 static void on_alarm(int sig)
 {
 	static const char msg[] = "test_dispatch: stuck for 60 s (a send never completed?)\n";
@@ -537,6 +694,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_ring_of_dead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_wake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_moves_dead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_no_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_live, setup, teardown),
 	};
 
 	/* a hang is a failure with a message, not a ctest timeout */
