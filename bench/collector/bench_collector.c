@@ -307,6 +307,27 @@ static double median(double *v, int n)
 }
 
 static int reps = 3;
+/* CPU medians (s) of the last workload_x(), per configuration. */
+static double last_cm[CFG_N];
+
+/*
+ * Issue 4's goal for a workload: the cost Lanner adds above the floor is at
+ * most half of what Falco 0.44.1 adds above its floor. Falco's figures are
+ * the issue's (measured on this kind of machine, not in this run): falco_x
+ * its slowdown, falco_floor_x the floor's then. Both are compared as a
+ * fraction of the workload's base time; the ratio must be <= 0.5.
+ */
+static void vs_falco(const char *name, double falco_x, double falco_floor_x)
+{
+	double added = (last_cm[CFG_LANNER] - last_cm[CFG_FLOOR]) / last_cm[CFG_BASE];
+	double falco = falco_x - falco_floor_x;
+
+	printf("  %s: lanner adds %+.0f%% of base above the floor, Falco 0.44.1 adds %+.0f%% "
+	       "(%.2fx over %.2fx): ratio %.2f [goal <= 0.50: %s]\n",
+	       name, 100 * added, 100 * falco, falco_x, falco_floor_x, added / falco,
+	       added / falco <= 0.5 ? "met" : "NOT met");
+	fflush(stdout);
+}
 
 /*
  * A workload's median wall and CPU time under each configuration. The
@@ -338,6 +359,7 @@ static void workload_x(const char *name, void (*fn)(long), long n, int par, doub
 	for (int cfg = 0; cfg < ncfg; cfg++) {
 		out[cfg] = median(t[cfg], reps);
 		cm[cfg] = median(cpu[cfg], reps);
+		last_cm[cfg] = cm[cfg];
 	}
 	printf("%-30s cpu: base %6.2f s  floor %6.2f s (%.2fx)  lanner %6.2f s (%.2fx)  "
 	       "lanner above floor %+4.0f%% of base\n",
@@ -401,6 +423,52 @@ static double kernel_cost(struct drain *d, void (*fn)(long), long n, double untr
 	return ((double)(ns1 - ns0) - others * untraced_ns) / n;
 }
 
+/*
+ * Where a workload's kernel time goes, per attached program (bpf_stats):
+ * run_time_ns / run_cnt of each, and its total per workload operation (ops:
+ * open+close pairs, execs). Tail-called programs are charged to the program
+ * that called them (the kernel times the outer run only). Reporting is
+ * focused on the workload's process.
+ */
+static void prog_breakdown(const char *name, void (*fn)(long), long n, long ops)
+{
+	int sfd = bpf_enable_stats(BPF_STATS_RUN_TIME), fds[16], k;
+	uint64_t ns0[16], c0[16], ns1, c1;
+	struct drain *d;
+	double total = 0;
+
+	if (sfd < 0) {
+		fprintf(stderr, "bench_collector: BPF_ENABLE_STATS failed: %s\n", strerror(errno));
+		return;
+	}
+	d = cfg_start(CFG_LANNER, 0, 1);
+	k = col_prog_fds(d->c, fds, 16);
+	for (int i = 0; i < k; i++)
+		prog_stats(fds[i], &ns0[i], &c0[i]);
+	run_children_focus(fn, n, 1, d->c);
+	printf("per program, %s (bpf_stats, lanner with entry mode %s):\n", name,
+	       col_enter_mode(d->c));
+	for (int i = 0; i < k; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		bpf_obj_get_info_by_fd(fds[i], &info, &len);
+		prog_stats(fds[i], &ns1, &c1);
+		if (c1 == c0[i])
+			continue;
+		total += (double)(ns1 - ns0[i]);
+		printf("  %-22s %9llu runs %7.1f ns/run %8.1f ns per op\n", info.name,
+		       (unsigned long long)(c1 - c0[i]), (double)(ns1 - ns0[i]) / (c1 - c0[i]),
+		       (double)(ns1 - ns0[i]) / ops);
+	}
+	printf("  %-22s %7s %22.1f ns per op (includes other processes' syscalls)\n", "all", "",
+	       total / ops);
+	cfg_stop(d, NULL);
+	close(sfd);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	double t[CFG_N], tl[CFG_N];
@@ -436,6 +504,20 @@ int main(int argc, char **argv)
 	       "lanner = every supported event selected, one drain thread copying records)\n",
 	       reps);
 
+	if (argc > 1 && strcmp(argv[1], "execk") == 0) {
+		prog_breakdown("2000 execs of /bin/true", w_exec, 2000, 2000);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "openk") == 0) {
+		prog_breakdown("open+close /etc/hostname x1M", w_openclose, loops, loops);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "openclose") == 0) {
+		memset(&st, 0, sizeof(st));
+		workload_x("open+close /etc/hostname x1M", w_openclose, loops, 1, t, &st, 0);
+		vs_falco("open+close", 1.8, 1.08);
+		return 0;
+	}
 	/* 1. Kernel cost per syscall from bpf_stats. */
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_fd < 0) {
@@ -464,35 +546,12 @@ int main(int argc, char **argv)
 		       oc_ns);
 		fflush(stdout);
 		close(stats_fd);
+		prog_breakdown("open+close /etc/hostname x1M", w_openclose, loops, loops);
+		prog_breakdown("2000 execs of /bin/true", w_exec, 2000, 2000);
 	}
 
 	if (argc > 1 && strcmp(argv[1], "kernel") == 0)
 		return 0;
-	if (argc > 1 && strcmp(argv[1], "execk") == 0) {
-		/* Where the exec workload's kernel time goes, per program. */
-		int fd = bpf_enable_stats(BPF_STATS_RUN_TIME), fds[16], n;
-		uint64_t ns0[16], c0[16], ns1, c1;
-		struct drain *d = cfg_start(CFG_LANNER, 0, 1);
-
-		n = col_prog_fds(d->c, fds, 16);
-		for (int i = 0; i < n; i++)
-			prog_stats(fds[i], &ns0[i], &c0[i]);
-		run_children(w_exec, 2000, 1);
-		for (int i = 0; i < n; i++) {
-			struct bpf_prog_info info;
-			__u32 len = sizeof(info);
-
-			memset(&info, 0, sizeof(info));
-			bpf_obj_get_info_by_fd(fds[i], &info, &len);
-			prog_stats(fds[i], &ns1, &c1);
-			printf("  %-20s %10.0f us over %8llu runs (%.0f ns/run)\n", info.name,
-			       (ns1 - ns0[i]) / 1e3, (unsigned long long)(c1 - c0[i]),
-			       c1 > c0[i] ? (double)(ns1 - ns0[i]) / (c1 - c0[i]) : 0.0);
-		}
-		cfg_stop(d, NULL);
-		close(fd);
-		return 0;
-	}
 	if (argc > 1 && strcmp(argv[1], "exec") == 0) {
 		workload_x("2000 execs of /bin/true", w_exec, 2000, 1, t, NULL, 1);
 		return 0;
@@ -503,12 +562,15 @@ int main(int argc, char **argv)
 	workload("close(-1) x2M (traced loop)", w_close_bad, 2000000, 1, t, NULL);
 	memset(&st, 0, sizeof(st));
 	workload_x("open+close /etc/hostname x1M", w_openclose, loops, 1, t, &st, 1);
-	printf("  [Falco 0.44.1: 1.8x]  lanner events %llu drops %llu\n",
-	       (unsigned long long)st.events, (unsigned long long)st.drops);
+	vs_falco("open+close", 1.8, 1.08);
+	printf("  lanner events %llu drops %llu\n", (unsigned long long)st.events,
+	       (unsigned long long)st.drops);
 	workload_x("dd bs=1 count=2000000", w_dd, 2000000, 1, t, NULL, 1);
-	printf("  [Falco 0.44.1: 1.55x; floor on this kind of machine 1.40x]\n");
+	vs_falco("dd bs=1", 1.55, 1.40);
 	workload("2000 execs of /bin/true", w_exec, 2000, 1, t, NULL);
-	printf("  [Falco 0.44.1: 1.35x]\n");
+	/* The issue gives no floor for the exec loop: the floor measured here is
+	 * ~1.0x (exec is few syscalls), so Falco's 1.35x is taken over 1.0x. */
+	vs_falco("2000 execs", 1.35, 1.0);
 
 	/* 3. Two loops in parallel: drops with the default buffers (8 MiB, 2 CPUs each). */
 	memset(&st, 0, sizeof(st));
