@@ -277,6 +277,47 @@ for st in collector enricher evaluator.1 emitter; do
 done
 evts=$(metric falcosecurity_scap_n_evts_total)
 drops=$(metric falcosecurity_scap_n_drops_total)
+# Selection after the takeover: a rules change (SIGHUP reload) makes the
+# adopted programs report rmdir too (they did not: not selected), without a
+# new load (no second takeover, no new "holding" line).
+resel=""
+if [ $MODE = normal ]; then
+	rmd="/nonexistent-lanner-lsv-$inst"
+	python3 -c 'import os, sys
+for i in range(5):
+    try: os.rmdir("%s/before%d" % (sys.argv[1], i))
+    except OSError: pass' "$rmd"
+	cat >>"$work/rules.yaml" <<RULES
+- rule: Second marker
+  desc: selected only after the reload
+  condition: evt.type = rmdir and evt.arg.path startswith $rmd/
+  output: "second marker %evt.arg.path"
+  priority: WARNING
+RULES
+	kill -HUP $lp
+	deadline=$((SECONDS + 20))
+	while [ $SECONDS -lt $deadline ]; do
+		grep -q "Lanner rules reloaded" "$work/err" && break
+		sleep 0.1
+	done
+	grep -q "Lanner rules reloaded" "$work/err" || fail "the reload did not finish within 20 s"
+	python3 -c 'import os, sys
+for i in range(20):
+    try: os.rmdir("%s/after%d" % (sys.argv[1], i))
+    except OSError: pass' "$rmd"
+	deadline=$((SECONDS + 10))
+	while [ $SECONDS -lt $deadline ]; do
+		[ "$(grep -c '"rule":"Second marker"' "$work/alerts.json")" -ge 20 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	nb=$(grep '"rule":"Second marker"' "$work/alerts.json" | grep -c "/before")
+	na=$(grep '"rule":"Second marker"' "$work/alerts.json" | grep -c "/after")
+	nhold=$(grep -c "holding its BPF programs" "$work/err")
+	[ "$nb" = 0 ] && [ "$na" = 20 ] && [ "$nhold" = 1 ] ||
+		fail "SIGHUP re-selection after the takeover: rmdir alerts before $nb (want 0), after $na (want 20), programs handed over $nhold times (want 1)"
+	resel="; after the takeover a reload selected rmdir: 20 of 20 alerts, no second load"
+fi
 kill -TERM $lp
 for _ in $(seq 300); do kill -0 $lp 2>/dev/null || break; sleep 0.1; done
 kill -0 $lp 2>/dev/null && fail "lanner did not stop within 30 s of SIGTERM"
@@ -296,7 +337,7 @@ grep '"rule":"Supervision marker"' "$work/alerts.json" | grep -v "pid=$genpid " 
 [ $((got + drops)) = $N ] || fail "alerts $got + counted drops $drops != $N markers generated"
 if [ $MODE = normal ]; then
 	[ "$drops" = 0 ] || fail "the kernel dropped $drops markers with an 8 MiB buffer"
-	echo "ok   live supervision: collector, enricher, evaluator.1, emitter killed -9 during $N markers: each back, 0 lost, $got of $N alerts ($dups duplicates)"
+	echo "ok   live supervision: collector, enricher, evaluator.1, emitter killed -9 during $N markers: each back, 0 lost, $got of $N alerts ($dups duplicates)$resel"
 else
 	[ "$drops" -gt 0 ] || fail "no drops: the forced gap did not overflow the buffer"
 	echo "ok   live supervision (forced drops): $got alerts + $drops counted drops = $N markers ($dups duplicates)"
