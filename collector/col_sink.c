@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "col_sink.h"
+#include "health_http.h"
 #include "ring.h"
 
 int col_ring_sink(const void *rec, size_t len, void *arg)
@@ -18,6 +19,7 @@ int col_ring_sink(const void *rec, size_t len, void *arg)
 		if (err != -EAGAIN)
 			return err;
 		s->waits++;
+		health_http_beat(s->health, s->beat);
 		/* Backpressure: wait for the consumer, however long it takes,
 		 * unless it dies (-EPIPE). A signal interrupts the wait; retry. */
 		err = ring_wait_writable(s->ring, len, 200);

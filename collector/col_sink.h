@@ -16,6 +16,10 @@ struct col_ring_sink {
 	/* Optional: set by a signal handler to give up waiting on a full ring
 	 * (shutdown); the sink then returns -ECANCELED. */
 	volatile int *stop;
+	/* Optional: beaten while waiting on a full ring (backpressure is not a
+	 * stuck collector: /healthz stays 200). */
+	struct health_http *health;
+	int beat;
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "event.h"
 #include "col_table.h"
 #include "col_write.h"
+#include "health_http.h"
 #include "stage.h"
 
 static volatile int stop;		 /* set by SIGINT/SIGTERM */
@@ -310,28 +311,28 @@ static int print_sink(const void *rec, size_t len, void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: lanner-collector [options]\n"
-		"  --print                 print live events, one per line\n"
-		"  --type NAME[,NAME...]   only these event types (selected in the kernel)\n"
-		"  --pid N                 only events of process or thread N\n"
-		"  --count N               stop after N printed events\n"
-		"  --duration S            stop after S seconds\n"
-		"  --buf-size-preset N     BPF ring buffer size, Falco's preset 1..10 (default "
-		"4: 8 MiB)\n"
-		"  --buf-size BYTES        BPF ring buffer size in bytes (power of two)\n"
-		"  --cpus-for-each-buffer N  CPUs sharing one ring buffer (default 2, 0: one "
-		"for all)\n"
-		"  --snaplen N             bytes of I/O data kept (default 80)\n"
-		"  --stats                 print kernel counters (events, drops per cause) at "
-		"exit\n"
-		"  --list-events           list the event types the collector produces\n"
-		"  -c CONFIG, -o KEY=VALUE, -r RULES  the pipeline's configuration and rules:\n"
-		"                          the kernel reports what they need (base_syscalls),\n"
-		"                          again on SIGHUP; syscall_event_drops "
-		"applies\n"
-		"  --handoff-fd N          (the supervisor's) keep the BPF programs attached\n"
-		"                          across restarts through this socket\n" COL_WRITE_USAGE);
+	fprintf(f, "usage: lanner-collector [options]\n"
+		   "  --print                 print live events, one per line\n"
+		   "  --type NAME[,NAME...]   only these event types (selected in the kernel)\n"
+		   "  --pid N                 only events of process or thread N\n"
+		   "  --count N               stop after N printed events\n"
+		   "  --duration S            stop after S seconds\n"
+		   "  --buf-size-preset N     BPF ring buffer size, Falco's preset 1..10 (default "
+		   "4: 8 MiB)\n"
+		   "  --buf-size BYTES        BPF ring buffer size in bytes (power of two)\n"
+		   "  --cpus-for-each-buffer N  CPUs sharing one ring buffer (default 2, 0: one "
+		   "for all)\n"
+		   "  --snaplen N             bytes of I/O data kept (default 80)\n"
+		   "  --stats                 print kernel counters (events, drops per cause) at "
+		   "exit\n"
+		   "  --list-events           list the event types the collector produces\n"
+		   "  -c CONFIG, -o KEY=VALUE, -r RULES  the pipeline's configuration and rules:\n"
+		   "                          the kernel reports what they need (base_syscalls),\n"
+		   "                          again on SIGHUP; syscall_event_drops "
+		   "applies\n"
+		   "  --handoff-fd N          (the supervisor's) keep the BPF programs attached\n"
+		   "                          across restarts through this socket\n" COL_WRITE_USAGE
+			   HEALTH_HTTP_USAGE);
 }
 
 /*
@@ -411,6 +412,7 @@ int main(int argc, char **argv)
 		{"option", required_argument, NULL, 'O'},
 		{"rules", required_argument, NULL, 'L'},
 		{"handoff-fd", required_argument, NULL, 'H'},
+		HEALTH_HTTP_LONGOPTS,
 		{0},
 	};
 	struct sel_src ss = {0};
@@ -437,6 +439,9 @@ int main(int argc, char **argv)
 	struct handoff_in hin = {0};
 	struct col_carry *cy = NULL;
 	struct carry_sink ck = {0};
+	struct health_http_opts ho = {0};
+	struct health_http *health = NULL;
+	int beat = -1;
 
 	/* Before anything else: a SIGHUP from the supervisor must not kill us. */
 	signal(SIGHUP, on_hup);
@@ -545,6 +550,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "lanner-collector: %s\n", err);
 				return 2;
 			}
+			switch (health_http_parse_opt(&ho, opt, optarg, err, sizeof(err))) {
+			case 1:
+				continue;
+			case -1:
+				fprintf(stderr, "lanner-collector: %s\n", err);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -552,6 +564,17 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (ho.listen) {
+		/* "starting" (503) while the programs load and attach */
+		health = health_http_start(&ho, "collector", err, sizeof(err));
+		if (!health) {
+			fprintf(stderr, "lanner-collector: %s\n", err);
+			return 1;
+		}
+		beat = health_http_add_beat(health, "main");
+		rs.health = health;
+		rs.beat = beat;
 	}
 	if (print && ring_name) {
 		fprintf(stderr, "lanner-collector: --print and --ring exclude each other\n");
@@ -760,9 +783,11 @@ int main(int argc, char **argv)
 		col_drops_init(&dc.d, &dcfg, cy && cy->drops_valid ? &cy->drops_last : &st,
 			       mono_ns());
 	}
+	health_http_set_ready(health, 1);
 	while (!stop) {
 		int n = col_poll(c, 100);
 
+		health_http_beat(health, beat);
 		if (stage_ctl_publish_due(ctl))
 			publish_stats(ctl, c, &rs);
 		if (reload_req && ss.cfg) {
@@ -812,6 +837,7 @@ int main(int argc, char **argv)
 out:
 	rc = 1;
 done:
+	health_http_stop(health);
 	stage_ctl_stop(ctl);
 	fflush(stdout);
 	if (want_stats && c) {

@@ -17,6 +17,7 @@
 #include "alert.h"
 #include "alert_tx.h"
 #include "emitter_config.h"
+#include "health_http.h"
 #include "journal.h"
 #include "log_shim.h"
 #include "out_http.h"
@@ -44,6 +45,8 @@ struct emitter {
 	uint64_t reported_drops[MAX_OUTPUTS]; /* size-cap drops already reported (intake thread) */
 	/* intake counters */
 	atomic_uint_fast64_t received, accepted, duplicates, invalid, filtered, suppressed, refused;
+	struct health_http *health; /* --health-listen: /healthz (NULL: none) */
+	int beat_main, beat_intake; /* the signal loop's and the intake thread's heartbeats */
 };
 
 static uint64_t mono_ns(void)
@@ -189,7 +192,10 @@ static void *intake_main(void *arg)
 
 	while (!atomic_load(&e->stop)) {
 		struct alert_rx_req q;
-		int rv = alert_rx_recv(e->rx, &q, 200);
+		int rv;
+
+		health_http_beat(e->health, e->beat_intake);
+		rv = alert_rx_recv(e->rx, &q, 200);
 
 		if (rv < 0) {
 			lg_err("intake: receive: %s", strerror(-rv));
@@ -365,7 +371,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: lanner-emitter [-c config.yaml] [-o key=value]... [--intake URL]\n"
 		    "  Receives alerts from the evaluators and delivers them to Falco's outputs\n"
-		    "  and Redis; see docs/emitter.md.\n");
+		    "  and Redis; see docs/emitter.md.\n" HEALTH_HTTP_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -380,7 +386,9 @@ int main(int argc, char **argv)
 	sigset_t ss;
 	static const struct option lopts[] = {{"intake", required_argument, NULL, 'i'},
 					      {"help", no_argument, NULL, 'h'},
+					      HEALTH_HTTP_LONGOPTS,
 					      {NULL, 0, NULL, 0}};
+	struct health_http_opts ho = {0};
 
 	while ((opt = getopt_long(argc, argv, "c:o:h", lopts, NULL)) != -1) {
 		switch (opt) {
@@ -403,6 +411,14 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			switch (health_http_parse_opt(&ho, opt, optarg, err, sizeof(err))) {
+			case 1:
+				continue;
+			case -1:
+				fprintf(stderr, "lanner-emitter: %s\n", err);
+				free(intake_ov);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -421,6 +437,16 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a program output that exits shows up as EPIPE */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (ho.listen) {
+		/* "starting" (503) until the spool, outputs and intake are up */
+		e.health = health_http_start(&ho, "emitter", err, sizeof(err));
+		if (!e.health) {
+			lg_err("%s", err);
+			goto out;
+		}
+		e.beat_main = health_http_add_beat(e.health, "main");
+		e.beat_intake = health_http_add_beat(e.health, "intake");
+	}
 
 	struct journal_opts jo = {
 		.dir = e.cfg.spool_dir,
@@ -462,9 +488,13 @@ int main(int argc, char **argv)
 	lg_info("started: %d outputs, intake %s, spool %s (instance %s)", e.nouts, e.cfg.intake,
 		e.cfg.spool_dir, journal_instance(e.j));
 	uint64_t last_stats = 0, last_sync = mono_ns(), last_overflow_check = 0;
+	health_http_set_ready(e.health, 1);
 	for (;;) {
 		struct timespec to = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
-		int sig = sigtimedwait(&ss, NULL, &to);
+		int sig;
+
+		health_http_beat(e.health, e.beat_main);
+		sig = sigtimedwait(&ss, NULL, &to);
 		if (sig == SIGUSR1) {
 			lg_info("SIGUSR1: reopening outputs");
 			for (int i = 0; i < e.nouts; i++)
@@ -500,6 +530,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	health_http_set_ready(e.health, 0);
 	stage_ctl_stop(ctl); /* before the outputs it reads go */
 	/* no batch half handled from here on: see intake_main */
 	atomic_store(&e.stop, true);
@@ -517,6 +548,7 @@ out:
 	ratelimit_free(e.rl);
 	journal_close(e.j);
 	ecfg_fini(&e.cfg);
+	health_http_stop(e.health); /* after the intake thread, which beats it */
 	curl_global_cleanup();
 	free(intake_ov);
 	return rc;

@@ -219,6 +219,31 @@ static int delegate(int (*fn)(int, char **), const char *name, const char **rule
 }
 
 /*
+ * The address lanner-ui serves, as it reads it from the same configuration
+ * (ui.listen, default 127.0.0.1:2802; ui.base_path; HTTPS with ui.tls_cert). A
+ * wildcard address is shown as the loopback one, which reaches it too.
+ */
+static void ui_url(struct cfg *cfg, char *out, size_t n)
+{
+	const char *listen = cfg_get_string(cfg, "ui.listen", "127.0.0.1:2802");
+	const char *base = cfg_get_string(cfg, "ui.base_path", "");
+	const char *tls = cfg_get_string(cfg, "ui.tls_cert", "");
+	const char *port = strrchr(listen, ':');
+	const char *host = listen;
+	int hlen = port ? (int)(port - listen) : (int)strlen(listen);
+
+	if (port && hlen == 7 && strncmp(listen, "0.0.0.0", 7) == 0) {
+		host = "127.0.0.1";
+		hlen = 9;
+	} else if (port && hlen == 4 && strncmp(listen, "[::]", 4) == 0) {
+		host = "[::1]";
+		hlen = 5;
+	}
+	snprintf(out, n, "%s://%.*s%s%s/", tls && *tls ? "https" : "http", hlen, host,
+		 port ? port : "", base && strcmp(base, "/") != 0 ? base : "");
+}
+
+/*
  * The dashboard out of the box: when ui.enabled and no Redis is configured
  * (redis.address unset) and redis-server is installed, a private one is
  * started for this run: unix socket in the run directory, no TCP port, no
@@ -232,6 +257,7 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 	static char o_addr[PATH_MAX + 32], o_users[PATH_MAX + 32];
 	struct cfg *cfg = stage_config("lanner", config, ov, *nov);
 	const char *dir;
+	char url[512];
 	struct privs pv;
 	char err[512];
 	pid_t pid;
@@ -286,6 +312,7 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 			}
 		}
 	}
+	ui_url(cfg, url, sizeof(url));
 	cfg_free(cfg);
 	unlink(sock);
 	pid = fork();
@@ -322,9 +349,9 @@ static pid_t private_redis(const char *config, const char **ov, size_t *nov, cha
 	ov[(*nov)++] = o_users;
 	ov[(*nov)++] = "ui.init_admin=true";
 	fprintf(stderr,
-		"lanner: dashboard on a private redis-server (%s): http://%s/ user admin, "
+		"lanner: dashboard on a private redis-server (%s): %s user admin, "
 		"password in %s.admin-password\n",
-		sock, "127.0.0.1:2802", users);
+		sock, url, users);
 	return pid;
 }
 

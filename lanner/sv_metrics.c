@@ -256,6 +256,7 @@ static bool state_is_gauge(const char *key)
 		"n_evaluators",
 		"n_live_evaluators",
 		"n_pending_shard_moves",
+		"n_dns_names",
 	};
 
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)

@@ -96,6 +96,18 @@ if (cd "$W" && cp dc-bad.yaml docker-compose.yaml && python3 "$root/scripts/depl
 else
 	ok "compose policy refuses deploy.replicas != LANNER_EVALUATORS"
 fi
+# The healthchecks must ask the port each command listens on: a ui healthcheck on
+# another port, and an evaluator whose command moves its /healthz away from
+# LANNER_HEALTH_LISTEN (which `lanner-stage health` asks), must be refused.
+sed 's#http://127.0.0.1:2802/api/v1/healthz#http://127.0.0.1:2803/api/v1/healthz#; s#command: \["evaluator"\]#command: ["evaluator", "--health-listen", "127.0.0.1:9999"]#' \
+	compose/docker-compose.yaml >"$W/docker-compose.yaml"
+if (cd "$W" && python3 "$root/scripts/deploy/check-compose.py" .) >"$W/cp.out" 2>&1 ||
+	! grep -q 'ui: healthcheck asks port 2803 but the command listens on 0.0.0.0:2802' "$W/cp.out" ||
+	! grep -q 'evaluator: healthcheck asks 127.0.0.1:8766 (LANNER_HEALTH_LISTEN) but the command listens on 127.0.0.1:9999' "$W/cp.out"; then
+	ko "compose policy accepted healthchecks on ports the commands do not listen on"; cat "$W/cp.out"
+else
+	ok "compose policy refuses healthchecks on ports the commands do not listen on"
+fi
 
 # --- 2. Dockerfile lint ---------------------------------------------------------
 if python3 scripts/deploy/lint-dockerfile.py --self-test >"$W/lint.out" 2>&1; then
@@ -153,6 +165,24 @@ if node scripts/deploy/check-k8s.mjs "$tools" deploy/k8s; then
 	ok "Kubernetes manifests (schema + consistency)"
 else
 	ko "Kubernetes manifests"
+fi
+# The probe checks can fail: a stage listening on a port its probes do not ask, one
+# listening on loopback only (kubelet probes the pod IP), and a containerd state
+# dir the enricher is not given must be refused.
+K=$W/k8s-bad
+mkdir -p "$K/deploy" "$K/rules"
+cp -r deploy/k8s "$K/deploy/"
+cp deploy/lanner.yaml "$K/deploy/"
+cp rules/lanner_rules.yaml "$K/rules/"
+sed -i 's/value: 0.0.0.0:8767/value: 0.0.0.0:8777/; s/value: 0.0.0.0:8768/value: 127.0.0.1:8768/; s#value: /host/run/containerd#value: /run/containerd#' \
+	"$K/deploy/k8s/daemonset.yaml"
+if node scripts/deploy/check-k8s.mjs "$tools" "$K/deploy/k8s" >"$W/k8s-bad.out" 2>&1 ||
+	! grep -q 'enricher: livenessProbe asks port 8767 but the container listens on 0.0.0.0:8777' "$W/k8s-bad.out" ||
+	! grep -q 'emitter: listens on 127.0.0.1:8768: kubelet probes the pod IP' "$W/k8s-bad.out" ||
+	! grep -q 'host /run/containerd not mounted read-only at LANNER_CONTAINERD_STATE_DIR' "$W/k8s-bad.out"; then
+	ko "Kubernetes checks accepted probes on ports the containers do not serve"; cat "$W/k8s-bad.out"
+else
+	ok "Kubernetes checks refuse probes on ports the containers do not serve (and a loopback listener)"
 fi
 
 # --- 4. install, systemd units, installed lanner --------------------------------

@@ -386,11 +386,21 @@ static void code_info(struct scap_conv *c, uint16_t code, const struct scap_ev_d
 	c->ltype[code] = (int16_t)(info ? t : -1);
 	c->kind[code] = (uint8_t)((enter_only(code, def) ? CK_ENTER_ONLY : 0) |
 				  (strcmp(def->name, "drop") == 0 ? CK_DROP : 0));
+	/* Lanner's own code (its exit, or the enter of an exit-less event): Lanner's
+	 * layout is libs' newest one of this very code, which only ever grew by
+	 * appending, so parameter i is the event's parameter i, also where libs
+	 * renamed it since 2022 (execve's "pgid" at 17 is today's "vpgid"). Other
+	 * codes (older versions, enter events) map by name. */
+	int own = info && (code == info->scap_code_x ||
+			   (info->scap_code_x == 0 && code == info->scap_code_e));
+
 	for (unsigned i = 0; i < LNR_EVT_MAX_PARAMS; i++)
 		c->pmap[code][i] =
-			(int8_t)(info && i < info->nparams
-					 ? def_find(def, def->nparams, info->params[i].name)
-					 : -1);
+			(int8_t)(!info || i >= info->nparams ? -1
+				 : own && !(def->flags & SCAP_EVF_NOPARAMS)
+					 ? (i < def->nparams && i < SCAP_EV_DEF_PARAMS ? (int)i
+										       : -1)
+					 : def_find(def, def->nparams, info->params[i].name));
 	c->known[code] = 1;
 }
 

@@ -556,16 +556,25 @@ static void write_scap_event(struct scap_writer *w, uint16_t code, const struct 
 				  v->info->params[i].type);
 	} else {
 		uint32_t n2022 = d ? d->nparams : 0;
+		/* Lanner's own code (exit, or the enter of an exit-less event): its
+		 * layout is libs' newest one of this very code, which only ever grew
+		 * by appending (libs' rule for the event table), so parameter i is
+		 * Lanner's parameter i, even where libs renamed it since 2022
+		 * (execve's "pgid" at 17 is today's "vpgid"; today's "pgid" is 28). */
+		int own = code == v->info->scap_code_x ||
+			  (v->info->scap_code_x == 0 && code == v->info->scap_code_e);
 
 		if (n2022 > SCAP_EV_DEF_PARAMS)
 			n2022 = SCAP_EV_DEF_PARAMS;
 		for (uint32_t i = 0; i < n2022; i++)
-			put_param(&vals, &lens, large, v, d->params[i].name,
+			put_param(&vals, &lens, large, v,
+				  own && i < v->nparams ? v->info->params[i].name
+							: d->params[i].name,
 				  (enum lnr_ptype)d->params[i].type);
 		np = n2022;
 		/* Newer libs appended parameters to this very code (Lanner's layout
 		 * is that newest one): append them, older readers ignore the rest. */
-		if (code == v->info->scap_code_x && v->nparams > n2022) {
+		if (own && v->nparams > n2022) {
 			for (uint32_t i = n2022; i < v->nparams; i++)
 				put_param(&vals, &lens, large, v, v->info->params[i].name,
 					  v->info->params[i].type);

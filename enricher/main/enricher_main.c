@@ -13,6 +13,7 @@
 #include "event.h"
 #include "extract.h"
 #include "forward.h"
+#include "health_http.h"
 #include "log.h"
 #include "procfs.h"
 #include "rules_setup.h"
@@ -48,7 +49,9 @@ struct enricher {
 	int64_t last_poll;
 	uint8_t *out;
 	uint64_t n_in, n_fwd, n_bad, n_apply_err, n_fwd_err, n_waits;
-	struct stage_ctl *ctl; /* STATS for the supervisor, from snapshots (enr_publish) */
+	struct stage_ctl *ctl;	    /* STATS for the supervisor, from snapshots (enr_publish) */
+	struct health_http *health; /* --health-listen: /healthz (NULL: none) */
+	int beat;		    /* run()'s heartbeat in health */
 };
 
 /* A snapshot of the counters for the control thread (this thread owns them). */
@@ -76,6 +79,18 @@ static void enr_publish(struct enricher *e)
 	state = snap ? json_object_get(snap, "state") : NULL;
 	if (state)
 		enr_stats_json(e->st, e->rt, e->dsp, state);
+	if (state && e->dns) {
+		/* fd.*ip.name: names from the rules, background resolutions (dns.h) */
+		uint64_t ok, failed, tables;
+
+		dns_stats(e->dns, &ok, &failed, &tables);
+		json_object_set_new(state, "n_dns_names",
+				    json_integer((json_int_t)dns_name_count(e->dns)));
+		json_object_set_new(state, "n_dns_resolutions", json_integer((json_int_t)ok));
+		json_object_set_new(state, "n_failed_dns_resolutions",
+				    json_integer((json_int_t)failed));
+		json_object_set_new(state, "n_dns_tables", json_integer((json_int_t)tables));
+	}
 	stage_ctl_publish(e->ctl, snap);
 }
 
@@ -84,6 +99,7 @@ static void on_ring_wait(void *ud)
 {
 	struct enricher *e = ud;
 
+	health_http_beat(e->health, e->beat); /* waiting for an evaluator, not stuck */
 	if (stage_ctl_publish_due(e->ctl))
 		enr_publish(e);
 }
@@ -93,7 +109,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: lanner-enricher [-c CONFIG] [-o KEY=VALUE]... [-r RULES]... "
 		   "[--evaluators N] [--replay]\n"
 		   "Consumes the raw event ring, keeps process/fd/user/container state and\n"
-		   "forwards the events the rules can match to the evaluator rings.\n");
+		   "forwards the events the rules can match to the evaluator "
+		   "rings.\n" HEALTH_HTTP_USAGE);
 }
 
 static int64_t mono_ms(void)
@@ -132,6 +149,7 @@ static int run(struct enricher *e)
 		if (rc == -EAGAIN) {
 			ring_release(e->raw);
 			batch = 0;
+			health_http_beat(e->health, e->beat);
 			if (stage_ctl_publish_due(e->ctl))
 				enr_publish(e);
 			if (e->rt)
@@ -187,6 +205,7 @@ static int run(struct enricher *e)
 		if (forwarded || ++batch >= ENR_BATCH) {
 			ring_release(e->raw);
 			batch = 0;
+			health_http_beat(e->health, e->beat);
 			if (stage_ctl_publish_due(e->ctl))
 				enr_publish(e);
 		}
@@ -205,6 +224,7 @@ int main(int argc, char **argv)
 		{"replay", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
+		HEALTH_HTTP_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *ov[STAGE_MAX_ARGS], *rules[STAGE_MAX_ARGS];
@@ -216,6 +236,7 @@ int main(int argc, char **argv)
 	char err[512], name[256];
 	size_t ring_size;
 	struct st_stats sst;
+	struct health_http_opts ho = {0};
 
 	memset(&e, 0, sizeof(e));
 	while ((ch = getopt_long(argc, argv, "c:o:r:h", opts, NULL)) != -1) {
@@ -244,6 +265,13 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			switch (health_http_parse_opt(&ho, ch, optarg, err, sizeof(err))) {
+			case 1:
+				continue;
+			case -1:
+				fprintf(stderr, "lanner-enricher: %s\n", err);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -252,6 +280,15 @@ int main(int argc, char **argv)
 	e.cfg = stage_config("enricher", config, ov, nov);
 	if (!e.cfg)
 		return 1;
+	if (ho.listen) {
+		/* "starting" (503) through the rules load and the /proc scan */
+		e.health = health_http_start(&ho, "enricher", err, sizeof(err));
+		if (!e.health) {
+			log_errorf("%s", err);
+			goto out;
+		}
+		e.beat = health_http_add_beat(e.health, "main");
+	}
 	if (nevals <= 0)
 		nevals = (long)cfg_get_uint(e.cfg, "lanner.evaluators", 0);
 	if (nevals <= 0)
@@ -328,7 +365,9 @@ int main(int argc, char **argv)
 	e.ctl = stage_ctl_start(stage_ctl_run_dir(e.cfg), "enricher", NULL, NULL);
 	log_infof("enricher ready: %zu rules, %zu state fields, %u evaluator rings at start",
 		  e.rs->nrules, e.slots->n, e.nevals);
+	health_http_set_ready(e.health, 1);
 	rc = run(&e) == 0 ? 0 : 1;
+	health_http_set_ready(e.health, 0);
 	st_get_stats(e.st, &sst);
 	{
 		struct dsp_stats ds;
@@ -343,6 +382,7 @@ int main(int argc, char **argv)
 		  (unsigned long long)e.n_fwd_err, (unsigned long long)e.n_waits,
 		  (unsigned long long)sst.thread_misses);
 out:
+	health_http_stop(e.health);
 	stage_ctl_stop(e.ctl);
 	if (e.dsp) {
 		struct dsp_stats ds;

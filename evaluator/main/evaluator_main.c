@@ -9,6 +9,7 @@
 #include "alert_tx.h"
 #include "engine.h"
 #include "event.h"
+#include "health_http.h"
 #include "log.h"
 #include "rules_setup.h"
 #include "slots.h"
@@ -32,8 +33,10 @@ struct evaluator {
 	int tx_err;
 	struct lnr_evt_hdr last; /* header of the last record evaluated */
 	int have_last;
-	uint64_t repeats;      /* records dropped as repeats of the previous one */
-	struct stage_ctl *ctl; /* STATS for the supervisor, from snapshots (ev_publish) */
+	uint64_t repeats;	    /* records dropped as repeats of the previous one */
+	struct stage_ctl *ctl;	    /* STATS for the supervisor, from snapshots (ev_publish) */
+	struct health_http *health; /* --health-listen: /healthz (NULL: none) */
+	int beat;		    /* run()'s heartbeat in health */
 };
 
 /*
@@ -129,10 +132,12 @@ static int run(struct evaluator *ev)
 		if (rc == -EAGAIN) {
 			if (batch && commit_batch(ev) != 0) {
 				/* The emitter is unreachable: keep the records, retry. */
+				health_http_beat(ev->health, ev->beat);
 				usleep(100000);
 				continue;
 			}
 			batch = 0;
+			health_http_beat(ev->health, ev->beat);
 			if (stage_ctl_publish_due(ev->ctl))
 				ev_publish(ev);
 			if (stage_stopping)
@@ -145,8 +150,10 @@ static int run(struct evaluator *ev)
 			continue;
 		}
 		if (rc == -EPIPE) {
-			while (commit_batch(ev) != 0 && !stage_stopping)
+			while (commit_batch(ev) != 0 && !stage_stopping) {
+				health_http_beat(ev->health, ev->beat); /* waiting, not stuck */
 				usleep(100000);
+			}
 			return 0;
 		}
 		if (rc < 0) {
@@ -161,9 +168,12 @@ static int run(struct evaluator *ev)
 		 * acknowledged while their records stay unreleased would be sent
 		 * again by an evaluator restarted after a kill (duplicates). */
 		if (++batch >= EVAL_BATCH || alert_tx_pending(ev->tx) >= EVAL_ALERT_BATCH) {
-			while (commit_batch(ev) != 0 && !stage_stopping)
+			while (commit_batch(ev) != 0 && !stage_stopping) {
+				health_http_beat(ev->health, ev->beat); /* waiting, not stuck */
 				usleep(100000);
+			}
 			batch = 0;
+			health_http_beat(ev->health, ev->beat);
 			if (stage_ctl_publish_due(ev->ctl))
 				ev_publish(ev);
 		}
@@ -174,7 +184,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: lanner-evaluator [-c CONFIG] [-o KEY=VALUE]... [-r RULES]... --index K\n"
 		   "Evaluates the rules on the events of evaluator ring K and sends the alerts\n"
-		   "to the emitter (emitter.intake).\n");
+		   "to the emitter (emitter.intake).\n" HEALTH_HTTP_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -186,6 +196,7 @@ int main(int argc, char **argv)
 		{"index", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
+		HEALTH_HTTP_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *ov[STAGE_MAX_ARGS], *rules[STAGE_MAX_ARGS];
@@ -195,6 +206,7 @@ int main(int argc, char **argv)
 	struct evaluator ev;
 	char err[512], name[256], what[32], host[256];
 	struct engine_stats es;
+	struct health_http_opts ho = {0};
 	/* batch limits far above what one flush interval holds: the flushes are
 	 * ours (run()), at record boundaries */
 	/* ack_timeout_ms: a bounded wait per acknowledgement, so a stop is noticed and a
@@ -227,6 +239,13 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			switch (health_http_parse_opt(&ho, ch, optarg, err, sizeof(err))) {
+			case 1:
+				continue;
+			case -1:
+				fprintf(stderr, "lanner-evaluator: %s\n", err);
+				return 2;
+			}
 			usage(stderr);
 			return 2;
 		}
@@ -239,6 +258,16 @@ int main(int argc, char **argv)
 	ev.cfg = stage_config("evaluator", config, ov, nov);
 	if (!ev.cfg)
 		return 1;
+	snprintf(what, sizeof(what), "evaluator.%ld", index);
+	if (ho.listen) {
+		/* answering "starting" (503) while the rules load and the ring attaches */
+		ev.health = health_http_start(&ho, what, err, sizeof(err));
+		if (!ev.health) {
+			log_errorf("%s", err);
+			goto out;
+		}
+		ev.beat = health_http_add_beat(ev.health, "main");
+	}
 	ev.rs = rules_setup(ev.cfg, rules, nrules, &ev.loader, err, sizeof(err));
 	if (!ev.rs) {
 		log_errorf("rules: %s", err);
@@ -276,7 +305,9 @@ int main(int argc, char **argv)
 	snprintf(what, sizeof(what), "evaluator.%ld", index);
 	ev.ctl = stage_ctl_start(stage_ctl_run_dir(ev.cfg), what, NULL, NULL);
 	log_infof("evaluator %ld ready: %zu rules", index, ev.rs->nrules);
+	health_http_set_ready(ev.health, 1);
 	rc = run(&ev) == 0 ? 0 : 1;
+	health_http_set_ready(ev.health, 0);
 	engine_get_stats(ev.eng, &es);
 	log_infof("evaluator %ld done: %llu events, %llu matches, %llu invalid, %llu field-block "
 		  "mismatches, %llu evaluation errors",
@@ -284,6 +315,7 @@ int main(int argc, char **argv)
 		  (unsigned long long)es.bad_records, (unsigned long long)es.gen_mismatch,
 		  (unsigned long long)es.eval_errors);
 out:
+	health_http_stop(ev.health);
 	stage_ctl_stop(ev.ctl);
 	alert_tx_close(ev.tx);
 	ring_close(ev.ring);

@@ -4,6 +4,8 @@ stack, on `docker-compose config` output (anchors and .env resolved, all profile
 least privilege per stage (design.md), shared IPC, volumes, healthchecks, ports on
 127.0.0.1 only, pinned images, Redis password/memory/eviction, and the host mounts
 of Falco's own compose stack (read in place from the conformance reference)."""
+import re
+import shlex
 import subprocess
 import sys
 
@@ -14,6 +16,77 @@ CAPS = {
     "enricher": {"SYS_PTRACE", "DAC_READ_SEARCH"},
 }
 STAGES = ["collector", "enricher", "evaluator", "emitter", "ui", "replay"]
+# The stages with their own /healthz (--health-listen, from LANNER_HEALTH_LISTEN).
+HEALTH_STAGES = ["collector", "enricher", "evaluator", "emitter"]
+
+
+def arg_value(args, flag):
+    """The last value of FLAG in args (`FLAG V` or `FLAG=V`), as getopt_long takes it."""
+    val = None
+    for i, a in enumerate(args):
+        if a == flag and i + 1 < len(args):
+            val = args[i + 1]
+        elif a.startswith(flag + "="):
+            val = a[len(flag) + 1:]
+    return val
+
+
+def split_hostport(v):
+    """'ADDR:PORT' or '[V6]:PORT' -> (addr, port) or None."""
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d+)|([0-9.]+):(\d+)", v or "")
+    if not m:
+        return None
+    return (m.group(1) or m.group(3), int(m.group(2) or m.group(4)))
+
+
+def check_health(name, svc, err):
+    """The healthcheck must ask the port the service's command listens on: the stages'
+    --health-listen (which lanner-stage derives from LANNER_HEALTH_LISTEN, and a flag in
+    the command overrides) or lanner-ui's --listen."""
+    cmd = [str(a) for a in (svc.get("command") or [])]
+    env = svc.get("environment") or {}
+    stage = cmd[0] if cmd else ""
+    test = [str(t) for t in ((svc.get("healthcheck") or {}).get("test") or [])]
+    if test[:1] == ["CMD-SHELL"]:
+        test = ["CMD"] + shlex.split(test[1] if len(test) > 1 else "")
+    if stage in HEALTH_STAGES:
+        env_listen = env.get("LANNER_HEALTH_LISTEN")
+        listen = arg_value(cmd[1:], "--health-listen") or env_listen
+        want_path = "/healthz"
+        if not listen:
+            err(name, "no LANNER_HEALTH_LISTEN: the stage serves no /healthz to probe")
+            return
+    elif stage == "ui":
+        listen = arg_value(cmd[1:], "--listen") or "127.0.0.1:2802"
+        env_listen = None
+        want_path = "/api/v1/healthz"
+    else:
+        return
+    hp = split_hostport(listen)
+    if not hp:
+        err(name, f"listen address {listen!r} is not ADDR:PORT")
+        return
+    if test[1:] == ["lanner-stage", "health", stage] and stage in HEALTH_STAGES:
+        # lanner-stage health asks LANNER_HEALTH_LISTEN, not a flag given in the command
+        probe = split_hostport(env_listen)
+        if probe != hp:
+            err(name, f"healthcheck asks {env_listen} (LANNER_HEALTH_LISTEN) but the command "
+                f"listens on {listen}")
+        return
+    url = next((t for t in test if t.startswith("http://")), None)
+    m = re.fullmatch(r"http://(\[[^]]+\]|[^/:]+):(\d+)(/[^?]*)?", url or "")
+    if not m:
+        err(name, f"healthcheck {test} neither `lanner-stage health {stage}` nor an http URL "
+            f"on its listen port")
+        return
+    host, port, path = m.group(1).strip("[]"), int(m.group(2)), m.group(3) or "/"
+    if port != hp[1]:
+        err(name, f"healthcheck asks port {port} but the command listens on {listen}")
+    if path != want_path:
+        err(name, f"healthcheck path {path}, want {want_path}")
+    loop = {"127.0.0.1", "localhost", "::1"}
+    if hp[0] not in ("0.0.0.0", "::") and not (hp[0] in loop and host in loop) and host != hp[0]:
+        err(name, f"healthcheck asks {host} but the command listens on {hp[0]} only")
 
 
 def main():
@@ -38,6 +111,8 @@ def main():
         hc = s.get("healthcheck", {})
         if not hc.get("test") or hc.get("disable"):
             err(name, "no healthcheck")
+        else:
+            check_health(name, s, err)
         img = s.get("image", "")
         tag = img.rsplit(":", 1)[1] if ":" in img.rsplit("/", 1)[-1] else ""
         if "@sha256:" not in img and (not tag or tag == "latest"):

@@ -57,6 +57,68 @@ for (const [f, d] of docs) {
 	}
 }
 
+// The port a container's command serves its health endpoint on: a pipeline stage's
+// --health-listen (lanner-stage derives it from LANNER_HEALTH_LISTEN; a flag in the
+// args comes later on the command line, so it wins, as getopt_long takes the last),
+// lanner-ui's --listen.
+const HEALTH_STAGES = ["collector", "enricher", "evaluator", "emitter"];
+function argValue(args, flag) {
+	let v = null;
+	args.forEach((a, i) => {
+		if (a === flag && i + 1 < args.length) v = args[i + 1];
+		else if (a.startsWith(flag + "=")) v = a.slice(flag.length + 1);
+	});
+	return v;
+}
+function hostPort(v) {
+	const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d+)$/.exec(v || "");
+	return m ? { addr: m[1] ?? m[2], port: Number(m[3]) } : null;
+}
+function healthListen(c) {
+	const args = (c.args || []).map(String);
+	const env = Object.fromEntries((c.env || []).filter((e) => "value" in e).map((e) => [e.name, String(e.value)]));
+	if (HEALTH_STAGES.includes(args[0]))
+		return { stage: args[0], path: "/healthz", listen: argValue(args.slice(1), "--health-listen") ?? env.LANNER_HEALTH_LISTEN ?? null };
+	if (args[0] === "ui") return { stage: "ui", path: "/api/v1/healthz", listen: argValue(args.slice(1), "--listen") ?? "127.0.0.1:2802" };
+	return null;
+}
+// Every probe asks the port, path and address its container listens on.
+function checkProbes(cw, c, ports) {
+	const h = healthListen(c);
+	if (!h) return;
+	if (!h.listen) return err(cw, `stage ${h.stage} has no LANNER_HEALTH_LISTEN/--health-listen: nothing serves /healthz`);
+	const hp = hostPort(h.listen);
+	if (!hp) return err(cw, `listen address ${h.listen} is not ADDR:PORT`);
+	// kubelet probes the pod's IP: a loopback-only server never answers it
+	if (hp.addr !== "0.0.0.0" && hp.addr !== "::") err(cw, `listens on ${h.listen}: kubelet probes the pod IP, listen on 0.0.0.0`);
+	if (!(c.ports || []).some((p) => p.containerPort === hp.port)) err(cw, `port ${hp.port} it listens on is not in its ports`);
+	if (ports.has(hp.port)) err(cw, `port ${hp.port} also used by container ${ports.get(hp.port)} (one network namespace per pod)`);
+	ports.set(hp.port, c.name);
+	for (const kind of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+		const p = c[kind];
+		if (!p) {
+			if (kind !== "startupProbe") err(cw, `no ${kind}`);
+			continue;
+		}
+		if (!p.httpGet) {
+			err(cw, `${kind} is not httpGet ${h.path}`);
+			continue;
+		}
+		let port = p.httpGet.port;
+		if (typeof port === "string" && !/^\d+$/.test(port)) {
+			const named = (c.ports || []).find((x) => x.name === port);
+			if (!named) {
+				err(cw, `${kind} port name ${port} is not one of its ports`);
+				continue;
+			}
+			port = named.containerPort;
+		}
+		if (Number(port) !== hp.port) err(cw, `${kind} asks port ${port} but the container listens on ${h.listen}`);
+		if (p.httpGet.path !== h.path) err(cw, `${kind} path ${p.httpGet.path}, want ${h.path}`);
+		if (p.httpGet.host) err(cw, `${kind} sets host ${p.httpGet.host}: the pod IP is what the server listens on`);
+	}
+}
+
 const CAPS = { collector: ["BPF", "PERFMON", "SYS_RESOURCE"], enricher: ["DAC_READ_SEARCH", "SYS_PTRACE"] };
 for (const w of [...byKind("DaemonSet"), ...byKind("Deployment")]) {
 	const where = `${w.kind}/${w.metadata.name}`;
@@ -72,8 +134,10 @@ for (const w of [...byKind("DaemonSet"), ...byKind("Deployment")]) {
 	if (pod.hostNetwork || pod.hostIPC) err(where, "hostNetwork/hostIPC");
 	const evalIdx = [];
 	let nevals = null;
+	const healthPorts = new Map();
 	for (const c of pod.containers) {
 		const cw = `${where} container ${c.name}`;
+		checkProbes(cw, c, healthPorts);
 		const sc = c.securityContext || {};
 		const [img, tag] = c.image.split(":");
 		if (!tag || tag === "latest") err(cw, `image ${c.image} not pinned`);
@@ -105,6 +169,13 @@ for (const w of [...byKind("DaemonSet"), ...byKind("Deployment")]) {
 		}
 	}
 	if (w.kind === "DaemonSet") {
+		// containerd's state (CRI metadata from its task bundles), read-only, where
+		// the enricher is told to look (LANNER_CONTAINERD_STATE_DIR)
+		const enr = pod.containers.find((c) => (c.args || [])[0] === "enricher");
+		const dirEnv = (enr?.env || []).find((e) => e.name === "LANNER_CONTAINERD_STATE_DIR")?.value;
+		const m = (enr?.volumeMounts || []).find((x) => x.mountPath === dirEnv);
+		if (!enr || !dirEnv || !m || !m.readOnly || vols.get(m.name)?.hostPath?.path !== "/run/containerd")
+			err(where, "enricher: host /run/containerd not mounted read-only at LANNER_CONTAINERD_STATE_DIR");
 		if (!pod.hostPID) err(where, "hostPID needed (the collector reports host pids)");
 		evalIdx.sort((a, b) => a - b);
 		if (nevals === null || JSON.stringify(evalIdx) !== JSON.stringify([...Array(nevals).keys()]))

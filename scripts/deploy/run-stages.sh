@@ -67,10 +67,17 @@ mkdir -p "$run_dir" "$spool"
 cp "$C/scap/$cap.scap" "$W/"
 chmod 644 "$W/$cap.scap"
 
+free_port() {
+	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
 # start SERVICE [EXTRA ARGS]: exec the service's command as compose would (run it
-# in a subshell: `start X &` or `(start X)`).
+# in a subshell: `start X &` or `(start X)`). A service with LANNER_HEALTH_LISTEN
+# serves /healthz on 127.0.0.1:HEALTH_PORT instead (a free port when HEALTH_PORT is
+# unset): compose gives each container its own network namespace, here all stages
+# share the machine's.
 start() {
-	local svc=$1 svc_user svc_caps svc_nnp svc_cmd svc_env
+	local svc=$1 svc_user svc_caps svc_nnp svc_cmd svc_env svc_health health_env=()
 	shift
 	eval "$(python3 "$root/scripts/deploy/compose-service.py" "$W/compose.yaml" "$svc")" || return 1
 	local uid=${svc_user%%:*} gid=${svc_user#*:}
@@ -82,6 +89,9 @@ start() {
 		priv+=(--bounding-set -all)
 	fi
 	[ "$svc_nnp" = 1 ] && priv+=(--no-new-privs)
+	case " ${svc_env[*]} " in
+	*" LANNER_HEALTH_LISTEN="*) health_env=(LANNER_HEALTH_LISTEN="127.0.0.1:${HEALTH_PORT:-$(free_port)}") ;;
+	esac
 	chown "$uid:$gid" "$run_dir" "$spool"
 	# exec: the caller's $! (or subshell) is the stage process itself.
 	exec nsenter --target "$holder" --ipc --mount -- setpriv "${priv[@]}" \
@@ -89,8 +99,29 @@ start() {
 		LANNER_BIN_DIR="$D/usr/bin" LANNER_CONFIG="$D/etc/lanner/lanner.yaml" \
 		LANNER_RULES_DIR="$W/check-rules" LANNER_RUN_DIR="$run_dir" \
 		LANNER_SPOOL_DIR="$spool" LANNER_REPLAY_FILE="$replay_file" \
-		"${sinks[@]}" "${extra_env[@]}" \
+		"${sinks[@]}" "${extra_env[@]}" "${health_env[@]}" \
 		"$D/usr/bin/lanner-stage" "${svc_cmd[@]}" "$@"
+}
+
+# healthcheck SERVICE PORT [SECS]: the service's compose healthcheck command with
+# its environment, asking the stage started with HEALTH_PORT=PORT; retried up to
+# SECS (default 5) while the stage gets ready. Its status.
+healthcheck() {
+	local svc=$1 port=$2 secs=${3:-5} svc_user svc_caps svc_nnp svc_cmd svc_env svc_health t=0
+	# read once per service: the checks run inside timed scenarios
+	[ -s "$W/svc.$svc" ] ||
+		python3 "$root/scripts/deploy/compose-service.py" "$W/compose.yaml" "$svc" >"$W/svc.$svc" ||
+		return 1
+	eval "$(cat "$W/svc.$svc")"
+	[ ${#svc_health[@]} -gt 0 ] || return 1
+	while :; do
+		env -i PATH="$D/usr/bin:/usr/bin:/bin" "${svc_env[@]}" LANNER_BIN_DIR="$D/usr/bin" \
+			LANNER_RUN_DIR="$run_dir" LANNER_HEALTH_LISTEN="127.0.0.1:$port" \
+			"${svc_health[@]}" >"$W/hc.$svc.out" 2>&1 && return 0
+		[ "$t" -ge $((secs * 10)) ] && return 1
+		sleep 0.1
+		t=$((t + 1))
+	done
 }
 
 extra_env=()
@@ -224,14 +255,21 @@ if grep -qa 'evaluator_grace_ms' "$D/usr/bin/lanner-enricher"; then
 	nsenter --target "$holder" --mount -- sh -c 'rm -f /dev/shm/lanner-*'
 	rm -f "$run_dir"/*.lock
 	loops=40
+	for s in emitter enricher evaluator; do
+		python3 "$root/scripts/deploy/compose-service.py" "$W/compose.yaml" "$s" >"$W/svc.$s" || rc=1
+	done
 	extra_env=(LANNER_EVALUATORS=1 LANNER_REPLAY_LOOPS=$loops LANNER_REPLAY_EPS=30000)
-	start emitter >"$W/scale-alerts.json" 2>"$W/scale-emitter.err" &
+	hp_em=$(free_port)
+	hp_ev0=$(free_port)
+	hp_en=$(free_port)
+	hp_ev2=$(free_port)
+	HEALTH_PORT=$hp_em start emitter >"$W/scale-alerts.json" 2>"$W/scale-emitter.err" &
 	em=$!
-	start evaluator 2>"$W/scale-evaluator.0.err" &
+	HEALTH_PORT=$hp_ev0 start evaluator 2>"$W/scale-evaluator.0.err" &
 	ev0=$!
 	pids="$em $ev0"
 	for _ in $(seq 100); do grep -q 'evaluator index' "$W/scale-evaluator.0.err" && break; sleep 0.1; done
-	start enricher -o lanner.evaluator_grace_ms=1000 2>"$W/scale-enricher.err" &
+	HEALTH_PORT=$hp_en start enricher -o lanner.evaluator_grace_ms=1000 2>"$W/scale-enricher.err" &
 	en=$!
 	(start replay) 2>"$W/scale-replay.err" &
 	rp=$!
@@ -240,10 +278,30 @@ if grep -qa 'evaluator_grace_ms' "$D/usr/bin/lanner-enricher"; then
 	start evaluator 2>"$W/scale-evaluator.1.err" &
 	ev1=$!
 	for _ in $(seq 100); do grep -q 'evaluator index' "$W/scale-evaluator.1.err" && break; sleep 0.1; done
-	start evaluator 2>"$W/scale-evaluator.2.err" &
+	HEALTH_PORT=$hp_ev2 start evaluator 2>"$W/scale-evaluator.2.err" &
 	ev2=$!
+	t_ev2=$(date +%s%N)
 	pids="$pids $ev1 $ev2"
-	sleep 1.5
+	# the compose healthchecks (`lanner-stage health STAGE` -> GET /healthz on the
+	# --health-listen port the entry point gave each stage) while the replay runs;
+	# and one asking a port nothing serves must fail (the check is not vacuous)
+	hc_bad=""
+	healthcheck emitter "$hp_em" || hc_bad="$hc_bad emitter"
+	healthcheck enricher "$hp_en" || hc_bad="$hc_bad enricher"
+	healthcheck evaluator "$hp_ev0" || hc_bad="$hc_bad evaluator-0"
+	healthcheck evaluator "$hp_ev2" || hc_bad="$hc_bad evaluator-2"
+	healthcheck evaluator "$(free_port)" 0 && hc_bad="$hc_bad (a port nothing serves passed)"
+	if [ -z "$hc_bad" ]; then
+		echo "run-stages: compose healthchecks pass on emitter, enricher, evaluators 0 and 2 (/healthz via --health-listen)"
+	else
+		echo "run-stages: compose healthchecks failed:$hc_bad"; cat "$W"/hc.*.out 2>/dev/null | tail -5
+		rc=1
+	fi
+	# scale down 1.5 s after evaluator 2 started, checks included: the enricher must
+	# see it gone for its grace time (1 s) before the replay ends (~5 s), or what it
+	# left in its ring is never moved (the enricher stops with its source)
+	left=$((1500 - ($(date +%s%N) - t_ev2) / 1000000))
+	[ "$left" -gt 0 ] && sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
 	kill -TERM "$ev2"
 	src=0
 	wait_for "$ev2" 30 "the scaled-down evaluator" || src=1
@@ -341,8 +399,17 @@ else
 	en=$!
 	pids="$pids $en"
 	for _ in $(seq 100); do grep -q 'enricher ready' "$W/live-enricher.err" && break; sleep 0.1; done
-	if (start collector --duration 2 --stats) >"$W/collector.out" 2>"$W/collector.err"; then
-		echo "run-stages: live collector ran 2 s as uid 10001: $(grep -m1 'events' "$W/collector.err")"
+	hp_col=$(free_port)
+	(HEALTH_PORT=$hp_col start collector --duration 3 --stats) >"$W/collector.out" 2>"$W/collector.err" &
+	col=$!
+	if healthcheck collector "$hp_col" 3; then
+		echo "run-stages: live collector's compose healthcheck passes (/healthz 200 once attached)"
+	else
+		echo "run-stages: live collector's healthcheck failed: $(cat "$W/hc.collector.out")"
+		rc=1
+	fi
+	if wait_for "$col" 30 collector; then
+		echo "run-stages: live collector ran 3 s as uid 10001: $(grep -m1 'events' "$W/collector.err")"
 	else
 		echo "run-stages: live collector failed:"; tail -5 "$W/collector.err"
 		rc=1

@@ -201,9 +201,15 @@ static void roundtrip(const char *name, int gz, struct recs *a, struct recs *b, 
 				lost++; /* no such parameter in the 2022 layout written */
 				continue;
 			}
-			if (lnr_ptype_size(x.info->params[k].type))
-				assert_int_equal(ival(&x, k), ival(&y, k));
-			else if (x.plen[k] != y.plen[k] || memcmp(x.pval[k], y.pval[k], x.plen[k]))
+			if (lnr_ptype_size(x.info->params[k].type)) {
+				if (ival(&x, k) != ival(&y, k))
+					fail_msg(
+						"%s: record %zu (%s) parameter %s: %lld, read back "
+						"%lld",
+						name, i, x.info->name, x.info->params[k].name,
+						(long long)ival(&x, k), (long long)ival(&y, k));
+			} else if (x.plen[k] != y.plen[k] ||
+				   memcmp(x.pval[k], y.pval[k], x.plen[k]))
 				fail_msg("%s: record %zu (%s) parameter %s differs", name, i,
 					 x.info->name, x.info->params[k].name);
 			checked++;

@@ -7,9 +7,12 @@
 #    condition (sysdig is the oracle: an independent implementation);
 #  - 1 and 3 evaluators give the same alerts (sharding changes nothing);
 #  - every stage exits 0.
+# Every wait is bounded (60 s): a hang stops the test with a report of what each
+# stage was doing (tests/support/lib.sh), never a ctest timeout.
 set -u
 B=$1
 C=$2
+. "$(dirname "$0")/../support/lib.sh"
 if ! command -v sysdig >/dev/null; then
 	if [ "${CI:-}" = true ]; then
 		echo "FAIL: sysdig (the oracle) is not installed; scripts/deps.sh test installs it"
@@ -58,11 +61,21 @@ spool:
 CFG
 mkdir -p "$work/run" "$work/spool"
 
+# waitst PID WHAT: the exit status of PID, at most 60 s; a hang ends the test
+waitst() {
+	lnr_bounded_wait "$1" 60 "$2" || {
+		echo "FAIL: $2 hung (report above)"
+		exit 1
+	}
+	return "$lnr_rc"
+}
+
 # run_pipeline CAPTURE NEVAL OUT: 0 when every stage exited 0
 run_pipeline() {
-	local cap=$1 n=$2 out=$3 rc=0 k
+	local cap=$1 n=$2 out=$3 rc=0 k cr
 	local cfg="$work/lanner.yaml" r="$work/rules.yaml"
 	rm -f /dev/shm/lanner-"$inst".*
+	LNR_ERR_FILES="$work/emitter.err $work/eval.err $work/enr.err $work/replay.err"
 	"$B/emitter/lanner-emitter" -c "$cfg" >"$out" 2>"$work/emitter.err" &
 	local em=$!
 	local evs=""
@@ -72,15 +85,18 @@ run_pipeline() {
 	done
 	"$B/enricher/lanner-enricher" -c "$cfg" -r "$r" --evaluators "$n" --replay 2>"$work/enr.err" &
 	local en=$!
-	pids="$em $evs $en"
-	"$B/collector/capture/lanner-capture-replay" -c "$cfg" "$cap" 2>"$work/replay.err" || rc=1
-	wait "$en" || rc=1
-	for k in $evs; do wait "$k" || rc=1; done
+	"$B/collector/capture/lanner-capture-replay" -c "$cfg" "$cap" 2>"$work/replay.err" &
+	cr=$!
+	pids="$em $evs $en $cr"
+	LNR_PIDS=$pids
+	waitst "$cr" "capture replay of $cap (evaluators=$n)" || rc=1
+	waitst "$en" "enricher on $cap (evaluators=$n)" || rc=1
+	for k in $evs; do waitst "$k" "evaluator pid $k on $cap (evaluators=$n)" || rc=1; done
 	# every alert was acknowledged into the emitter's journal before the
 	# evaluators exited; give the stdout worker a moment, then stop it
 	sleep 0.3
 	kill -TERM "$em"
-	wait "$em" || rc=1
+	waitst "$em" "emitter stop after $cap (evaluators=$n)" || rc=1
 	pids=""
 	return $rc
 }

@@ -72,6 +72,11 @@ cat >"$work/rules.yaml" <<'RULES'
   condition: evt.type = openat and fd.name = /no/such/file/here
   output: "never"
   priority: ERROR
+- rule: Never connects to localhost by name
+  desc: test rule, gives the enricher one name to resolve (its DNS figures)
+  condition: evt.type = connect and fd.sip.name = localhost and fd.name = /no/such
+  output: "never"
+  priority: ERROR
 RULES
 cat >"$work/lanner.yaml" <<CFG
 json_output: true
@@ -155,6 +160,16 @@ if [ "$n_evts" = "$expected" ] && [ -n "$seeds" ] && [ "$enr_in" = $((expected +
 	ok "falcosecurity_scap_n_evts_total = $n_evts = the capture's events (lanner-capture-dump); enricher consumed them and $seeds seeds"
 else
 	bad "events: n_evts=$n_evts expected=$expected enricher=$enr_in seeds=$seeds"
+fi
+# the enricher's DNS figures (fd.*ip.name): one name from the rules, resolved in
+# the background (localhost: /etc/hosts, no network needed)
+if [ "$(val 'falcosecurity_scap_n_dns_names_total ')" = 1 ] &&
+	[ "$(val 'falcosecurity_scap_n_dns_resolutions_total ')" -ge 1 ] 2>/dev/null &&
+	[ -n "$(val 'falcosecurity_scap_n_failed_dns_resolutions_total ')" ] &&
+	grep -q '^# TYPE falcosecurity_scap_n_dns_names_total gauge' "$work/m.txt"; then
+	ok "enricher DNS figures in /metrics: 1 name, $(val 'falcosecurity_scap_n_dns_resolutions_total ') resolution(s)"
+else
+	bad "enricher DNS figures: $(grep 'n_dns\|dns_resol' "$work/m.txt" | grep -v '^#' | tr '\n' ' ')"
 fi
 grep -q '^lanner_stage_stats_up{stage="evaluator.1"} 1' "$work/m.txt" &&
 	grep -q '^lanner_stage_stats_up{stage="replay"} 1' "$work/m.txt" &&

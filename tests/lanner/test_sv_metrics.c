@@ -210,7 +210,15 @@ static void test_state_counters_falco_names(void **state)
 	json_object_set_new(st, "n_added_threads", json_integer(9));
 	json_object_set_new(st, "n_failed_fd_lookups", json_integer(4));
 	json_object_set_new(st, "n_fds", json_integer(300));
+	json_object_set_new(st, "n_dns_names", json_integer(2));
+	json_object_set_new(st, "n_failed_dns_resolutions", json_integer(3));
 	t = render(&f, &o);
+	/* the enricher's DNS figures: names a gauge, resolutions counters */
+	assert_non_null(strstr(t, "# TYPE falcosecurity_scap_n_dns_names_total gauge\n"
+				  "falcosecurity_scap_n_dns_names_total 2\n"));
+	assert_non_null(strstr(t,
+			       "# TYPE falcosecurity_scap_n_failed_dns_resolutions_total counter\n"
+			       "falcosecurity_scap_n_failed_dns_resolutions_total 3\n"));
 	assert_non_null(strstr(t, "# TYPE falcosecurity_scap_n_threads_total gauge\n"
 				  "falcosecurity_scap_n_threads_total 77\n"));
 	assert_non_null(strstr(t, "# TYPE falcosecurity_scap_n_added_threads_total counter\n"
