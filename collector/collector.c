@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <linux/types.h>
@@ -49,6 +51,17 @@ struct col {
 	struct col_opts opts;
 	uint64_t delivered;
 	int sink_err;
+	/* The selection and ignore lists: the skeleton's .bss, or the adopted
+	 * .bss map mapped here (bss_len bytes). */
+	struct lanner__bss *bss;
+	size_t bss_len;
+	int stats_fd; /* lnr_stats */
+	/* Adopted from an earlier collector (col_adopt): no skeleton; these are
+	 * our duplicates of its fds, in col_export's order. */
+	bool adopted;
+	int adopt_fds[COL_EXPORT_MAX_FDS];
+	int nadopt;
+	int adopt_links; /* index of the first link fd in adopt_fds */
 };
 
 /* libbpf messages are collected here while loading, so a verifier failure can
@@ -311,6 +324,7 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	c->opts = *o;
+	c->stats_fd = -1;
 	for (int i = 0; i < COL_MAX_RINGS; i++)
 		c->ring_fds[i] = -1;
 	col_log_len = 0;
@@ -372,6 +386,8 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 		col_save_log(o, err, errlen, "loading the BPF programs", e);
 		goto fail;
 	}
+	c->bss = c->skel->bss;
+	c->stats_fd = bpf_map__fd(c->skel->maps.lnr_stats);
 	if (o->noop)
 		return c;
 
@@ -429,14 +445,180 @@ fail:
 	return NULL;
 }
 
+/* FNV-1a of the BPF object this binary carries: a collector adopts only the
+ * programs of the same object (their .bss layout and maps are what it knows). */
+static uint64_t col_build_hash(void)
+{
+	size_t n = 0;
+	const unsigned char *p = lanner__elf_bytes(&n);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h ^ sizeof(struct lanner__bss);
+}
+
+int col_export(struct col *c, struct col_export *x, int *fds, int maxfds)
+{
+	int n = 0;
+
+	if (!c->skel || c->adopted || c->opts.noop || !c->rb)
+		return -EINVAL;
+	if (3 + c->nrings + c->nlinks > maxfds)
+		return -E2BIG;
+	memset(x, 0, sizeof(*x));
+	x->magic = COL_EXPORT_MAGIC;
+	x->build = col_build_hash();
+	x->ncpu = (uint32_t)c->ncpu;
+	x->nrings = (uint32_t)c->nrings;
+	x->nlinks = (uint32_t)c->nlinks;
+	x->args_at_exit = c->opts.args_at_exit;
+	snprintf(x->enter_mode, sizeof(x->enter_mode), "%s", col_enter_mode(c));
+	fds[n++] = bpf_map__fd(c->skel->maps.bss);
+	fds[n++] = bpf_map__fd(c->skel->maps.lnr_stats);
+	/* A prog array loses its entries when its last user-space reference
+	 * goes (the kernel breaks reference cycles so): whoever keeps the
+	 * programs attached must keep this fd too, or every tail call fails. */
+	fds[n++] = bpf_map__fd(c->skel->maps.lnr_exit_progs);
+	for (int i = 0; i < c->nrings; i++)
+		fds[n++] = c->ring_fds[i];
+	for (int i = 0; i < c->nlinks; i++)
+		fds[n++] = bpf_link__fd(c->links[i]);
+	return n;
+}
+
+static int col_check_map(int fd, uint32_t type, uint32_t value_size, const char *what, char *err,
+			 size_t errlen)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "adopted %s: not a BPF map (%s)", what, strerror(e));
+		return -e;
+	}
+	if (info.type != type || (value_size && info.value_size != value_size)) {
+		snprintf(err, errlen, "adopted %s: map type %u value size %u, expected %u / %u",
+			 what, info.type, info.value_size, type, value_size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+struct col *col_adopt(const struct col_opts *o, const struct col_export *x, const int *fds,
+		      int nfds, char *err, size_t errlen)
+{
+	struct col *c;
+	int e, ncpu = libbpf_num_possible_cpus();
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	if (x->magic != COL_EXPORT_MAGIC || x->build != col_build_hash()) {
+		snprintf(err, errlen,
+			 "the running BPF programs come from another build of lanner-collector");
+		errno = EPROTO;
+		return NULL;
+	}
+	if ((int)x->ncpu != ncpu || x->nrings < 1 || x->nrings > COL_MAX_RINGS || x->nlinks > 16 ||
+	    nfds != (int)(3 + x->nrings + x->nlinks) || nfds > COL_EXPORT_MAX_FDS) {
+		snprintf(err, errlen, "adoption: %d fds for %u rings and %u links on %u CPUs", nfds,
+			 x->nrings, x->nlinks, x->ncpu);
+		errno = EPROTO;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->opts = *o;
+	c->opts.args_at_exit = x->args_at_exit;
+	c->adopted = true;
+	c->stats_fd = -1;
+	c->ncpu = ncpu;
+	c->nrings = (int)x->nrings;
+	c->nlinks = (int)x->nlinks;
+	c->adopt_links = 3 + c->nrings;
+	for (int i = 0; i < COL_MAX_RINGS; i++)
+		c->ring_fds[i] = -1;
+	/* our own duplicates: the caller keeps (and closes) what it passed */
+	for (int i = 0; i < nfds; i++) {
+		c->adopt_fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (c->adopt_fds[i] < 0) {
+			e = errno;
+			snprintf(err, errlen, "adoption: dup: %s", strerror(e));
+			goto fail;
+		}
+		c->nadopt++;
+	}
+	e = -col_check_map(c->adopt_fds[0], BPF_MAP_TYPE_ARRAY, sizeof(struct lanner__bss), ".bss",
+			   err, errlen);
+	if (!e)
+		e = -col_check_map(c->adopt_fds[1], BPF_MAP_TYPE_PERCPU_ARRAY,
+				   sizeof(struct lnr_cpu_stats), "lnr_stats", err, errlen);
+	if (!e)
+		e = -col_check_map(c->adopt_fds[2], BPF_MAP_TYPE_PROG_ARRAY, 0, "lnr_exit_progs",
+				   err, errlen);
+	for (int i = 0; !e && i < c->nrings; i++)
+		e = -col_check_map(c->adopt_fds[3 + i], BPF_MAP_TYPE_RINGBUF, 0, "ring buffer", err,
+				   errlen);
+	if (e)
+		goto fail;
+	c->bss_len = (sizeof(struct lanner__bss) + (size_t)page - 1) & ~((size_t)page - 1);
+	m = mmap(NULL, c->bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->adopt_fds[0], 0);
+	if (m == MAP_FAILED) {
+		e = errno;
+		snprintf(err, errlen, "adoption: cannot map the selection (.bss): %s", strerror(e));
+		goto fail;
+	}
+	c->bss = m;
+	c->stats_fd = c->adopt_fds[1];
+	c->enter_mode = strcmp(x->enter_mode, "syscall tracepoints") == 0 ? "syscall tracepoints"
+			: strcmp(x->enter_mode, "tp_btf/sys_enter") == 0  ? "tp_btf/sys_enter"
+									  : NULL;
+	for (int i = 0; i < c->nrings; i++)
+		c->ring_fds[i] = c->adopt_fds[3 + i];
+	/* The consumer position lives in the ring buffer itself: draining
+	 * resumes after the last record the previous collector consumed. */
+	c->rb = ring_buffer__new(c->ring_fds[0], col_ringbuf_cb, c, NULL);
+	if (!c->rb) {
+		e = errno;
+		snprintf(err, errlen, "adoption: cannot map the ring buffer: %s", strerror(e));
+		goto fail;
+	}
+	for (int i = 1; i < c->nrings; i++)
+		if (ring_buffer__add(c->rb, c->ring_fds[i], col_ringbuf_cb, c)) {
+			e = errno;
+			snprintf(err, errlen, "adoption: cannot map ring buffer %d: %s", i,
+				 strerror(e));
+			goto fail;
+		}
+	/* The ignore list names processes of the pipeline that are gone (the
+	 * dead collector first): start it again; the caller adds the living. */
+	__atomic_store_n(&c->bss->lnr_n_ignore, 0, __ATOMIC_RELEASE);
+	return c;
+fail:
+	col_close(c);
+	errno = e;
+	return NULL;
+}
+
+bool col_adopted(const struct col *c)
+{
+	return c->adopted;
+}
+
 int col_select(struct col *c, uint16_t type, bool on)
 {
 	const struct col_evt *e = col_tab_get(type);
 
-	if (!e || !c->skel->bss)
+	if (!e || !c->bss)
 		return -EINVAL;
 	if (type == LNR_EVT_PROCEXIT) {
-		c->skel->bss->lnr_sel_procexit = on;
+		c->bss->lnr_sel_procexit = on;
 		return 0;
 	}
 	for (int k = 0; k < COL_MAX_SYSCALLS; k++) {
@@ -447,11 +629,11 @@ int col_select(struct col *c, uint16_t type, bool on)
 		/* Entry first on, last off, so an exit never waits for a stash
 		 * that was not taken. */
 		if (on) {
-			c->skel->bss->lnr_sel_enter[nr] = c->opts.args_at_exit ? 0 : e->enter;
-			__atomic_store_n(&c->skel->bss->lnr_sel[nr], type, __ATOMIC_RELEASE);
+			c->bss->lnr_sel_enter[nr] = c->opts.args_at_exit ? 0 : e->enter;
+			__atomic_store_n(&c->bss->lnr_sel[nr], type, __ATOMIC_RELEASE);
 		} else {
-			__atomic_store_n(&c->skel->bss->lnr_sel[nr], 0, __ATOMIC_RELEASE);
-			c->skel->bss->lnr_sel_enter[nr] = 0;
+			__atomic_store_n(&c->bss->lnr_sel[nr], 0, __ATOMIC_RELEASE);
+			c->bss->lnr_sel_enter[nr] = 0;
 		}
 	}
 	return 0;
@@ -587,24 +769,24 @@ int col_ignore_tgid(struct col *c, uint32_t tgid)
 {
 	uint32_t n;
 
-	if (!c->skel || !c->skel->bss)
+	if (!c->bss)
 		return -EINVAL;
-	n = c->skel->bss->lnr_n_ignore;
+	n = c->bss->lnr_n_ignore;
 	for (uint32_t i = 0; i < n; i++)
-		if (c->skel->bss->lnr_ignore_tgids[i] == tgid)
+		if (c->bss->lnr_ignore_tgids[i] == tgid)
 			return 0;
 	if (n >= LNR_MAX_IGNORE)
 		return -ENOSPC;
 	/* Entry first, count second: the kernel never reads an unset slot. */
-	c->skel->bss->lnr_ignore_tgids[n] = tgid;
-	__atomic_store_n(&c->skel->bss->lnr_n_ignore, n + 1, __ATOMIC_RELEASE);
+	c->bss->lnr_ignore_tgids[n] = tgid;
+	__atomic_store_n(&c->bss->lnr_n_ignore, n + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 void col_only_tgid(struct col *c, uint32_t tgid)
 {
-	if (c->skel && c->skel->bss)
-		__atomic_store_n(&c->skel->bss->lnr_only_tgid, tgid, __ATOMIC_RELEASE);
+	if (c->bss)
+		__atomic_store_n(&c->bss->lnr_only_tgid, tgid, __ATOMIC_RELEASE);
 }
 
 static int col_attach_one(struct col *c, struct bpf_program *p, char *err, size_t errlen)
@@ -692,6 +874,8 @@ int col_attach(struct col *c, char *err, size_t errlen)
 {
 	int e;
 
+	if (c->adopted)
+		return 0; /* attached by the collector we took over from */
 	if (c->opts.noop)
 		return col_attach_one(c, c->skel->progs.lnr_noop, err, errlen);
 	e = c->opts.args_at_exit ? 0 : col_attach_enter(c, err, errlen);
@@ -736,12 +920,12 @@ void col_read_stats(struct col *c, struct col_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	st->delivered = c->delivered;
-	if (!c->skel || c->opts.noop)
+	if (c->stats_fd < 0 || c->opts.noop)
 		return;
 	v = calloc(c->ncpu, sizeof(*v));
 	if (!v)
 		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.lnr_stats), &zero, v) == 0) {
+	if (bpf_map_lookup_elem(c->stats_fd, &zero, v) == 0) {
 		for (int i = 0; i < c->ncpu; i++) {
 			st->events += v[i].events;
 			st->drop_buf_full += v[i].drops[LNR_DROP_BUF_FULL];
@@ -772,12 +956,12 @@ int col_read_cpu_drops(struct col *c, uint64_t *out, int n)
 	__u32 zero = 0;
 	int i;
 
-	if (!c->skel || c->opts.noop)
+	if (c->stats_fd < 0 || c->opts.noop)
 		return 0;
 	v = calloc(c->ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.lnr_stats), &zero, v)) {
+	if (bpf_map_lookup_elem(c->stats_fd, &zero, v)) {
 		free(v);
 		return -errno;
 	}
@@ -792,6 +976,8 @@ int col_read_cpu_drops(struct col *c, uint64_t *out, int n)
 
 int col_exit_prog_fd(struct col *c)
 {
+	if (!c->skel)
+		return -1;
 	if (c->opts.noop)
 		return bpf_program__fd(c->skel->progs.lnr_noop);
 	return bpf_program__fd(c->skel->progs.lnr_sys_exit);
@@ -802,6 +988,8 @@ int col_prog_fds(struct col *c, int *fds, int n)
 	struct bpf_program *p;
 	int k = 0;
 
+	if (!c->skel)
+		return 0;
 	bpf_object__for_each_program(p, c->skel->obj)
 	{
 		if (k < n && bpf_program__fd(p) >= 0)
@@ -815,7 +1003,8 @@ int col_link_fds(struct col *c, int *fds, int n)
 	int k = 0;
 
 	for (int i = 0; i < c->nlinks && k < n; i++)
-		fds[k++] = bpf_link__fd(c->links[i]);
+		fds[k++] =
+			c->adopted ? c->adopt_fds[c->adopt_links + i] : bpf_link__fd(c->links[i]);
 	return k;
 }
 
@@ -823,9 +1012,17 @@ void col_close(struct col *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->nlinks; i++)
+	for (int i = 0; i < c->nlinks && !c->adopted; i++)
 		bpf_link__destroy(c->links[i]);
 	ring_buffer__free(c->rb);
+	if (c->adopted) {
+		if (c->bss)
+			munmap(c->bss, c->bss_len);
+		for (int i = 0; i < c->nadopt; i++)
+			close(c->adopt_fds[i]);
+		free(c);
+		return;
+	}
 	for (int i = 0; i < COL_MAX_RINGS; i++)
 		if (c->ring_fds[i] >= 0)
 			close(c->ring_fds[i]);

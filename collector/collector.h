@@ -156,7 +156,49 @@ int col_prog_fds(struct col *c, int *fds, int n);
  * change); returns the count. */
 int col_link_fds(struct col *c, int *fds, int n);
 
-/* Detach and free everything. Accepts NULL. */
+/*
+ * Restarts (docs/collector.md, "Restarts"): the kernel side outlives a
+ * collector process. After col_attach, col_export gives the fds that keep
+ * it alive and drainable; whoever holds them (the supervisor) keeps the
+ * programs attached, the BPF ring buffers filling and the counters counting
+ * while no collector runs. A later process of the same build takes them
+ * over with col_adopt instead of col_open + col_attach: nothing is loaded or
+ * attached again, draining resumes where the last consumer stopped, the
+ * counters go on, and selection works as before (the .bss map is mapped).
+ */
+#define COL_EXPORT_MAGIC 0x4c4e52434f4c5831ull /* "LNRCOLX1" */
+#define COL_EXPORT_MAX_FDS 252		       /* one less than SCM_RIGHTS carries */
+
+/* What travels with the fds (plain data, same build on both sides). */
+struct col_export {
+	uint64_t magic;
+	uint64_t build; /* hash of the BPF object: adopt only the same programs */
+	uint32_t ncpu;
+	uint32_t nrings;
+	uint32_t nlinks;
+	uint32_t args_at_exit;
+	char enter_mode[32];
+};
+
+/* Fills x and fds (in this order: .bss, lnr_stats, lnr_exit_progs, the
+ * nrings ring buffers, the nlinks links; still owned by c). Returns the
+ * number of fds, or -EINVAL (not attached, adopted, noop), -E2BIG. */
+int col_export(struct col *c, struct col_export *x, int *fds, int maxfds);
+
+/*
+ * Takes over the kernel side col_export described (fds are duplicated; the
+ * caller keeps its own). o gives the sink (sizes and modes are those of the
+ * running programs). Empties the ignore list (its processes are gone): add
+ * the living with col_ignore_tgid. col_attach is then a no-op. NULL with
+ * errno and a message in err (another build: EPROTO; a wrong fd).
+ */
+struct col *col_adopt(const struct col_opts *o, const struct col_export *x, const int *fds,
+		      int nfds, char *err, size_t errlen);
+/* True when c was adopted rather than loaded. */
+bool col_adopted(const struct col *c);
+
+/* Detach and free everything. Accepts NULL. An adopted collector only closes
+ * its fds: what is attached stays as long as another holder keeps it. */
 void col_close(struct col *c);
 
 #endif

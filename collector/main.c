@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "alert_tx.h"
+#include "handoff.h"
 #include "collector.h"
 #include "stage_ctl.h"
 #include "col_drops.h"
@@ -153,6 +156,128 @@ static int drops_step(struct col *c, struct drops_ctx *dc)
 	return 0;
 }
 
+/*
+ * What one collector process leaves to the next across a restart under the
+ * supervisor (docs/collector.md, "Restarts"), in a memfd that travels with the
+ * BPF fds (--handoff-fd): the last record committed to the raw ring, so that
+ * the record the dead process was handing over (libbpf advances the BPF ring
+ * buffer's consumer position after the callback) is not written twice; and
+ * syscall_event_drops' counters at its last check, so that the drops of the
+ * gap are judged by the next one.
+ */
+#define CARRY_MAGIC 0x4c4e524341525259ull /* "LNRCARRY" */
+struct col_carry {
+	uint64_t magic;
+	uint64_t last_ts;
+	int64_t last_tid;
+	uint32_t last_len;
+	uint16_t last_type;
+	uint16_t last_valid;
+	uint64_t processes; /* collector processes that ran on this kernel side */
+	uint64_t drops_valid;
+	struct col_stats drops_last;
+};
+
+/* The raw ring sink, remembering the last record in the carry. */
+struct carry_sink {
+	struct col_ring_sink *rs;
+	struct col_carry *cy;
+	int check_first; /* adopted: the first record may be the last one written */
+	uint64_t skipped;
+};
+
+static int carry_sink_fn(const void *rec, size_t len, void *arg)
+{
+	struct carry_sink *k = arg;
+	const struct lnr_evt_hdr *h = rec;
+	struct col_carry *cy = k->cy;
+	int rc;
+
+	if (len < sizeof(*h))
+		return col_ring_sink(rec, len, k->rs);
+	if (k->check_first) {
+		k->check_first = 0;
+		if (cy->last_valid && h->ts == cy->last_ts && h->tid == cy->last_tid &&
+		    h->type == cy->last_type && h->len == cy->last_len) {
+			k->skipped++;
+			return 0;
+		}
+	}
+	rc = col_ring_sink(rec, len, k->rs);
+	if (rc == 0) {
+		/* after the commit: a kill between the two leaves a duplicate
+		 * possible, a kill before the commit a discarded reservation and
+		 * the record read again */
+		cy->last_valid = 0;
+		cy->last_ts = h->ts;
+		cy->last_tid = h->tid;
+		cy->last_type = h->type;
+		cy->last_len = h->len;
+		cy->last_valid = 1;
+	}
+	return rc;
+}
+
+static struct col_carry *carry_map(int fd)
+{
+	void *m = mmap(NULL, sizeof(struct col_carry), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* A new carry in a memfd (*fd set). NULL on failure. */
+static struct col_carry *carry_new(int *fd)
+{
+	struct col_carry *cy;
+
+	*fd = memfd_create("lanner-collector-carry", MFD_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	if (ftruncate(*fd, sizeof(struct col_carry)) != 0 || !(cy = carry_map(*fd))) {
+		close(*fd);
+		*fd = -1;
+		return NULL;
+	}
+	cy->magic = CARRY_MAGIC;
+	return cy;
+}
+
+/* The supervisor's first message: what to adopt, or nothing (c stays NULL). */
+struct handoff_in {
+	uint32_t type;
+	struct col_export x;
+	int fds[HANDOFF_MAX_FDS];
+	int nfds;
+};
+
+static int handoff_first(int sock, struct handoff_in *in)
+{
+	size_t len = 0;
+	int rc;
+
+	in->nfds = 0;
+	rc = handoff_recv(sock, &in->type, &in->x, sizeof(in->x), &len, in->fds, HANDOFF_MAX_FDS,
+			  &in->nfds, 10000);
+	if (rc == 1 && in->type == HANDOFF_ADOPT && (len != sizeof(in->x) || in->nfds < 2))
+		rc = -EPROTO;
+	if (rc == 1 && in->type != HANDOFF_ADOPT && in->type != HANDOFF_FRESH)
+		rc = -EPROTO;
+	if (rc != 1) {
+		fprintf(stderr,
+			"lanner-collector: --handoff-fd: no word from the supervisor (%s)\n",
+			rc == 0 ? "closed" : strerror(-rc));
+		return rc ? rc : -EPIPE;
+	}
+	return 0;
+}
+
+static void handoff_close_in(struct handoff_in *in)
+{
+	for (int i = 0; i < in->nfds; i++)
+		close(in->fds[i]);
+	in->nfds = 0;
+}
+
 struct print_ctx {
 	long pid; /* -1: all */
 	unsigned long long printed;
@@ -204,7 +329,10 @@ static void usage(FILE *f)
 		   "  -c CONFIG, -o KEY=VALUE, -r RULES  the pipeline's configuration and rules:\n"
 		   "                          the kernel reports what they need (base_syscalls),\n"
 		   "                          again on SIGHUP; syscall_event_drops "
-		   "applies\n" COL_WRITE_USAGE HEALTH_HTTP_USAGE);
+		   "applies\n"
+		   "  --handoff-fd N          (the supervisor's) keep the BPF programs attached\n"
+		   "                          across restarts through this socket\n" COL_WRITE_USAGE
+			   HEALTH_HTTP_USAGE);
 }
 
 /*
@@ -283,6 +411,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'C'},
 		{"option", required_argument, NULL, 'O'},
 		{"rules", required_argument, NULL, 'L'},
+		{"handoff-fd", required_argument, NULL, 'H'},
 		HEALTH_HTTP_LONGOPTS,
 		{0},
 	};
@@ -306,6 +435,10 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	struct col_write_opts wo = {.stop = &stop};
 	struct col_write *cw = NULL;
+	int handoff_fd = -1, carry_fd = -1;
+	struct handoff_in hin = {0};
+	struct col_carry *cy = NULL;
+	struct carry_sink ck = {0};
 	struct health_http_opts ho = {0};
 	struct health_http *health = NULL;
 	int beat = -1;
@@ -389,6 +522,20 @@ int main(int argc, char **argv)
 		case 'R':
 			ring_size = strtoull(optarg, NULL, 10);
 			break;
+		case 'H': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 3 || v > 0x7fffffff) {
+				fprintf(stderr, "lanner-collector: bad --handoff-fd '%s'\n",
+					optarg);
+				return 2;
+			}
+			handoff_fd = (int)v;
+			/* not for the programs we may exec (none today) */
+			fcntl(handoff_fd, F_SETFD, FD_CLOEXEC);
+			break;
+		}
 		case 'l':
 			for (const char *const *n = col_supported_names(); *n; n++)
 				puts(*n);
@@ -492,7 +639,63 @@ int main(int argc, char **argv)
 		o.sink = col_ring_sink;
 		o.sink_arg = &rs;
 	}
-	c = col_open(&o, err, sizeof(err));
+	if (handoff_fd >= 0 && !ring_name) {
+		fprintf(stderr, "lanner-collector: --handoff-fd goes with --ring\n");
+		return 2;
+	}
+	if (handoff_fd >= 0) {
+		/* Under the supervisor: take over the kernel side a previous
+		 * collector left attached, if any (docs/collector.md, "Restarts"). */
+		if (handoff_first(handoff_fd, &hin) != 0)
+			return 1;
+		if (hin.type == HANDOFF_ADOPT) {
+			cy = carry_map(hin.fds[hin.nfds - 1]);
+			if (cy && cy->magic == CARRY_MAGIC) {
+				ck.rs = &rs;
+				ck.cy = cy;
+				ck.check_first = 1;
+				o.sink = carry_sink_fn;
+				o.sink_arg = &ck;
+				c = col_adopt(&o, &hin.x, hin.fds, hin.nfds - 1, err, sizeof(err));
+			} else {
+				snprintf(err, sizeof(err), "the carried state is not readable");
+			}
+			if (!c) {
+				/* Never two copies attached: the old one goes first. What
+				 * its buffers held is lost (another build, or a broken fd). */
+				log_errorf("cannot take over the running BPF programs: %s; "
+					   "detaching them and loading anew (events they "
+					   "buffered are lost)",
+					   err);
+				if (cy)
+					munmap(cy, sizeof(*cy));
+				cy = NULL;
+				handoff_close_in(&hin);
+				handoff_send(handoff_fd, HANDOFF_DROP, NULL, 0, NULL, 0);
+				o.sink = col_ring_sink;
+				o.sink_arg = &rs;
+			} else {
+				carry_fd = hin.fds[hin.nfds - 1];
+				hin.nfds--; /* the carry fd is ours now */
+				handoff_close_in(&hin);
+				cy->processes++;
+			}
+		}
+		if (!c) {
+			cy = carry_new(&carry_fd);
+			if (!cy) {
+				fprintf(stderr, "lanner-collector: memfd: %s\n", strerror(errno));
+				return 1;
+			}
+			cy->processes = 1;
+			ck.rs = &rs;
+			ck.cy = cy;
+			o.sink = carry_sink_fn;
+			o.sink_arg = &ck;
+		}
+	}
+	if (!c)
+		c = col_open(&o, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "lanner-collector: %s\n", err);
 		return 1;
@@ -522,6 +725,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lanner-collector: %s\n", err);
 		goto out;
 	}
+	if (handoff_fd >= 0 && col_adopted(c)) {
+		col_read_stats(c, &st);
+		log_infof("took over the running BPF programs (%s, process %llu on them): the "
+			  "kernel counted %llu events and %llu drops so far",
+			  col_enter_mode(c), (unsigned long long)cy->processes,
+			  (unsigned long long)st.events, (unsigned long long)st.drops);
+	} else if (handoff_fd >= 0) {
+		/* The supervisor keeps the kernel side alive from now on. */
+		struct col_export x;
+		int fds[HANDOFF_MAX_FDS];
+		int n = col_export(c, &x, fds, HANDOFF_MAX_FDS - 1);
+
+		if (n < 0) {
+			log_warningf("the BPF programs cannot outlive this process (%s): a restart "
+				     "loses what happens until it",
+				     strerror(-n));
+		} else {
+			fds[n++] = carry_fd;
+			n = handoff_send(handoff_fd, HANDOFF_STATE, &x, sizeof(x), fds, n);
+			if (n != 0)
+				log_warningf("cannot hand the BPF programs to the supervisor: %s",
+					     strerror(-n));
+		}
+	}
+	if (handoff_fd >= 0 && handoff_send(handoff_fd, HANDOFF_READY, NULL, 0, NULL, 0) != 0)
+		log_warningf("cannot tell the supervisor we are ready");
 	if (cw) {
 		if (col_write_start(cw, err, sizeof(err)) != 0) {
 			fprintf(stderr, "lanner-collector: %s\n", err);
@@ -549,7 +778,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (drops_on) {
 		col_read_stats(c, &st);
-		col_drops_init(&dc.d, &dcfg, &st, mono_ns());
+		/* adopted: from the previous process's last check, so that the
+		 * drops of the gap count as drops of the next second */
+		col_drops_init(&dc.d, &dcfg, cy && cy->drops_valid ? &cy->drops_last : &st,
+			       mono_ns());
 	}
 	health_http_set_ready(health, 1);
 	while (!stop) {
@@ -575,6 +807,11 @@ int main(int argc, char **argv)
 		if (drops_on && drops_step(c, &dc)) {
 			rc = 3;
 			goto done;
+		}
+		if (drops_on && cy) {
+			cy->drops_valid = 0;
+			cy->drops_last = dc.d.last;
+			cy->drops_valid = 1;
 		}
 
 		if (n == -ECANCELED)
@@ -648,5 +885,14 @@ done:
 	}
 	alert_tx_close(dc.tx);
 	cfg_free(ss.cfg);
+	if (ck.skipped)
+		log_infof("skipped %llu record(s) the previous collector had written",
+			  (unsigned long long)ck.skipped);
+	if (cy)
+		munmap(cy, sizeof(*cy));
+	if (carry_fd >= 0)
+		close(carry_fd);
+	if (handoff_fd >= 0)
+		close(handoff_fd);
 	return rc;
 }

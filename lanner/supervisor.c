@@ -19,6 +19,7 @@
 #include "alert.h"
 #include "alert_tx.h"
 #include "config.h"
+#include "handoff.h"
 #include "log.h"
 #include "privs.h"
 #include "ring.h"
@@ -61,6 +62,9 @@ struct sv_stage {
 	unsigned fails;	    /* consecutive deaths without SV_STABLE_S of uptime */
 	uint64_t ring_base; /* raw ring bytes written when a collector started */
 	unsigned restarts;  /* total, for metrics */
+	/* live collector: our end of its handoff socket (common/handoff.h), -1 none */
+	int hsock;
+	bool hready; /* it said it is attached (or took over) and running */
 	/* CPU and memory accounting for /metrics */
 	unsigned long long cpu_ticks;
 	double cpu_at;
@@ -105,6 +109,14 @@ struct sv {
 	bool emitter_flushed; /* internal alerts sent before the emitter is stopped */
 	pid_t self_pid;
 	struct privs pv; /* the identity the stages take (privs.c) */
+	/* The live collector's kernel side, held while no collector runs so that
+	 * the programs stay attached and their buffers and counters alive
+	 * (docs/collector.md, "Restarts"); given to the next collector. */
+	int held_fds[HANDOFF_MAX_FDS];
+	int nheld;
+	unsigned char held[HANDOFF_MAX_PAYLOAD];
+	size_t held_len;
+	bool have_held;
 	int exit_status;
 	double start_time;
 	/* watch_config_files: newest mtime seen of the config and rules files */
@@ -305,6 +317,60 @@ static void unlink_rings(struct sv *s)
 		ring_unlink(s->eval_names[k]);
 }
 
+/* ------------------------------------------------------------ collector handoff */
+
+/* Lets go of the collector's kernel side: the programs detach once no
+ * collector process holds them either. */
+static void release_held(struct sv *s)
+{
+	for (int i = 0; i < s->nheld; i++)
+		close(s->held_fds[i]);
+	s->nheld = 0;
+	s->held_len = 0;
+	if (s->have_held)
+		log_infof("collector: BPF programs released");
+	s->have_held = false;
+}
+
+/* Reads what the collector said (never waits). Closes the socket at its end. */
+static void handoff_poll(struct sv *s, struct sv_stage *st)
+{
+	unsigned char buf[HANDOFF_MAX_PAYLOAD];
+	int fds[HANDOFF_MAX_FDS];
+	size_t len;
+	uint32_t type;
+	int nfds, rc;
+
+	while (st->hsock >= 0) {
+		rc = handoff_recv(st->hsock, &type, buf, sizeof(buf), &len, fds, HANDOFF_MAX_FDS,
+				  &nfds, 0);
+		if (rc == -EAGAIN)
+			return;
+		if (rc != 1) {
+			close(st->hsock);
+			st->hsock = -1;
+			return;
+		}
+		if (type == HANDOFF_STATE) {
+			release_held(s);
+			memcpy(s->held, buf, len);
+			s->held_len = len;
+			memcpy(s->held_fds, fds, sizeof(int) * (size_t)nfds);
+			s->nheld = nfds;
+			s->have_held = true;
+			log_infof("collector: holding its BPF programs (%d fds) across restarts",
+				  nfds);
+			continue;
+		}
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (type == HANDOFF_READY)
+			st->hready = true;
+		else if (type == HANDOFF_DROP)
+			release_held(s);
+	}
+}
+
 /* ------------------------------------------------------------ stages */
 
 static struct sv_stage *add_stage(struct sv *s, enum sv_kind kind, unsigned index)
@@ -312,6 +378,7 @@ static struct sv_stage *add_stage(struct sv *s, enum sv_kind kind, unsigned inde
 	struct sv_stage *st = &s->st[s->nst++];
 
 	memset(st, 0, sizeof(*st));
+	st->hsock = -1;
 	st->kind = kind;
 	st->index = index;
 	st->want = true;
@@ -367,7 +434,8 @@ static void child_fail(const char *stage, int err)
 
 static int start_stage(struct sv *s, struct sv_stage *st)
 {
-	char bin[PATH_MAX], num[32], rsz[32];
+	char bin[PATH_MAX], num[32], rsz[32], hfd[16];
+	int hs[2] = {-1, -1};
 	const char *subdir = NULL, *name = kind_binary(st->kind, s->replay, &subdir);
 	const char *argv[SV_MAX_ARGV];
 	size_t n = 0;
@@ -388,6 +456,27 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 		argv[n++] = s->raw_name;
 		argv[n++] = "--ring-size";
 		argv[n++] = rsz;
+		/* the kernel side outlives the process: we hold it between two
+		 * collectors (common/handoff.h) */
+		if (handoff_pair(hs) == 0) {
+			int rc = s->have_held
+					 ? handoff_send(hs[0], HANDOFF_ADOPT, s->held, s->held_len,
+							s->held_fds, s->nheld)
+					 : handoff_send(hs[0], HANDOFF_FRESH, NULL, 0, NULL, 0);
+
+			if (rc != 0) {
+				log_warningf("collector handoff: %s; it starts anew",
+					     strerror(-rc));
+				close(hs[0]);
+				close(hs[1]);
+				hs[0] = hs[1] = -1;
+				release_held(s);
+			} else {
+				snprintf(hfd, sizeof(hfd), "%d", hs[1]);
+				argv[n++] = "--handoff-fd";
+				argv[n++] = hfd;
+			}
+		}
 	}
 	/* every stage reads the configuration; the collector too: its selection
 	 * comes from the rules (base_syscalls), its drop actions from
@@ -425,8 +514,15 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 		unlink(s->intake_path); /* readiness is its socket file appearing */
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int e = errno;
+
+		if (hs[0] >= 0) {
+			close(hs[0]);
+			close(hs[1]);
+		}
+		return -e;
+	}
 	if (pid == 0) {
 		/* nng is not fork-safe: nothing but exec here */
 		sigset_t none;
@@ -453,10 +549,18 @@ static int start_stage(struct sv *s, struct sv_stage *st)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != s->self_pid)
 			_exit(127); /* the supervisor died before prctl */
+		if (hs[1] >= 0)
+			fcntl(hs[1], F_SETFD, 0); /* the stage's end survives exec */
 		execv(bin, (char *const *)argv);
 		fprintf(stderr, "lanner: exec %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}
+	if (hs[1] >= 0)
+		close(hs[1]);
+	if (st->hsock >= 0)
+		close(st->hsock);
+	st->hsock = hs[0];
+	st->hready = false;
 	st->pid = pid;
 	st->ready = false;
 	{
@@ -499,7 +603,11 @@ static bool check_ready(struct sv *s, struct sv_stage *st)
 		break;
 	case SV_SOURCE:
 		st->ready = ring_stat_name(s->raw_name, &rs) == 0 && rs.producer_pid == st->pid;
-		if (st->ready && !s->replay) {
+		if (st->ready && !s->replay && st->hsock >= 0) {
+			/* it says when its programs run (loaded, or taken over) */
+			handoff_poll(s, st);
+			st->ready = st->hready;
+		} else if (st->ready && !s->replay) {
 			/* The collector attaches to the ring before its BPF programs are
 			 * loaded: ready once events flow. Make one (an openat) ourselves. */
 			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -660,8 +768,19 @@ static void reap(struct sv *s)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct sv_stage *st = find_pid(s, pid);
 
-		if (st)
-			on_exit_stage(s, st, status);
+		if (!st)
+			continue;
+		if (st->hsock >= 0)
+			handoff_poll(s, st); /* what it sent before it died; then EOF */
+		if (st->hsock >= 0) {
+			close(st->hsock);
+			st->hsock = -1;
+		}
+		on_exit_stage(s, st, status);
+		/* Held only for a collector that comes back: a stop, the drop
+		 * action's exit or a failed start detach the programs now. */
+		if (st->kind == SV_SOURCE && !(st->want && st->restart_at > 0 && !s->stopping))
+			release_held(s);
 	}
 }
 
@@ -1671,8 +1790,11 @@ int sv_run(const struct sv_opts *o)
 					}
 				}
 			}
-			for (unsigned i = 0; i < s->nst; i++)
+			for (unsigned i = 0; i < s->nst; i++) {
+				if (s->st[i].hsock >= 0)
+					handoff_poll(s, &s->st[i]);
 				check_ready(s, &s->st[i]);
+			}
 			sv_alert_flush(s);
 		}
 		for (unsigned i = 0; s->stats && i < s->nst; i++)
@@ -1691,6 +1813,7 @@ int sv_run(const struct sv_opts *o)
 		}
 		sleep_s(0.05);
 	}
+	release_held(s);
 	alert_tx_close(s->tx);
 	sv_http_stop(s->http);
 	sv_stats_stop(s->stats);
