@@ -558,6 +558,8 @@ int dsp_finish(struct dsp *d, unsigned stall_ms)
 			if (ring_peer_alive(d->ring[k].r) != 1 && unreleased(d, k, &cons))
 				evict(d, k);
 		}
+		/* defer_wake: records sent or moved above wake their evaluator now */
+		dsp_flush(d);
 		cons = 0;
 		for (unsigned k = 0; k < DSP_MAX_RINGS; k++)
 			left += unreleased(d, k, &cons);
