@@ -825,10 +825,19 @@ static void creds(void)
 	act_int(shm, e, "res", r < 0 ? -errno : r); /* EBADF, or ENOSYS without modules */
 	act_int(shm, e, "fd", -1);
 	act_str(shm, e, "uargs", "lanner=1");
+	/* userfaultfd's flags are the raw argument in Falco's drivers (no PPM_O_*
+	 * conversion: libs' userfaultfd_x driver test expects the value passed),
+	 * unknown bits included */
 	r = syscall(SYS_userfaultfd, O_CLOEXEC);
 	e = E("creds", "userfaultfd", USERFAULTFD);
 	act_int(shm, e, "res", r < 0 ? -errno : r);
-	act_int(shm, e, "flags", PPM_O_CLOEXEC);
+	act_int(shm, e, "flags", O_CLOEXEC);
+	if (r >= 0)
+		close(r);
+	r = syscall(SYS_userfaultfd, 0x10000000);
+	e = E("creds", "userfaultfd unknown flag", USERFAULTFD);
+	act_int(shm, e, "res", r < 0 ? -errno : r);
+	act_int(shm, e, "flags", 0x10000000);
 	r = mount("lanner-dev", "/nonexistent-lanner", "tmpfs", MS_RDONLY, NULL);
 	e = E("creds", "mount", MOUNT);
 	act_int(shm, e, "res", r < 0 ? -errno : r);
