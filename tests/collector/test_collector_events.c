@@ -745,7 +745,9 @@ static void procs(void)
 	waitpid(pid, &st, 0);
 
 	/* fexecve of a memfd (glibc's fexecve is this execveat with AT_EMPTY_PATH):
-	 * execve too, the exe flagged as from a memfd */
+	 * the exe is flagged as from a memfd, and its path is the memfd's name
+	 * without a leading '/', as Falco's BPF drivers give it
+	 * (libs' execveatX_success_memfd: "memfd:malware") */
 	{
 		int mfd = memfd_create("lanner-exec", MFD_CLOEXEC);
 		int in = open("/bin/true", O_RDONLY);
@@ -770,6 +772,7 @@ static void procs(void)
 			act_str(shm, e, "exe", "lanner-fexecve");
 			/* PPM_EXE_WRITABLE (root) | PPM_EXE_FROM_MEMFD */
 			act_int(shm, e, "flags", 1 << 0 | 1 << 2);
+			act_str(shm, e, "trusted_exepath", "memfd:lanner-exec");
 			act_int(shm, e, "pid", getpid());
 			act_forbid(shm, "procs", "successful fexecve typed execveat",
 				   LNR_EVT_EXECVEAT);
