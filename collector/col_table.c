@@ -203,7 +203,8 @@ static const struct col_evt col_events[] = {
 	   K("cap_permitted", UINT64, CAP, 0, 1), K("cap_effective", UINT64, CAP, 0, 2)),
 	EV(PRCTL, GENERIC, 0, SYS_prctl, -1, RES, I("option", ENUMFLAGS32, 0, NONE),
 	   K("arg2_str", CHARBUF, PRCTL_STR, 1, 0), K("arg2_int", INT64, PRCTL_INT, 1, 0)),
-	EV(USERFAULTFD, GENERIC, 0, SYS_userfaultfd, -1, RES, I("flags", FLAGS32, 0, FD_FLAGS)),
+	/* userfaultfd flags: the raw argument, unknown bits kept (Falco's drivers do not convert) */
+	EV(USERFAULTFD, GENERIC, 0, SYS_userfaultfd, -1, RES, I("flags", FLAGS32, 0, NONE)),
 	EV(CHDIR, GENERIC, 0, SYS_chdir, -1, RES, PATHA("path", CHARBUF, 0)),
 	EV(FCHDIR, GENERIC, 0, SYS_fchdir, -1, RES, FDA("fd", 0)),
 	EV(CHROOT, GENERIC, 0, SYS_chroot, -1, RES, PATHA("path", FSPATH, 0)),

@@ -987,6 +987,7 @@ struct dp_ctx {
 	__u32 pos; /* start of the path built so far at the end of tmp[0..4096) */
 	__u32 trunc;
 	__u32 done;
+	__u32 orphan; /* the walk stopped on a dentry that is its own parent, not a mount root */
 };
 
 /* One step of the walk up from a dentry (a bpf_loop callback, so the
@@ -1016,6 +1017,7 @@ static long dpath_step(__u64 i, struct dp_ctx *x)
 	}
 	if (d == parent) {
 		x->done = 1;
+		x->orphan = 1;
 		return 1;
 	}
 	len = d->d_name.len & 255;
@@ -1047,6 +1049,17 @@ static __always_inline __u32 dpath_walk(__u8 *t, struct dentry *d, struct vfsmou
 	t[4095] = 0;
 	bpf_loop(LNR_DPATH_DEPTH * 2, dpath_step, &x, 0);
 	*trunc = x.done ? x.trunc : PARAM_TRUNC;
+	if (x.pos >= 4095 && x.orphan) {
+		/* Nothing above it: a file with no place in any tree (memfd,
+		 * anonymous inode). Its own name, e.g. "memfd:NAME", without a
+		 * leading '/', as Falco's BPF drivers report it. */
+		struct dentry *od = KP(struct dentry, x.d);
+		__u32 len = od->d_name.len & 255;
+		__u32 pos = (4095 - len) & 4095; /* masked: a bounded offset for the verifier */
+
+		if (len && !bpf_probe_read_kernel(t + pos, len, od->d_name.name))
+			return pos;
+	}
 	if (x.pos >= 4095) {
 		x.pos = 4094;
 		t[4094] = '/';

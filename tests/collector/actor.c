@@ -23,6 +23,14 @@ struct act_exp *act_expect(struct act_shm *s, const char *group, const char *wha
 	return e;
 }
 
+struct act_exp *act_forbid(struct act_shm *s, const char *group, const char *what, uint16_t type)
+{
+	struct act_exp *e = act_expect(s, group, what, type);
+
+	e->forbidden = 1;
+	return e;
+}
+
 static struct act_chk *act_add(struct act_shm *s, struct act_exp *e, const char *name, int kind)
 {
 	struct act_chk *c;

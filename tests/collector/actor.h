@@ -45,6 +45,7 @@ struct act_exp {
 	int nchk;
 	struct act_chk chk[ACT_MAX_CHECKS];
 	int found;
+	int forbidden; /* no event of this type from this process may match the checks */
 };
 
 struct act_shm {
@@ -58,6 +59,8 @@ struct act_shm {
 
 /* Start an expectation (in the actor). */
 struct act_exp *act_expect(struct act_shm *s, const char *group, const char *what, uint16_t type);
+/* The opposite: no event of this type from this process may match (the checks added next). */
+struct act_exp *act_forbid(struct act_shm *s, const char *group, const char *what, uint16_t type);
 void act_int(struct act_shm *s, struct act_exp *e, const char *name, int64_t v);
 void act_int_ne(struct act_shm *s, struct act_exp *e, const char *name, int64_t v);
 void act_str(struct act_shm *s, struct act_exp *e, const char *name, const char *v);

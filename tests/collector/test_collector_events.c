@@ -713,6 +713,87 @@ static void procs(void)
 	}
 	waitpid(pid, &st, 0);
 
+	/*
+	 * Successful execveat. On x86_64 the kernel makes every successful exec of
+	 * a 64-bit ELF look like execve from then on (set_personality_64bit()
+	 * sets the syscall number in pt_regs to __NR_execve: the kernel's own
+	 * syscalls/sys_exit_execve tracepoint fires for it), and Falco's modern
+	 * probe dispatches the exit on that number: libs' driver tests
+	 * (execveatX_execve_exit, execveatX_correct_exit) expect an execve exit
+	 * event and no execveat one from the child on x86_64. So evt.type is
+	 * execve here, as in Falco; a FAILED execveat stays execveat (below).
+	 */
+	pid = fork();
+	if (pid == 0) {
+		char a0[] = "lanner-execveat", a1[] = "at-arg";
+		char *argv[] = {a0, a1, NULL};
+		char env0[] = "LANNER_AT=1";
+		char *envp[] = {env0, NULL};
+
+		e = E("procs", "execveat AT_FDCWD path (execve, as Falco)", EXECVE);
+		act_int(shm, e, "res", 0);
+		act_str(shm, e, "exe", "lanner-execveat");
+		act_bytes(shm, e, "args", "at-arg", 7);
+		act_str(shm, e, "env", "LANNER_AT=1");
+		act_str(shm, e, "trusted_exepath", "/usr/bin/true");
+		act_str(shm, e, "comm", "true");
+		act_int(shm, e, "pid", getpid());
+		act_forbid(shm, "procs", "successful execveat typed execveat", LNR_EVT_EXECVEAT);
+		syscall(SYS_execveat, AT_FDCWD, "/bin/true", argv, envp, 0);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+
+	/* fexecve of a memfd (glibc's fexecve is this execveat with AT_EMPTY_PATH):
+	 * the exe is flagged as from a memfd, and its path is the memfd's name
+	 * without a leading '/', as Falco's BPF drivers give it
+	 * (libs' execveatX_success_memfd: "memfd:malware") */
+	{
+		int mfd = memfd_create("lanner-exec", MFD_CLOEXEC);
+		int in = open("/bin/true", O_RDONLY);
+		char b[8192];
+		ssize_t n = 0;
+
+		while (mfd >= 0 && in >= 0 && (n = read(in, b, sizeof(b))) > 0)
+			if (write(mfd, b, n) != n)
+				break;
+		if (mfd < 0 || in < 0 || n != 0)
+			fail_setup("memfd copy of /bin/true: %s", strerror(errno));
+		if (in >= 0)
+			close(in);
+		pid = fork();
+		if (pid == 0) {
+			char a0[] = "lanner-fexecve";
+			char *argv[] = {a0, NULL};
+			char *envp[] = {NULL};
+
+			e = E("procs", "fexecve memfd (execve, as Falco)", EXECVE);
+			act_int(shm, e, "res", 0);
+			act_str(shm, e, "exe", "lanner-fexecve");
+			/* PPM_EXE_WRITABLE (root) | PPM_EXE_FROM_MEMFD */
+			act_int(shm, e, "flags", 1 << 0 | 1 << 2);
+			act_str(shm, e, "trusted_exepath", "memfd:lanner-exec");
+			act_int(shm, e, "pid", getpid());
+			act_forbid(shm, "procs", "successful fexecve typed execveat",
+				   LNR_EVT_EXECVEAT);
+			syscall(SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
+			_exit(127);
+		}
+		waitpid(pid, &st, 0);
+		if (mfd >= 0)
+			close(mfd);
+	}
+
+	/* failed execveat: typed execveat at syscall exit */
+	{
+		char a0[] = "lanner-missing-at";
+		char *argv[] = {a0, NULL};
+
+		r = syscall(SYS_execveat, AT_FDCWD, "/nonexistent-lanner/at", argv, argv + 1, 0);
+		e = E("procs", "execveat ENOENT", EXECVEAT);
+		act_int(shm, e, "res", r < 0 ? -errno : r);
+	}
+
 	/* failed execve */
 	{
 		char a0[] = "lanner-missing";
@@ -825,10 +906,19 @@ static void creds(void)
 	act_int(shm, e, "res", r < 0 ? -errno : r); /* EBADF, or ENOSYS without modules */
 	act_int(shm, e, "fd", -1);
 	act_str(shm, e, "uargs", "lanner=1");
+	/* userfaultfd's flags are the raw argument in Falco's drivers (no PPM_O_*
+	 * conversion: libs' userfaultfd_x driver test expects the value passed),
+	 * unknown bits included */
 	r = syscall(SYS_userfaultfd, O_CLOEXEC);
 	e = E("creds", "userfaultfd", USERFAULTFD);
 	act_int(shm, e, "res", r < 0 ? -errno : r);
-	act_int(shm, e, "flags", PPM_O_CLOEXEC);
+	act_int(shm, e, "flags", O_CLOEXEC);
+	if (r >= 0)
+		close(r);
+	r = syscall(SYS_userfaultfd, 0x10000000);
+	e = E("creds", "userfaultfd unknown flag", USERFAULTFD);
+	act_int(shm, e, "res", r < 0 ? -errno : r);
+	act_int(shm, e, "flags", 0x10000000);
 	r = mount("lanner-dev", "/nonexistent-lanner", "tmpfs", MS_RDONLY, NULL);
 	e = E("creds", "mount", MOUNT);
 	act_int(shm, e, "res", r < 0 ? -errno : r);
@@ -1020,7 +1110,11 @@ static void check_group(const char *group)
 			}
 			off += 8 + ((len + 7) & ~(uint64_t)7);
 		}
-		if (!found) {
+		if (e->forbidden && found) {
+			failed++;
+			fprintf(stderr, "UNEXPECTED [%s] %s (%s, pid %d): such an event arrived\n",
+				group, e->what, lnr_evt_info(e->type)->name, e->pid);
+		} else if (!e->forbidden && !found) {
 			failed++;
 			fprintf(stderr, "MISSING [%s] %s (%s, pid %d): %s\n", group, e->what,
 				lnr_evt_info(e->type)->name, e->pid, why);
