@@ -104,6 +104,25 @@ static void wb_cstr(struct wbuf *b, const char *s)
 	wb_str(b, s, s ? strlen(s) : 0);
 }
 
+/*
+ * Limits libscap's process-list reader enforces (it refuses the whole file,
+ * e.g. "invalid exelen 1048", past them): SCAP_MAX_PATH_SIZE for comm, exe,
+ * exepath, cwd and root; SCAP_MAX_ARGS_SIZE, SCAP_MAX_ENV_SIZE and
+ * SCAP_MAX_CGROUPS_SIZE for the lists. Longer values are cut to fit.
+ */
+#define SCAP_PL_PATH_MAX 1024
+#define SCAP_PL_LIST_MAX 4096
+
+static void wb_str_max(struct wbuf *b, const char *s, size_t n, size_t max)
+{
+	wb_str(b, s, s && n > max ? max : n);
+}
+
+static void wb_cstr_max(struct wbuf *b, const char *s, size_t max)
+{
+	wb_str_max(b, s, s ? strnlen(s, max + 1) : 0, max);
+}
+
 static void wb_set32(struct wbuf *b, size_t at, uint32_t v)
 {
 	if (!b->oom && at + 4 <= b->n)
@@ -213,11 +232,11 @@ int scap_writer_thread(struct scap_writer *w, const struct scap_thread_seed *t)
 	wb_u64(b, (uint64_t)t->ptid);
 	wb_u64(b, (uint64_t)t->sid);
 	wb_u64(b, (uint64_t)t->vpgid);
-	wb_cstr(b, t->comm);
-	wb_cstr(b, t->exe);
-	wb_cstr(b, t->exepath);
-	wb_str(b, t->args, t->args_len);
-	wb_cstr(b, t->cwd);
+	wb_cstr_max(b, t->comm, SCAP_PL_PATH_MAX);
+	wb_cstr_max(b, t->exe, SCAP_PL_PATH_MAX);
+	wb_cstr_max(b, t->exepath, SCAP_PL_PATH_MAX);
+	wb_str_max(b, t->args, t->args_len, SCAP_PL_LIST_MAX);
+	wb_cstr_max(b, t->cwd, SCAP_PL_PATH_MAX);
 	wb_u64(b, t->fdlimit);
 	wb_u32(b, t->flags);
 	wb_u32(b, t->uid);
@@ -227,11 +246,11 @@ int scap_writer_thread(struct scap_writer *w, const struct scap_thread_seed *t)
 	wb_u32(b, t->vmswap_kb);
 	wb_u64(b, t->pfmajor);
 	wb_u64(b, t->pfminor);
-	wb_str(b, t->env, t->env_len);
+	wb_str_max(b, t->env, t->env_len, SCAP_PL_LIST_MAX);
 	wb_u64(b, (uint64_t)t->vtid);
 	wb_u64(b, (uint64_t)t->vpid);
-	wb_str(b, t->cgroups, t->cgroups_len);
-	wb_cstr(b, t->root);
+	wb_str_max(b, t->cgroups, t->cgroups_len, SCAP_PL_LIST_MAX);
+	wb_cstr_max(b, t->root, SCAP_PL_PATH_MAX);
 	wb_u32(b, (uint32_t)t->loginuid);
 	wb_u8(b, t->exe_writable);
 	wb_u64(b, t->cap_inheritable);

@@ -28,7 +28,8 @@ struct recs {
 	size_t *off;
 	size_t count, offcap;
 	uint64_t threads, fds, users, groups, ifaces;
-	struct scap_writer *w; /* when set, every callback also writes */
+	size_t exe_len, cwd_len, args_len, env_len; /* of the last thread read */
+	struct scap_writer *w;			    /* when set, every callback also writes */
 };
 
 static int on_event(void *ctx, const void *rec, uint32_t len)
@@ -59,6 +60,10 @@ static int on_thread(void *ctx, const struct scap_thread_seed *t)
 	struct recs *r = ctx;
 
 	r->threads++;
+	r->exe_len = t->exe ? strlen(t->exe) : 0;
+	r->cwd_len = t->cwd ? strlen(t->cwd) : 0;
+	r->args_len = t->args_len;
+	r->env_len = t->env_len;
 	return r->w ? scap_writer_thread(r->w, t) : 0;
 }
 
@@ -273,6 +278,55 @@ static void test_empty_capture(void **state)
 	assert_int_equal(scap_writer_stats(w)->skipped, 1);
 	assert_int_equal(scap_writer_close(w), 0);
 	unlink(out);
+}
+
+/*
+ * A process whose exe, cwd, args and env exceed libscap's process-list limits
+ * (1024 for paths, 4096 for lists; sysdig and Falco refuse the whole file past
+ * them, "invalid exelen"): written cut to the limits, and read back.
+ */
+static void test_long_proc_strings(void **state)
+{
+	struct recs b = {0};
+	char out[1024];
+	static char exe[2001], cwd[1501], args[6001], env[5001];
+	struct scap_writer *w;
+	struct scap_thread_seed t = {.tid = 7,
+				     .pid = 7,
+				     .ptid = 1,
+				     .comm = "x",
+				     .exepath = "/x",
+				     .root = "/",
+				     .cgroups = "",
+				     .vtid = -1,
+				     .vpid = -1,
+				     .loginuid = -1};
+
+	(void)state;
+	memset(exe, 'e', sizeof(exe) - 1);
+	exe[0] = '/';
+	memset(cwd, 'c', sizeof(cwd) - 1);
+	memset(args, 'a', sizeof(args) - 1);
+	memset(env, 'v', sizeof(env) - 1);
+	t.exe = exe;
+	t.cwd = cwd;
+	t.args = args;
+	t.args_len = sizeof(args) - 1;
+	t.env = env;
+	t.env_len = sizeof(env) - 1;
+	out_path(out, sizeof(out), "longproc");
+	w = scap_writer_open(out, 0, NULL);
+	assert_non_null(w);
+	assert_int_equal(scap_writer_thread(w, &t), 0);
+	assert_int_equal(scap_writer_close(w), 0);
+	read_all(out, &b);
+	assert_int_equal(b.threads, 1);
+	assert_int_equal(b.exe_len, 1024);
+	assert_int_equal(b.cwd_len, 1024);
+	assert_int_equal(b.args_len, 4096);
+	assert_int_equal(b.env_len, 4096);
+	unlink(out);
+	recs_free(&b);
 }
 
 /* Types and parameters newer than sysdig 0.29's table survive our own round
@@ -651,7 +705,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_all),	  cmocka_unit_test(test_empty_capture),
 		cmocka_unit_test(test_newer_types),	  cmocka_unit_test(test_rotation),
-		cmocka_unit_test(test_sysdig_reads_ours),
+		cmocka_unit_test(test_sysdig_reads_ours), cmocka_unit_test(test_long_proc_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
