@@ -106,8 +106,8 @@ int health_http_parse_opt(struct health_http_opts *o, int opt, const char *arg, 
 	}
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     const char *body)
+enum MHD_Result health_http_reply(struct MHD_Connection *c, unsigned status, const char *type,
+				  const char *body)
 {
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -176,11 +176,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)upload_len;
 	(void)state;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply(c, 405, "text/plain", "method not allowed\n");
+		return health_http_reply(c, 405, "text/plain", "method not allowed\n");
 	if (strcmp(url, "/healthz") != 0)
-		return reply(c, 404, "text/plain", "not found\n");
+		return health_http_reply(c, 404, "text/plain", "not found\n");
 	code = healthz(h, body, sizeof(body));
-	return reply(c, code, "application/json", body);
+	return health_http_reply(c, code, "application/json", body);
 }
 
 /* The listening socket, made here so that bind's errno (EADDRINUSE...) can be told. */

@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <stddef.h>
 
+#include <microhttpd.h>
+
 /*
  * Why a server per stage: Kubernetes and Docker probe containers, and every
  * stage is its own container. Asking the stage over its nng control socket
@@ -91,5 +93,13 @@ void health_http_set_ready(struct health_http *h, int ready);
 
 /* Stops the server and frees h. Accepts NULL. */
 void health_http_stop(struct health_http *h);
+
+/*
+ * Queue a complete answer (BODY copied) with Content-Type TYPE and
+ * Cache-Control: no-store; for MHD access handlers (this server's and the
+ * supervisor's webserver).
+ */
+enum MHD_Result health_http_reply(struct MHD_Connection *c, unsigned status, const char *type,
+				  const char *body);
 
 #endif

@@ -1,6 +1,8 @@
 /* sv_http.c: the supervisor's web server on libmicrohttpd: answers from the last published snapshot. */
 #include "sv_http.h"
 
+#include "health_http.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,21 +23,6 @@ struct sv_http {
 	bool with_metrics;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     const char *body)
-{
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **state)
@@ -48,18 +35,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)upload_len;
 	(void)state;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply(c, 405, "text/plain", "method not allowed\n");
+		return health_http_reply(c, 405, "text/plain", "method not allowed\n");
 	pthread_mutex_lock(&h->lock);
 	if (strcmp(url, h->healthz) == 0)
-		rc = h->healthy ? reply(c, 200, "application/json", "{\"status\": \"ok\"}\n")
-				: reply(c, 503, "application/json",
-					"{\"status\": \"starting or degraded\"}\n");
+		rc = h->healthy ? health_http_reply(c, 200, "application/json",
+						    "{\"status\": \"ok\"}\n")
+				: health_http_reply(c, 503, "application/json",
+						    "{\"status\": \"starting or degraded\"}\n");
 	else if (strcmp(url, "/versions") == 0)
-		rc = reply(c, 200, "application/json", h->versions ? h->versions : "{}");
+		rc = health_http_reply(c, 200, "application/json",
+				       h->versions ? h->versions : "{}");
 	else if (strcmp(url, "/metrics") == 0 && h->with_metrics)
-		rc = reply(c, 200, "text/plain; version=0.0.4", h->metrics ? h->metrics : "");
+		rc = health_http_reply(c, 200, "text/plain; version=0.0.4",
+				       h->metrics ? h->metrics : "");
 	else
-		rc = reply(c, 404, "text/plain", "not found\n");
+		rc = health_http_reply(c, 404, "text/plain", "not found\n");
 	pthread_mutex_unlock(&h->lock);
 	return rc;
 }
