@@ -285,6 +285,22 @@ static bool have_bpf_caps(void)
 	       (d[CAP_PERFMON >> 5].effective & (1u << (CAP_PERFMON & 31)));
 }
 
+/* A collector with OPTS and no fd yet (every fd field -1); NULL + ERR when out of memory. */
+static struct col *col_alloc(const struct col_opts *o, char *err, size_t errlen)
+{
+	struct col *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->opts = *o;
+	c->stats_fd = -1;
+	for (int i = 0; i < COL_MAX_RINGS; i++)
+		c->ring_fds[i] = -1;
+	return c;
+}
+
 struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 {
 	struct col *c;
@@ -318,15 +334,9 @@ struct col *col_open(const struct col_opts *o, char *err, size_t errlen)
 		errno = EINVAL;
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
+	c = col_alloc(o, err, errlen);
+	if (!c)
 		return NULL;
-	}
-	c->opts = *o;
-	c->stats_fd = -1;
-	for (int i = 0; i < COL_MAX_RINGS; i++)
-		c->ring_fds[i] = -1;
 	col_log_len = 0;
 	col_log_verbose = getenv("LANNER_BPF_DEBUG") != NULL;
 	libbpf_set_print(col_libbpf_print);
@@ -529,21 +539,15 @@ struct col *col_adopt(const struct col_opts *o, const struct col_export *x, cons
 		errno = EPROTO;
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
+	c = col_alloc(o, err, errlen);
+	if (!c)
 		return NULL;
-	}
-	c->opts = *o;
 	c->opts.args_at_exit = x->args_at_exit;
 	c->adopted = true;
-	c->stats_fd = -1;
 	c->ncpu = ncpu;
 	c->nrings = (int)x->nrings;
 	c->nlinks = (int)x->nlinks;
 	c->adopt_links = 3 + c->nrings;
-	for (int i = 0; i < COL_MAX_RINGS; i++)
-		c->ring_fds[i] = -1;
 	/* our own duplicates: the caller keeps (and closes) what it passed */
 	for (int i = 0; i < nfds; i++) {
 		c->adopt_fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
